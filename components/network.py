@@ -1,0 +1,199 @@
+"""Network: a VPC across several availability zones with three tiers of subnets.
+
+* public   - the load balancer and the NAT gateways; a route to the internet gateway;
+* private  - application instances and Kubernetes nodes; egress through NAT;
+* isolated - databases, caches and brokers; no route out of the VPC at all.
+
+Subnet CIDRs come from a fixed slot plan (``plan_subnets``): each tier owns a quarter of the VPC and
+each zone a fixed eighth of that quarter, so adding a zone later never moves an existing subnet (a
+moved CIDR would replace the subnet and everything in it).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from dataclasses import dataclass, field
+from typing import Mapping, Optional, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from .tagging import house_tags, merge_tags
+
+TIERS = ("public", "private", "isolated")
+MAX_ZONES = 8
+NAT_MODES = ("per-az", "single")
+
+
+@dataclass(frozen=True)
+class NetworkArgs:
+    """Arguments of :class:`Network`."""
+
+    cidr_block: str = "10.0.0.0/16"
+    """IPv4 CIDR of the VPC, /16 to /23. Defaults to ``10.0.0.0/16``."""
+    availability_zones: Sequence[str] = ()
+    """Zones to use. Defaults to the first ``az_count`` available zones of the region."""
+    az_count: int = 3
+    """How many zones the VPC spans, 2 to 8. Defaults to 3."""
+    nat_gateways: str = "per-az"
+    """``per-az`` (one NAT gateway per zone, survives a zone outage) or ``single``. Defaults to ``per-az``."""
+    flow_log_retention_days: int = 365
+    """Retention of the flow log group in days. Defaults to 365."""
+    environment: str = "prod"
+    """Environment for the house tags. Defaults to ``prod``."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """Extra tags, merged over the house tags. Defaults to none."""
+
+
+def plan_subnets(cidr_block: str, az_count: int) -> dict[str, list[str]]:
+    """CIDRs per tier for ``az_count`` zones: tier ``t``, zone ``z`` takes slot ``t * 8 + z`` of 32."""
+    vpc = ipaddress.IPv4Network(cidr_block, strict=True)
+    slots = list(vpc.subnets(prefixlen_diff=5))  # 4 tier quarters x 8 zone slots
+    return {tier: [str(slots[t * MAX_ZONES + z]) for z in range(az_count)] for t, tier in enumerate(TIERS)}
+
+
+def validate_network_args(args: NetworkArgs) -> None:
+    """Raise ``ValueError`` naming the argument, its value and what is allowed."""
+    try:
+        vpc = ipaddress.IPv4Network(args.cidr_block, strict=True)
+    except ValueError:
+        raise ValueError(f"cidr_block: {args.cidr_block!r} is not an IPv4 CIDR block such as 10.0.0.0/16") from None
+    if not 16 <= vpc.prefixlen <= 23:
+        raise ValueError(f"cidr_block: {args.cidr_block!r} has prefix /{vpc.prefixlen}; expected /16 to /23 "
+                         "(AWS allows /16 at most; subnets of /28 need at least /23)")
+    if not 2 <= args.az_count <= MAX_ZONES:
+        raise ValueError(f"az_count: {args.az_count} is out of range; expected 2 to {MAX_ZONES} "
+                         "(the load balancer needs two zones)")
+    if args.availability_zones and len(args.availability_zones) < args.az_count:
+        raise ValueError(f"availability_zones: {list(args.availability_zones)!r} names fewer zones than "
+                         f"az_count ({args.az_count})")
+    if args.nat_gateways not in NAT_MODES:
+        raise ValueError(f"nat_gateways: {args.nat_gateways!r} is not allowed; expected one of {NAT_MODES}")
+
+
+class Network(pulumi.ComponentResource):
+    """A VPC with public, private and isolated subnets, NAT gateways and flow logs."""
+
+    vpc_id: pulumi.Output[str]
+    """ID of the VPC."""
+    vpc_cidr_block: str
+    """CIDR of the VPC."""
+    availability_zones: list[str]
+    """Zones the subnets are in, in subnet order."""
+    public_subnet_ids: list[pulumi.Output[str]]
+    """Public subnets, one per zone (load balancers, NAT gateways)."""
+    private_subnet_ids: list[pulumi.Output[str]]
+    """Private subnets with NAT egress, one per zone (instances, Kubernetes nodes)."""
+    isolated_subnet_ids: list[pulumi.Output[str]]
+    """Isolated subnets without any route out, one per zone (databases, caches, brokers)."""
+    nat_gateway_ids: list[pulumi.Output[str]]
+    """NAT gateways (one per zone, or one)."""
+
+    def __init__(self, name: str, args: NetworkArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        validate_network_args(args)
+        super().__init__("scaling:network:Network", name, None, opts)
+        tags = merge_tags(house_tags(args.environment), args.tags)
+        child = pulumi.ResourceOptions(parent=self)
+
+        zones = list(args.availability_zones) or aws.get_availability_zones(
+            state="available", opts=pulumi.InvokeOptions(parent=self)).names
+        if len(zones) < args.az_count:
+            raise ValueError(f"az_count: {args.az_count} zones requested but the region offers only {zones!r}")
+        zones = zones[: args.az_count]
+        plan = plan_subnets(args.cidr_block, args.az_count)
+
+        vpc = aws.ec2.Vpc(f"{name}-vpc", cidr_block=args.cidr_block, enable_dns_hostnames=True,
+                          enable_dns_support=True, tags={**tags, "Name": f"{name}-vpc"}, opts=child)
+        vpc_child = pulumi.ResourceOptions(parent=vpc)
+
+        # Take over the default security group and strip its allow-all rules, so nothing lands in it open.
+        aws.ec2.DefaultSecurityGroup(f"{name}-default-sg", vpc_id=vpc.id, ingress=[], egress=[],
+                                     tags={**tags, "Name": f"{name}-default-deny"}, opts=vpc_child)
+
+        subnets: dict[str, list[aws.ec2.Subnet]] = {}
+        for tier in TIERS:
+            subnets[tier] = [
+                aws.ec2.Subnet(f"{name}-{tier}-{i}", vpc_id=vpc.id, cidr_block=cidr, availability_zone=zone,
+                               map_public_ip_on_launch=False,
+                               tags={**tags, "Name": f"{name}-{tier}-{zone}", "Tier": tier,
+                                     # Let the AWS load balancer controller find the right subnets.
+                                     **({"kubernetes.io/role/elb": "1"} if tier == "public" else {}),
+                                     **({"kubernetes.io/role/internal-elb": "1"} if tier == "private" else {})},
+                               opts=vpc_child)
+                for i, (zone, cidr) in enumerate(zip(zones, plan[tier]))
+            ]
+
+        igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags={**tags, "Name": f"{name}-igw"},
+                                      opts=vpc_child)
+        public_rt = aws.ec2.RouteTable(
+            f"{name}-public-rt", vpc_id=vpc.id,
+            routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", gateway_id=igw.id)],
+            tags={**tags, "Name": f"{name}-public"}, opts=vpc_child)
+        for i, subnet in enumerate(subnets["public"]):
+            aws.ec2.RouteTableAssociation(f"{name}-public-rta-{i}", subnet_id=subnet.id,
+                                          route_table_id=public_rt.id, opts=pulumi.ResourceOptions(parent=subnet))
+
+        nat_count = args.az_count if args.nat_gateways == "per-az" else 1
+        nats = []
+        for i in range(nat_count):
+            eip = aws.ec2.Eip(f"{name}-nat-eip-{i}", domain="vpc", tags={**tags, "Name": f"{name}-nat-{zones[i]}"},
+                              opts=vpc_child)
+            nats.append(aws.ec2.NatGateway(f"{name}-nat-{i}", allocation_id=eip.id,
+                                           subnet_id=subnets["public"][i].id,
+                                           tags={**tags, "Name": f"{name}-nat-{zones[i]}"},
+                                           opts=pulumi.ResourceOptions(parent=vpc, depends_on=[igw])))
+        for i, subnet in enumerate(subnets["private"]):
+            nat = nats[i % nat_count]
+            rt = aws.ec2.RouteTable(
+                f"{name}-private-rt-{i}", vpc_id=vpc.id,
+                routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)],
+                tags={**tags, "Name": f"{name}-private-{zones[i]}"}, opts=vpc_child)
+            aws.ec2.RouteTableAssociation(f"{name}-private-rta-{i}", subnet_id=subnet.id, route_table_id=rt.id,
+                                          opts=pulumi.ResourceOptions(parent=subnet))
+
+        # Isolated subnets get an explicit table with only the implicit local route, so a later change to
+        # the VPC's main route table cannot give the data tier a way out.
+        isolated_rt = aws.ec2.RouteTable(f"{name}-isolated-rt", vpc_id=vpc.id,
+                                         tags={**tags, "Name": f"{name}-isolated"}, opts=vpc_child)
+        for i, subnet in enumerate(subnets["isolated"]):
+            aws.ec2.RouteTableAssociation(f"{name}-isolated-rta-{i}", subnet_id=subnet.id,
+                                          route_table_id=isolated_rt.id, opts=pulumi.ResourceOptions(parent=subnet))
+
+        self._flow_logs(name, vpc, args.flow_log_retention_days, tags)
+
+        self.vpc_id = vpc.id
+        self.vpc_cidr_block = args.cidr_block
+        self.availability_zones = zones
+        self.public_subnet_ids = [s.id for s in subnets["public"]]
+        self.private_subnet_ids = [s.id for s in subnets["private"]]
+        self.isolated_subnet_ids = [s.id for s in subnets["isolated"]]
+        self.nat_gateway_ids = [n.id for n in nats]
+        self.register_outputs({
+            "vpc_id": self.vpc_id,
+            "public_subnet_ids": self.public_subnet_ids,
+            "private_subnet_ids": self.private_subnet_ids,
+            "isolated_subnet_ids": self.isolated_subnet_ids,
+            "nat_gateway_ids": self.nat_gateway_ids,
+        })
+
+    def _flow_logs(self, name: str, vpc: aws.ec2.Vpc, retention_days: int, tags: Mapping[str, str]) -> None:
+        opts = pulumi.ResourceOptions(parent=self)
+        log_group = aws.cloudwatch.LogGroup(f"{name}-flow-logs", retention_in_days=retention_days, tags=tags,
+                                            opts=opts)
+        role = aws.iam.Role(f"{name}-flow-logs-role", tags=tags, opts=opts, assume_role_policy=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                           "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}}],
+        }))
+        aws.iam.RolePolicy(f"{name}-flow-logs-policy", role=role.id, opts=pulumi.ResourceOptions(parent=role),
+                           policy=log_group.arn.apply(lambda arn: json.dumps({
+                               "Version": "2012-10-17",
+                               "Statement": [{"Effect": "Allow",
+                                              "Action": ["logs:CreateLogStream", "logs:PutLogEvents",
+                                                         "logs:DescribeLogStreams"],
+                                              "Resource": [arn, f"{arn}:*"]}],
+                           })))
+        aws.ec2.FlowLog(f"{name}-flow-log", vpc_id=vpc.id, traffic_type="ALL",
+                        log_destination_type="cloud-watch-logs", log_destination=log_group.arn,
+                        iam_role_arn=role.arn, tags=tags, opts=opts)

@@ -1,0 +1,259 @@
+"""Evaluate the stack program in-process under Pulumi's mock engine and record every resource.
+
+No Pulumi CLI, no cloud credentials, no network: the program runs exactly as ``pulumi preview``
+would run it, except that the resource monitor is ``RecordingMonitor`` (a ``MockMonitor`` that keeps
+the full registration request: parent, protect, aliases, ignoreChanges, ...).
+
+Two modes:
+
+* ``preview=True`` (the offline preview): like a real first preview, outputs the provider computes
+  (ids, ARNs, endpoints) are unknown, and so is every input derived from them.
+* ``preview=False`` (component tests): the mocks answer with fake but known ids and ARNs, so tests can
+  look inside values built with ``apply``.
+"""
+
+from __future__ import annotations
+
+import json
+import runpy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Optional
+
+import pulumi
+import yaml
+from google.protobuf import json_format
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockMonitor, Mocks
+from pulumi.runtime.settings import SETTINGS, set_root_resource
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+UNKNOWN = rpc.UNKNOWN
+SECRET_PLACEHOLDER = "[secret]"
+# The engine spells "unknown during preview" with one sentinel per type (see pulumi_policy.proxy).
+_UNKNOWN_SENTINELS = {UNKNOWN, "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7", "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
+                      "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2", "030794c1-ac77-496b-92df-f27374a8bd58",
+                      "e48ece36-62e2-4504-bad9-02848725956a", "dd056dcd-154b-4c76-9bd3-c8f88648b5ff"}
+FAKE_ACCOUNT = "123456789012"
+
+
+@dataclass
+class RecordedResource:
+    """One registered resource, as the engine would see it."""
+    urn: str
+    type: str
+    name: str
+    parent: str
+    custom: bool
+    inputs: dict
+    """Inputs in the engine's wire form (what a policy pack receives): camelCase names, numbers as
+    floats, secrets as ``{"4dabf18193072939515e22adb298388d": "1b47...", "value": ...}`` and unknowns as
+    the engine's sentinel strings."""
+    protect: bool = False
+    retain_on_delete: bool = False
+    ignore_changes: list[str] = field(default_factory=list)
+    replace_on_changes: list[str] = field(default_factory=list)
+    aliases: int = 0
+    depends_on: list[str] = field(default_factory=list)
+    delete_before_replace: bool = False
+    provider: str = ""
+
+
+@dataclass
+class Evaluation:
+    """Everything one evaluation of a program produced."""
+    project: str
+    stack: str
+    resources: list[RecordedResource]
+    outputs: dict[str, Any]
+    config: dict[str, str]
+    invokes: list[str]
+    error: Optional[Exception] = None
+
+    def by_type(self, type_: str) -> list[RecordedResource]:
+        return [r for r in self.resources if r.type == type_]
+
+    def one(self, type_: str, name: str) -> RecordedResource:
+        matches = [r for r in self.resources if r.type == type_ and r.name == name]
+        if len(matches) != 1:
+            raise KeyError(f"expected one {type_} named {name!r}, found {len(matches)}: "
+                           f"{sorted(r.name for r in self.by_type(type_))}")
+        return matches[0]
+
+
+class RecordingMonitor(MockMonitor):
+    """A mock resource monitor that also records each registration request."""
+
+    def __init__(self, mocks: Mocks):
+        super().__init__(mocks)
+        self.recorded: list[RecordedResource] = []
+
+    def RegisterResource(self, request):
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            self.recorded.append(RecordedResource(
+                urn=response.urn, type=request.type, name=request.name, parent=request.parent,
+                custom=request.custom, inputs=json_format.MessageToDict(request.object),
+                protect=request.protect, retain_on_delete=request.retainOnDelete,
+                ignore_changes=list(request.ignoreChanges), replace_on_changes=list(request.replaceOnChanges),
+                aliases=len(request.aliases) + len(request.aliasURNs), depends_on=list(request.dependencies),
+                delete_before_replace=request.deleteBeforeReplace, provider=request.provider))
+        return response
+
+
+def _invoke_results(region: str) -> dict[str, Callable[[dict], dict]]:
+    """Answers for the data-source invokes the program makes (everything else answers empty)."""
+    zones = [f"{region}{suffix}" for suffix in "abcdef"]
+    return {
+        "aws:index/getAvailabilityZones:getAvailabilityZones": lambda a: {
+            "names": zones, "zoneIds": [f"use1-az{i}" for i in range(1, 7)], "state": "available",
+            "id": region},
+        "aws:index/getRegion:getRegion": lambda a: {"name": region, "region": region, "id": region,
+                                                    "description": region, "endpoint": f"ec2.{region}.amazonaws.com"},
+        "aws:index/getCallerIdentity:getCallerIdentity": lambda a: {
+            "accountId": FAKE_ACCOUNT, "arn": f"arn:aws:iam::{FAKE_ACCOUNT}:user/offline",
+            "userId": "OFFLINE", "id": FAKE_ACCOUNT},
+        "aws:index/getPartition:getPartition": lambda a: {"partition": "aws", "dnsSuffix": "amazonaws.com",
+                                                          "id": "aws"},
+        "aws:ssm/getParameter:getParameter": lambda a: {"name": a.get("name"), "type": "String",
+                                                        "value": "ami-0123456789abcdef0", "id": a.get("name")},
+        "aws:ec2/getAmi:getAmi": lambda a: {"id": "ami-0123456789abcdef0", "imageId": "ami-0123456789abcdef0"},
+        "aws:elb/getServiceAccount:getServiceAccount": lambda a: {
+            "arn": "arn:aws:iam::127311923021:root", "id": "127311923021"},
+    }
+
+
+class OfflineMocks(Mocks):
+    """Mocks for the offline preview (``preview=True``) and for tests (``preview=False``)."""
+
+    def __init__(self, region: str, preview: bool):
+        self.region = region
+        self.preview = preview
+        self.invokes: list[str] = []
+        self._answers = _invoke_results(region)
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        state = dict(args.inputs)
+        if self.preview:
+            # A first preview knows no provider-computed output, only the inputs.
+            return "", state
+        resource_id = f"{args.name}-id"
+        service = args.typ.split(":")[1].split("/")[0]
+        state.setdefault("arn", f"arn:aws:{service}:{self.region}:{FAKE_ACCOUNT}:{args.name}")
+        state.setdefault("id", resource_id)
+        return resource_id, state
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        self.invokes.append(args.token)
+        answer = self._answers.get(args.token)
+        return answer(args.args) if answer else {}
+
+
+def _stringify(value: Any) -> str:
+    """Config values reach a Python program as strings: JSON for lists and maps, 'true'/'false'."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value)
+    return str(value)
+
+
+def read_project(root: Path = REPO_ROOT) -> dict:
+    return yaml.safe_load((root / "Pulumi.yaml").read_text())
+
+
+def read_stack_config(stack: str, root: Path = REPO_ROOT) -> tuple[dict[str, str], list[str]]:
+    """The configuration the CLI would pass for ``stack``: project defaults, then the stack file.
+
+    Secure (encrypted) values cannot be decrypted offline: they are passed as a placeholder and
+    marked secret, which is all a program may rely on anyway."""
+    project = read_project(root)
+    name = project["name"]
+    path = root / f"Pulumi.{stack}.yaml"
+    if not path.exists():
+        raise FileNotFoundError(f"no stack file {path.name} in {root}")
+    raw: dict[str, Any] = {}
+    for key, decl in (project.get("config") or {}).items():
+        full = key if ":" in key else f"{name}:{key}"
+        if isinstance(decl, dict) and "default" in decl:
+            raw[full] = decl["default"]
+        elif not isinstance(decl, dict):
+            raw[full] = decl
+    secret_keys = []
+    for key, value in ((yaml.safe_load(path.read_text()) or {}).get("config") or {}).items():
+        full = key if ":" in key else f"{name}:{key}"
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            value, _ = SECRET_PLACEHOLDER, secret_keys.append(full)
+        raw[full] = value
+    return {k: _stringify(v) for k, v in raw.items()}, secret_keys
+
+
+def _run_program_file(path: Path) -> Callable[[], None]:
+    return lambda: runpy.run_path(str(path), run_name="__main__")
+
+
+def resolve(value: Any) -> tuple[Any, bool, bool]:
+    """(value, known, secret) of a plain value or Output, after the program has run."""
+    output = pulumi.Output.from_input(value)
+    known = _sync_await(output.is_known())
+    secret = _sync_await(output.is_secret())
+    return (_sync_await(output.future()) if known else None), known, secret
+
+
+def evaluate(stack: str, *, root: Path = REPO_ROOT, config_overrides: Optional[Mapping[str, Any]] = None,
+             program: Optional[Callable[[], None]] = None, preview: bool = True) -> Evaluation:
+    """Run the program of ``root`` (or ``program``) for ``stack`` and record what it declares.
+
+    ``config_overrides`` maps full keys (``scaling:asgMaxSize``) to values; ``None`` removes a key.
+    A ``pulumi.RunError`` (such as a configuration error) is captured in ``Evaluation.error``; any other
+    exception propagates, because it is a bug."""
+    config, secret_keys = read_stack_config(stack, root)
+    for key, value in (config_overrides or {}).items():
+        if value is None:
+            config.pop(key, None)
+        else:
+            config[key] = _stringify(value)
+    project = read_project(root)["name"]
+    region = config.get("aws:region", "us-east-1")
+
+    mocks = OfflineMocks(region, preview)
+    monitor = RecordingMonitor(mocks)
+    set_root_resource(None)  # type: ignore[arg-type]  # a fresh Stack for this evaluation
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
+    pulumi.runtime.set_all_config(config, secret_keys)
+    SETTINGS.rpc_manager.clear()
+    SETTINGS.outputs.clear()
+
+    error: Optional[Exception] = None
+    try:
+        _sync_await(run_pulumi_func(program or _run_program_file(root / "__main__.py")))
+    except pulumi.RunError as exc:
+        error = exc
+
+    root_stack = pulumi.runtime.get_root_resource()
+    outputs = {}
+    if error is None:
+        for key, value in getattr(root_stack, "outputs", {}).items():
+            resolved, known, secret = resolve(value)
+            outputs[key] = SECRET_PLACEHOLDER if secret else (resolved if known else UNKNOWN)
+    return Evaluation(project=project, stack=stack, resources=monitor.recorded, outputs=outputs,
+                      config=config, invokes=mocks.invokes, error=error)
+
+
+def display_value(value: Any) -> Any:
+    """A JSON-safe copy of an input value with secrets masked and unknowns spelled out."""
+    if isinstance(value, dict):
+        if rpc.is_rpc_secret(value):
+            return SECRET_PLACEHOLDER
+        return {k: display_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [display_value(v) for v in value]
+    if isinstance(value, str) and value in _UNKNOWN_SENTINELS:
+        return "(known after apply)"
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)

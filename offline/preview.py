@@ -1,0 +1,127 @@
+"""Offline preview: evaluate a stack without the Pulumi CLI, cloud credentials or network.
+
+    python -m offline.preview --stack dev            # component tree, key settings, counts
+    python -m offline.preview --stack prod --json    # the same as JSON, for other tools
+    python -m offline.preview --stack dev --set scaling:asgMaxSize=40   # try a value
+
+Exit codes: 0 fine, 2 configuration error (one message per problem), 3 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from typing import Any, Optional
+
+from .engine import Evaluation, RecordedResource, display_value, evaluate
+
+EXIT_OK, EXIT_CONFIG, EXIT_USAGE = 0, 2, 3
+# Inputs too noisy to show as key settings in the tree.
+_HIDDEN_INPUTS = {"tags", "tagsAll", "name", "assumeRolePolicy", "policy"}
+_MAX_KEY_SETTINGS = 6
+
+
+def key_settings(resource: RecordedResource) -> str:
+    """A short ``key=value`` summary of the scalar inputs of a resource."""
+    parts = []
+    for key, value in sorted(resource.inputs.items()):
+        if key in _HIDDEN_INPUTS or isinstance(value, (dict, list)) and not _is_secret(value):
+            continue
+        shown = display_value(value)
+        text = shown if isinstance(shown, str) else json.dumps(shown)
+        parts.append(f"{key}={text[:48] + '...' if len(text) > 48 else text}")
+    flags = [flag for flag, on in (("protect", resource.protect), ("retainOnDelete", resource.retain_on_delete))
+             if on]
+    if resource.ignore_changes:
+        flags.append("ignoreChanges=" + ",".join(resource.ignore_changes))
+    return " ".join(parts[:_MAX_KEY_SETTINGS] + [f"[{f}]" for f in flags])
+
+
+def _is_secret(value: Any) -> bool:
+    return display_value(value) == "[secret]"
+
+
+def render_tree(evaluation: Evaluation) -> str:
+    children: dict[str, list[RecordedResource]] = {}
+    urns = {r.urn for r in evaluation.resources}
+    for r in evaluation.resources:
+        children.setdefault(r.parent if r.parent in urns else "", []).append(r)
+    lines = [f"Stack {evaluation.project}-{evaluation.stack}"]
+
+    def walk(parent: str, depth: int) -> None:
+        for r in sorted(children.get(parent, []), key=lambda r: (r.custom, r.type, r.name)):
+            settings = key_settings(r) if r.custom else ""
+            lines.append(f"{'  ' * depth}{'+ ' if r.custom else '# '}{r.type}  {r.name}"
+                         + (f"  {settings}" if settings else ""))
+            walk(r.urn, depth + 1)
+
+    walk("", 1)
+    return "\n".join(lines)
+
+
+def render_counts(evaluation: Evaluation) -> str:
+    counts = Counter(r.type for r in evaluation.resources)
+    width = max((len(t) for t in counts), default=0)
+    lines = [f"Resources: {len(evaluation.resources)} ({sum(r.custom for r in evaluation.resources)} cloud "
+             f"resources, {sum(not r.custom for r in evaluation.resources)} components)"]
+    lines += [f"  {t.ljust(width)}  {n}" for t, n in sorted(counts.items())]
+    return "\n".join(lines)
+
+
+def as_json(evaluation: Evaluation) -> dict:
+    return {
+        "project": evaluation.project,
+        "stack": evaluation.stack,
+        "resources": [{
+            "type": r.type, "name": r.name, "urn": r.urn, "parent": r.parent or None, "custom": r.custom,
+            "inputs": display_value(r.inputs),
+            "options": {"protect": r.protect, "retainOnDelete": r.retain_on_delete,
+                        "ignoreChanges": r.ignore_changes, "replaceOnChanges": r.replace_on_changes,
+                        "aliases": r.aliases, "dependsOn": r.depends_on,
+                        "deleteBeforeReplace": r.delete_before_replace},
+        } for r in evaluation.resources],
+        "counts": dict(sorted(Counter(r.type for r in evaluation.resources).items())),
+        "outputs": display_value(evaluation.outputs),
+    }
+
+
+def _parse_overrides(pairs: list[str]) -> dict[str, str]:
+    overrides = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--set {pair!r}: expected KEY=VALUE, e.g. scaling:asgMaxSize=20")
+        overrides[key if ":" in key else f"scaling:{key}"] = value
+    return overrides
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m offline.preview", description=__doc__.splitlines()[0])
+    parser.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
+    fmt = parser.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="print JSON instead of the tree")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override one config value (repeatable)")
+    args = parser.parse_args(argv)
+    try:
+        overrides = _parse_overrides(args.set)
+        evaluation = evaluate(args.stack, config_overrides=overrides)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if evaluation.error is not None:
+        print(f"error: stack {args.stack}: {evaluation.error}", file=sys.stderr)
+        return EXIT_CONFIG
+    if args.json:
+        print(json.dumps(as_json(evaluation), indent=2))
+    else:
+        print(render_tree(evaluation))
+        print()
+        print(render_counts(evaluation))
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

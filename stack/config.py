@@ -1,0 +1,587 @@
+"""Typed stack configuration.
+
+Every setting of the project is declared here once, as a field of a frozen dataclass with its
+description, default and bounds. The same declarations drive:
+
+* ``load_settings`` - turns raw stack configuration (``Pulumi.<stack>.yaml`` or the values the
+  Pulumi engine hands the program, which are all strings) into typed settings objects;
+* the ``config:`` section of ``Pulumi.yaml`` (``python -m stack.config --pulumi-yaml`` prints it,
+  and a test keeps the file in step);
+* the configuration reference in the README (``python -m stack.config --markdown``).
+
+Defaults are the production values of the design (``../shared/scaling-design.md``); the dev stack
+file sets its cheaper values explicitly. There are no per-environment defaults in code because the
+Pulumi CLI always passes the ``Pulumi.yaml`` default, so code could never tell "unset" from "default".
+
+Every problem is collected - wrong type, out of range, unknown choice, unknown key, missing required
+key, inconsistent pair - and reported together as one ``ConfigurationError`` before any resource is
+declared. ``ConfigurationError`` is a ``pulumi.RunError``, so the real CLI prints the messages without a
+Python traceback.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import json
+import re
+import sys
+import typing
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Mapping, Optional
+
+import pulumi
+
+PROJECT = "scaling"
+ENVIRONMENTS = ("dev", "prod")
+_REQUIRED = object()
+_MISSING = object()
+
+# CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
+                      2192, 2557, 2922, 3288, 3653)
+
+
+class ConfigurationError(pulumi.RunError):
+    """One or more configuration values are invalid. ``problems`` holds one message per problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"invalid stack configuration ({len(self.problems)} problem(s)):\n{lines}")
+
+
+def setting(description: str, default: Any = _REQUIRED, *, minimum: Optional[int] = None,
+            maximum: Optional[int] = None, choices: Optional[tuple] = None,
+            item_minimum: Optional[int] = None, item_maximum: Optional[int] = None,
+            check: Optional[typing.Callable[[Any], Optional[str]]] = None,
+            min_items: Optional[int] = None, max_items: Optional[int] = None) -> Any:
+    """Declare one setting. ``check`` returns an error reason for a bad value, or None."""
+    return field(metadata=dict(description=description, default=default, minimum=minimum,
+                               maximum=maximum, choices=choices, item_minimum=item_minimum,
+                               item_maximum=item_maximum, check=check, min_items=min_items,
+                               max_items=max_items))
+
+
+def _cidr(value: str) -> Optional[str]:
+    try:
+        ipaddress.IPv4Network(value, strict=True)
+    except ValueError:
+        return "expected an IPv4 CIDR block such as 10.0.0.0/16"
+    return None
+
+
+def _arn_or_empty(value: str) -> Optional[str]:
+    if value and not value.startswith("arn:"):
+        return "expected an ARN (arn:aws:...) or an empty string for none"
+    return None
+
+
+def _ami_or_empty(value: str) -> Optional[str]:
+    if value and not re.fullmatch(r"ami-[0-9a-f]{8,17}", value):
+        return "expected an AMI ID (ami-0123456789abcdef0) or an empty string for the latest Amazon Linux 2023"
+    return None
+
+
+def _header_or_empty(value: str) -> Optional[str]:
+    if value and not re.fullmatch(r"[A-Za-z0-9-]{1,64}", value):
+        return "expected an HTTP header name (letters, digits, '-') or an empty string for the client IP"
+    return None
+
+
+def _name(value: str) -> Optional[str]:
+    if not re.fullmatch(r"[a-z][a-z0-9-]{0,30}", value):
+        return "expected a lower-case name: a letter, then letters, digits or '-', at most 31 characters"
+    return None
+
+
+def _topic(value: str) -> Optional[str]:
+    if not re.fullmatch(r"[a-zA-Z0-9._-]{1,249}", value):
+        return "expected a Kafka topic name (letters, digits, '.', '_', '-')"
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Sections. The config key of a field is the section prefix + the field name in camelCase.
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    """VPC layout: three tiers of subnets (public, private with NAT egress, isolated)."""
+    PREFIX: ClassVar[str] = "network"
+    vpc_cidr: str = setting("IPv4 CIDR of the VPC; split into /21 subnets per tier and zone (for a /16).",
+                            "10.0.0.0/16", check=_cidr)
+    availability_zones: list[str] = setting(
+        "Availability zones to use; empty means the first zones from aws.getAvailabilityZones.", [],
+        max_items=6)
+    az_count: int = setting("How many availability zones the VPC spans.", 3, minimum=2, maximum=6)
+    nat_gateways: str = setting("NAT gateways: one per zone (resilient) or a single one (cheap).",
+                                "per-az", choices=("per-az", "single"))
+    flow_log_retention_days: int = setting("Retention of the VPC flow log group, in days.", 365,
+                                           choices=LOG_RETENTION_DAYS)
+
+    def check(self) -> list[str]:
+        problems = []
+        if self.availability_zones and len(self.availability_zones) < self.az_count:
+            problems.append(
+                f"{key_of(self, 'availability_zones')}: {self.availability_zones!r} names "
+                f"{len(self.availability_zones)} zone(s) but {key_of(self, 'az_count')} is "
+                f"{self.az_count}; name at least that many zones or leave it empty")
+        return problems
+
+
+@dataclass(frozen=True)
+class LoadBalancerSettings:
+    """Application Load Balancer: the design's nginx upstream (least_conn, weights 5/5/3, 60 s)."""
+    PREFIX: ClassVar[str] = "lb"
+    ingress_cidrs: list[str] = setting("CIDRs allowed to reach the load balancer on 80/443.",
+                                       ["0.0.0.0/0"], min_items=1, check=lambda v: next(
+                                           (f"{c!r}: {_cidr(c)}" for c in v if _cidr(c)), None))
+    certificate_arn: str = setting(
+        "ACM certificate ARN for the HTTPS listener; empty means plain HTTP (flagged by policy).", "",
+        check=_arn_or_empty)
+    backend_names: list[str] = setting("Names of the backend target groups (the design's api1..3).",
+                                       ["api1", "api2", "api3"], min_items=1, max_items=5)
+    backend_weights: list[int] = setting("Weight of each backend, in the order of backendNames.",
+                                         [5, 5, 3], min_items=1, max_items=5, item_minimum=0,
+                                         item_maximum=999)
+    backend_port: int = setting("Port the backends listen on.", 3000, minimum=1, maximum=65535)
+    health_check_path: str = setting("HTTP path of the target group health check.", "/health")
+    idle_timeout_seconds: int = setting("Idle timeout of the load balancer (the design's 60 s proxy timeouts).",
+                                        60, minimum=1, maximum=4000)
+    deletion_protection: bool = setting("Protect the load balancer from deletion.", True)
+    access_log_retention_days: int = setting("Days to keep access logs in S3.", 90, minimum=1,
+                                             maximum=3650)
+
+    def check(self) -> list[str]:
+        problems = []
+        names, weights = self.backend_names, self.backend_weights
+        if len(names) != len(weights):
+            problems.append(f"{key_of(self, 'backend_weights')}: {weights!r} has {len(weights)} "
+                            f"weight(s) but {key_of(self, 'backend_names')} has {len(names)} name(s); "
+                            "give one weight per backend")
+        if weights and not any(weights):
+            problems.append(f"{key_of(self, 'backend_weights')}: {weights!r} are all zero; at least one "
+                            "backend needs a weight above 0")
+        for name in names:
+            if (reason := _name(name)):
+                problems.append(f"{key_of(self, 'backend_names')}: {name!r}: {reason}")
+        if len(set(names)) != len(names):
+            problems.append(f"{key_of(self, 'backend_names')}: {names!r} has duplicates; names must be unique")
+        return problems
+
+
+@dataclass(frozen=True)
+class RateLimitSettings:
+    """WAF rate limiting: the design's 100 requests per 15 minutes per client."""
+    PREFIX: ClassVar[str] = "rateLimit"
+    requests: int = setting("Requests allowed per client in one window.", 100, minimum=1,
+                            maximum=2_000_000_000)
+    window_seconds: int = setting("Length of the window in seconds (the design's 15 minutes).", 900,
+                                  minimum=60, maximum=86_400)
+    key_header: str = setting("Header that identifies the client (e.g. x-user-id); empty means client IP.",
+                              "", check=_header_or_empty)
+    mode: str = setting("block: answer 429 above the limit; count: only count (for rollout).", "block",
+                        choices=("block", "count"))
+    managed_rules: bool = setting("Add the AWS managed common rule set to the web ACL.", True)
+
+
+@dataclass(frozen=True)
+class AutoScalingSettings:
+    """EC2 Auto Scaling group behind the load balancer (the design's ai-agent-asg)."""
+    PREFIX: ClassVar[str] = "asg"
+    min_size: int = setting("Minimum instances.", 2, minimum=0, maximum=1000)
+    max_size: int = setting("Maximum instances.", 20, minimum=1, maximum=1000)
+    desired_capacity: int = setting("Initial desired instances (scaling owns it afterwards).", 5,
+                                    minimum=0, maximum=1000)
+    instance_type: str = setting("EC2 instance type.", "m6i.large")
+    ami_id: str = setting("AMI ID; empty means the latest Amazon Linux 2023 from the SSM public parameter.",
+                          "", check=_ami_or_empty)
+    health_check_grace_period_seconds: int = setting("Seconds before ELB health checks count.", 300,
+                                                     minimum=0, maximum=7200)
+    cpu_target_percent: int = setting("Target average CPU utilization for target tracking.", 70,
+                                      minimum=1, maximum=100)
+    requests_per_target: int = setting("Target ALB requests per target per minute for target tracking.",
+                                       1000, minimum=1, maximum=1_000_000)
+
+    def check(self) -> list[str]:
+        if not self.min_size <= self.desired_capacity <= self.max_size:
+            return [f"{key_of(self, 'min_size')}/{key_of(self, 'desired_capacity')}/{key_of(self, 'max_size')}: "
+                    f"{self.min_size}/{self.desired_capacity}/{self.max_size} must satisfy "
+                    "min <= desired <= max"]
+        return []
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """PostgreSQL shards, each a primary with read replicas behind an RDS Proxy."""
+    PREFIX: ClassVar[str] = "db"
+    engine_version: str = setting("PostgreSQL major version.", "16", choices=("14", "15", "16", "17"))
+    instance_class: str = setting("Instance class of primaries and replicas.", "db.r6g.large")
+    allocated_storage_gb: int = setting("Initial gp3 storage per primary, in GiB.", 100, minimum=20,
+                                        maximum=65536)
+    max_allocated_storage_gb: int = setting("Storage autoscaling ceiling per primary, in GiB.", 1000,
+                                            minimum=20, maximum=65536)
+    replica_count: int = setting("Read replicas per shard.", 2, minimum=0, maximum=15)
+    shard_count: int = setting("Number of shards (the design's 16).", 16, minimum=1, maximum=64)
+    multi_az: bool = setting("Run each primary Multi-AZ.", True)
+    backup_retention_days: int = setting("Automated backup retention in days.", 7, minimum=1, maximum=35)
+    deletion_protection: bool = setting("Deletion protection and a final snapshot.", True)
+    database_name: str = setting("Name of the application database.", "aiagent")
+    pool_max_connections: int = setting("Client pool size (the design's max 20).", 20, minimum=1,
+                                        maximum=1000)
+    pool_idle_timeout_seconds: int = setting("Idle client connection timeout (the design's 30 s).", 30,
+                                             minimum=1, maximum=28800)
+    pool_connect_timeout_seconds: int = setting("Connection timeout (the design's 2 s).", 2, minimum=1,
+                                                maximum=120)
+
+    def check(self) -> list[str]:
+        if self.max_allocated_storage_gb < self.allocated_storage_gb:
+            return [f"{key_of(self, 'max_allocated_storage_gb')}: {self.max_allocated_storage_gb} is below "
+                    f"{key_of(self, 'allocated_storage_gb')} ({self.allocated_storage_gb}); the ceiling must "
+                    "be at least the initial storage"]
+        return []
+
+
+@dataclass(frozen=True)
+class CacheSettings:
+    """ElastiCache replication group in cluster mode (the design's Redis cluster)."""
+    PREFIX: ClassVar[str] = "cache"
+    engine: str = setting("Cache engine.", "valkey", choices=("valkey", "redis"))
+    engine_version: str = setting("Engine version.", "8.0")
+    node_type: str = setting("Node type.", "cache.r7g.large")
+    shards: int = setting("Node groups (shards) in cluster mode (the design's 3).", 3, minimum=1,
+                          maximum=500)
+    replicas_per_shard: int = setting("Replicas per shard.", 1, minimum=0, maximum=5)
+    snapshot_retention_days: int = setting("Days to keep automatic snapshots.", 7, minimum=0, maximum=35)
+    ttl_seconds: int = setting("Cache-aside TTL exported to applications (the design's 3600 s).", 3600,
+                               minimum=1, maximum=31_536_000)
+    session_key_prefix: str = setting("Key prefix for session state (stateless services).", "session:")
+
+
+@dataclass(frozen=True)
+class StreamingSettings:
+    """Amazon MSK cluster and its topics (the design's Kafka)."""
+    PREFIX: ClassVar[str] = "kafka"
+    version: str = setting("Kafka version of the MSK cluster.", "3.8.x")
+    broker_instance_type: str = setting("Broker instance type.", "kafka.m7g.large")
+    broker_count: int = setting("Number of brokers; a multiple of the zone count.", 3, minimum=1,
+                                maximum=30)
+    volume_size_gb: int = setting("Initial EBS volume per broker, in GiB.", 100, minimum=1,
+                                  maximum=16384)
+    max_volume_size_gb: int = setting("Storage autoscaling ceiling per broker, in GiB.", 1000, minimum=1,
+                                      maximum=16384)
+    topic_partitions: int = setting("Partitions of the features topic (the design's 10).", 10,
+                                    minimum=1, maximum=10000)
+    topic_replication_factor: int = setting("Replication factor of topics (the design's 3).", 3,
+                                            minimum=1, maximum=30)
+    extra_topics: list[str] = setting("More topics to create, beside features, with the same settings.",
+                                      [], max_items=50, check=lambda v: next(
+                                          (f"{t!r}: {_topic(t)}" for t in v if _topic(t)), None))
+
+    def check(self) -> list[str]:
+        problems = []
+        if self.max_volume_size_gb < self.volume_size_gb:
+            problems.append(f"{key_of(self, 'max_volume_size_gb')}: {self.max_volume_size_gb} is below "
+                            f"{key_of(self, 'volume_size_gb')} ({self.volume_size_gb})")
+        if self.topic_replication_factor > self.broker_count:
+            problems.append(f"{key_of(self, 'topic_replication_factor')}: {self.topic_replication_factor} "
+                            f"exceeds {key_of(self, 'broker_count')} ({self.broker_count}); a topic cannot "
+                            "have more replicas than brokers")
+        return problems
+
+
+@dataclass(frozen=True)
+class KubernetesSettings:
+    """EKS cluster and the ai-agent-system workload with its HPA."""
+    PREFIX: ClassVar[str] = "eks"
+    version: str = setting("Kubernetes version of the EKS cluster.", "1.33")
+    public_access_cidrs: list[str] = setting(
+        "CIDRs allowed to reach the public API endpoint; empty keeps the endpoint private only.", [],
+        check=lambda v: next((f"{c!r}: {_cidr(c)}" for c in v if _cidr(c)), None))
+    node_instance_type: str = setting("Instance type of the managed node group.", "m6i.xlarge")
+    node_min_size: int = setting("Minimum nodes.", 3, minimum=1, maximum=450)
+    node_max_size: int = setting("Maximum nodes.", 12, minimum=1, maximum=450)
+    app_image: str = setting("Container image of the ai-agent-system workload.",
+                             "public.ecr.aws/nginx/nginx:1.27")
+    hpa_min_replicas: int = setting("HPA minimum replicas (the design's 2).", 2, minimum=1, maximum=1000)
+    hpa_max_replicas: int = setting("HPA maximum replicas (the design's 50).", 50, minimum=1, maximum=1000)
+    hpa_cpu_target_percent: int = setting("HPA CPU utilization target (the design's 70).", 70, minimum=1,
+                                          maximum=100)
+    hpa_memory_target_percent: int = setting("HPA memory utilization target (the design's 80).", 80,
+                                             minimum=1, maximum=100)
+    hpa_requests_per_second: int = setting("HPA requests_per_second AverageValue (the design's 1000).",
+                                           1000, minimum=1, maximum=1_000_000)
+
+    def check(self) -> list[str]:
+        problems = []
+        if self.node_min_size > self.node_max_size:
+            problems.append(f"{key_of(self, 'node_min_size')}: {self.node_min_size} is above "
+                            f"{key_of(self, 'node_max_size')} ({self.node_max_size})")
+        if self.hpa_min_replicas > self.hpa_max_replicas:
+            problems.append(f"{key_of(self, 'hpa_min_replicas')}: {self.hpa_min_replicas} is above "
+                            f"{key_of(self, 'hpa_max_replicas')} ({self.hpa_max_replicas})")
+        return problems
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    """All settings of one stack."""
+    stack: str
+    environment: str
+    network: NetworkSettings
+    load_balancer: LoadBalancerSettings
+    rate_limit: RateLimitSettings
+    autoscaling: AutoScalingSettings
+    database: DatabaseSettings
+    cache: CacheSettings
+    streaming: StreamingSettings
+    kubernetes: KubernetesSettings
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "prod"
+
+
+SECTIONS: dict[str, type] = {
+    "network": NetworkSettings,
+    "load_balancer": LoadBalancerSettings,
+    "rate_limit": RateLimitSettings,
+    "autoscaling": AutoScalingSettings,
+    "database": DatabaseSettings,
+    "cache": CacheSettings,
+    "streaming": StreamingSettings,
+    "kubernetes": KubernetesSettings,
+}
+
+ENVIRONMENT_KEY = "environment"
+ENVIRONMENT_DESCRIPTION = "Environment of the stack: dev (small and cheap) or prod (the documented limits)."
+
+
+# --------------------------------------------------------------------------------------------
+# Machinery
+# --------------------------------------------------------------------------------------------
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def config_key(section: type, field_name: str) -> str:
+    """The key (without the project namespace) of one field, e.g. ``asgMaxSize``."""
+    suffix = _camel(field_name)
+    return section.PREFIX + suffix[0].upper() + suffix[1:]
+
+
+def key_of(instance: Any, field_name: str) -> str:
+    """The namespaced key of a field, as users write it in a stack file."""
+    return f"{PROJECT}:{config_key(type(instance), field_name)}"
+
+
+def _type_name(kind: Any) -> str:
+    return {str: "a string", int: "an integer", bool: "a boolean (true or false)",
+            list[str]: "a list of strings", list[int]: "a list of integers"}[kind]
+
+
+def _coerce(kind: Any, raw: Any) -> Any:
+    """Parse one raw value (engine values are strings, YAML values may be native) or raise ValueError."""
+    if kind is bool:
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.lower() in ("true", "false"):
+            return raw.lower() == "true"
+        raise ValueError
+    if kind is int:
+        if isinstance(raw, bool):
+            raise ValueError
+        if isinstance(raw, int):
+            return raw
+        if isinstance(raw, str) and re.fullmatch(r"-?\d+", raw.strip()):
+            return int(raw)
+        raise ValueError
+    if kind is str:
+        if isinstance(raw, str):
+            return raw
+        raise ValueError
+    # list[str] / list[int]
+    item_kind = typing.get_args(kind)[0]
+    value = raw
+    if isinstance(raw, str):
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            raise ValueError from None
+    if not isinstance(value, list):
+        raise ValueError
+    return [_coerce(item_kind, item) for item in value]
+
+
+def _describe_allowed(kind: Any, meta: Mapping[str, Any]) -> str:
+    if meta["choices"] is not None:
+        return "one of " + ", ".join(repr(c) if isinstance(c, str) else str(c) for c in meta["choices"])
+    text = _type_name(kind)
+    lo, hi = meta["minimum"], meta["maximum"]
+    if lo is not None and hi is not None:
+        text += f" from {lo} to {hi}"
+    elif lo is not None:
+        text += f" of at least {lo}"
+    return text
+
+
+def _field_problems(key: str, kind: Any, meta: Mapping[str, Any], value: Any) -> list[str]:
+    shown = json.dumps(value)
+    if meta["choices"] is not None and value not in meta["choices"]:
+        return [f"{key}: {shown} is not allowed; expected {_describe_allowed(kind, meta)}"]
+    lo, hi = meta["minimum"], meta["maximum"]
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        return [f"{key}: {shown} is out of range; expected {_describe_allowed(kind, meta)}"]
+    problems = []
+    if isinstance(value, list):
+        if meta["min_items"] is not None and len(value) < meta["min_items"]:
+            problems.append(f"{key}: {shown} has {len(value)} item(s); expected at least {meta['min_items']}")
+        if meta["max_items"] is not None and len(value) > meta["max_items"]:
+            problems.append(f"{key}: {shown} has {len(value)} item(s); expected at most {meta['max_items']}")
+        ilo, ihi = meta["item_minimum"], meta["item_maximum"]
+        for item in value:
+            if (ilo is not None and item < ilo) or (ihi is not None and item > ihi):
+                problems.append(f"{key}: item {item} of {shown} is out of range; expected each from {ilo} to {ihi}")
+    if meta["check"] is not None and not problems and (reason := meta["check"](value)):
+        problems.append(f"{key}: {shown}: {reason}")
+    return problems
+
+
+def _load_section(section: type, raw: Mapping[str, Any], problems: list[str]) -> Any:
+    hints = typing.get_type_hints(section)
+    values = {}
+    for f in dataclasses.fields(section):
+        meta = f.metadata
+        kind = hints[f.name]
+        key = f"{PROJECT}:{config_key(section, f.name)}"
+        value = raw.get(key, _MISSING)
+        if value is _MISSING:
+            if meta["default"] is _REQUIRED:
+                problems.append(f"{key}: missing; expected {_describe_allowed(kind, meta)}")
+                continue
+            value = meta["default"]
+        else:
+            try:
+                value = _coerce(kind, value)
+            except ValueError:
+                problems.append(f"{key}: {json.dumps(value)} is not {_type_name(kind)}; expected "
+                                f"{_describe_allowed(kind, meta)}")
+                continue
+        field_problems = _field_problems(key, kind, meta, value)
+        problems.extend(field_problems)
+        if not field_problems:
+            values[f.name] = value
+    if len(values) < len(dataclasses.fields(section)):
+        return None
+    instance = section(**values)
+    problems.extend(instance.check() if hasattr(instance, "check") else [])
+    return instance
+
+
+def known_keys() -> set[str]:
+    keys = {f"{PROJECT}:{ENVIRONMENT_KEY}"}
+    for section in SECTIONS.values():
+        keys.update(f"{PROJECT}:{config_key(section, f.name)}" for f in dataclasses.fields(section))
+    return keys
+
+
+def load_settings(raw: Mapping[str, Any], stack: str) -> StackSettings:
+    """Turn raw configuration (``{"scaling:asgMaxSize": "20", ...}``) into settings or raise
+    ``ConfigurationError`` listing every problem. Keys of other namespaces (``aws:region``) are ignored."""
+    problems: list[str] = []
+    allowed = known_keys()
+    for key in sorted(raw):
+        if key.startswith(f"{PROJECT}:") and key not in allowed:
+            problems.append(f"{key}: unknown setting; see the configuration reference in the README "
+                            "(settings are case-sensitive)")
+    env_key = f"{PROJECT}:{ENVIRONMENT_KEY}"
+    environment = raw.get(env_key, _MISSING)
+    if environment is _MISSING:
+        problems.append(f"{env_key}: missing; expected one of {', '.join(map(repr, ENVIRONMENTS))}")
+    elif environment not in ENVIRONMENTS:
+        problems.append(f"{env_key}: {json.dumps(environment)} is not allowed; expected one of "
+                        f"{', '.join(map(repr, ENVIRONMENTS))}")
+    sections = {name: _load_section(cls, raw, problems) for name, cls in SECTIONS.items()}
+    if problems:
+        raise ConfigurationError(problems)
+    return StackSettings(stack=stack, environment=environment, **sections)
+
+
+def load_from_pulumi() -> StackSettings:
+    """Settings of the running program, from the configuration the engine passed in."""
+    raw = dict(pulumi.runtime.config.CONFIG.get())
+    return load_settings(raw, pulumi.get_stack())
+
+
+# --------------------------------------------------------------------------------------------
+# Documents generated from the declarations
+# --------------------------------------------------------------------------------------------
+
+def _yaml_type(kind: Any) -> dict:
+    if kind in (list[str], list[int]):
+        return {"type": "array", "items": {"type": "string" if kind == list[str] else "integer"}}
+    return {"type": {str: "string", int: "integer", bool: "boolean"}[kind]}
+
+
+def declarations() -> list[tuple[str, dict]]:
+    """(key, declaration) pairs for the ``config:`` section of Pulumi.yaml, in declaration order."""
+    out = [(ENVIRONMENT_KEY, {"type": "string", "description": ENVIRONMENT_DESCRIPTION})]
+    for section in SECTIONS.values():
+        hints = typing.get_type_hints(section)
+        for f in dataclasses.fields(section):
+            decl = _yaml_type(hints[f.name])
+            decl["description"] = f.metadata["description"]
+            if f.metadata["default"] is not _REQUIRED:
+                decl["default"] = f.metadata["default"]
+            out.append((config_key(section, f.name), decl))
+    return out
+
+
+PULUMI_YAML_HEADER = """\
+# Pulumi project: the scaling design (../shared/scaling-design.md) on AWS.
+# Generated from stack/config.py by `python -m stack.config --pulumi-yaml > Pulumi.yaml`; a test keeps it in step.
+name: scaling
+description: Horizontally scaled service on AWS - load balancer, auto scaling, EKS with HPA, sharded PostgreSQL,
+  Redis cluster, Kafka, WAF rate limiting.
+runtime:
+  name: python
+  options:
+    toolchain: pip
+    virtualenv: .venv
+"""
+
+
+def pulumi_yaml() -> str:
+    """The whole Pulumi.yaml: project header and one typed declaration per setting."""
+    lines = [PULUMI_YAML_HEADER.rstrip("\n"), "config:"]
+    for key, decl in declarations():
+        lines.append(f"  {key}:")
+        for name in ("type", "items", "description", "default"):
+            if name in decl:
+                lines.append(f"    {name}: {json.dumps(decl[name])}")
+    return "\n".join(lines) + "\n"
+
+
+def markdown_reference() -> str:
+    rows = ["| key | type | default | allowed | description |", "|---|---|---|---|---|"]
+    rows.append(f"| `{ENVIRONMENT_KEY}` | string | required | 'dev', 'prod' | {ENVIRONMENT_DESCRIPTION} |")
+    for section in SECTIONS.values():
+        hints = typing.get_type_hints(section)
+        for f in dataclasses.fields(section):
+            meta, kind = f.metadata, hints[f.name]
+            default = "required" if meta["default"] is _REQUIRED else f"`{json.dumps(meta['default'])}`"
+            rows.append(f"| `{config_key(section, f.name)}` | {_yaml_type(kind)['type']} | {default} | "
+                        f"{_describe_allowed(kind, meta)} | {meta['description']} |")
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--pulumi-yaml"]:
+        print(pulumi_yaml(), end="")
+    elif sys.argv[1:] == ["--markdown"]:
+        print(markdown_reference(), end="")
+    else:
+        sys.exit("usage: python -m stack.config --pulumi-yaml | --markdown")

@@ -1,0 +1,43 @@
+"""The stack program: builds every tier from typed settings and returns the stack exports.
+
+``__main__.py`` calls ``build`` once; the benchmark calls it N times with a name prefix to measure how
+the cost of a preview grows with the number of service sets.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from components.network import Network, NetworkArgs
+
+from .config import StackSettings
+
+
+def build(settings: StackSettings, prefix: str = "") -> dict[str, Any]:
+    """Declare all resources of one service set; return the outputs consumers need."""
+    env = settings.environment
+    net = settings.network
+    network = Network(f"{prefix}network", NetworkArgs(
+        cidr_block=net.vpc_cidr, availability_zones=tuple(net.availability_zones), az_count=net.az_count,
+        nat_gateways=net.nat_gateways, flow_log_retention_days=net.flow_log_retention_days, environment=env))
+    exports: dict[str, Any] = {
+        "vpcId": network.vpc_id,
+        "availabilityZones": network.availability_zones,
+        "publicSubnetIds": network.public_subnet_ids,
+        "privateSubnetIds": network.private_subnet_ids,
+        "isolatedSubnetIds": network.isolated_subnet_ids,
+    }
+    # Security groups of the application tier (instances, Kubernetes nodes): the data tier admits only these.
+    app_security_group_ids: list[Any] = []
+
+    # --- edge: load balancer, rate limit, auto scaling group (issue 3) ---
+
+    # --- kubernetes cluster (issue 9) ---
+
+    # --- data: sharded PostgreSQL (issue 4) ---
+
+    # --- data: cache and streaming (issue 5) ---
+
+    # --- kubernetes workload (issue 9) ---
+
+    return exports

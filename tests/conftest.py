@@ -1,0 +1,44 @@
+"""Test harness for the mock engine.
+
+``evaluate`` (from offline.engine) sets the mocks and the stack configuration afresh for every call,
+so tests never see each other's resources. Component tests pass their own ``program``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from offline.engine import Evaluation, evaluate  # noqa: E402
+
+_STACK_CACHE: dict[str, Evaluation] = {}
+
+
+def stack_evaluation(stack: str) -> Evaluation:
+    """The preview-mode evaluation of a stack as committed, shared by the tests that only read it."""
+    if stack not in _STACK_CACHE:
+        _STACK_CACHE[stack] = evaluate(stack)
+        assert _STACK_CACHE[stack].error is None, _STACK_CACHE[stack].error
+    return _STACK_CACHE[stack]
+
+
+def run_program(program: Callable[[], None], *, preview: bool = False, stack: str = "dev") -> Evaluation:
+    """Run ``program`` (a function that declares resources) under the mock engine.
+
+    ``preview=False`` gives known fake ids and ARNs so values built with ``apply`` can be inspected."""
+    evaluation = evaluate(stack, program=program, preview=preview)
+    if evaluation.error is not None:
+        raise evaluation.error
+    return evaluation
+
+
+@pytest.fixture(params=["dev", "prod"])
+def each_stack(request) -> Evaluation:
+    return stack_evaluation(request.param)

@@ -1,0 +1,73 @@
+"""The whole stack program for dev and prod under the mock engine."""
+
+from __future__ import annotations
+
+import json
+
+from offline import preview
+from offline.engine import evaluate
+from tests.conftest import stack_evaluation
+from tests.helpers import untagged
+
+
+def test_each_stack_evaluates_and_exports_the_network(each_stack):
+    assert each_stack.error is None
+    assert {"vpcId", "publicSubnetIds", "privateSubnetIds", "isolatedSubnetIds"} <= set(each_stack.outputs)
+    assert len(each_stack.outputs["availabilityZones"]) == 3
+
+
+def test_every_taggable_resource_carries_the_house_tags(each_stack):
+    assert untagged(each_stack) == []
+    tags = next(r for r in each_stack.resources if r.type == "aws:ec2/vpc:Vpc").inputs["tags"]
+    assert tags["Project"] == "scaling" and tags["Stack"] == each_stack.stack
+    assert tags["Environment"] == each_stack.stack and tags["ManagedBy"] == "pulumi"
+
+
+def test_dev_is_cheaper_than_prod():
+    dev, prod = stack_evaluation("dev"), stack_evaluation("prod")
+    assert len(dev.by_type("aws:ec2/natGateway:NatGateway")) == 1
+    assert len(prod.by_type("aws:ec2/natGateway:NatGateway")) == 3
+
+
+def test_configuration_error_declares_no_resource():
+    ev = evaluate("prod", config_overrides={"scaling:asgMaxSize": "many"})
+    assert ev.error is not None and ev.resources == []
+    assert 'scaling:asgMaxSize: "many" is not an integer' in str(ev.error)
+
+
+def test_preview_prints_tree_and_counts(capsys):
+    assert preview.main(["--stack", "dev"]) == preview.EXIT_OK
+    out = capsys.readouterr().out
+    assert "# scaling:network:Network  network" in out
+    assert "+ aws:ec2/vpc:Vpc  network-vpc  cidrBlock=10.0.0.0/16" in out
+    assert "aws:ec2/subnet:Subnet" in out and "Resources:" in out
+
+
+def test_preview_json_has_type_name_parent_inputs_and_options(capsys):
+    assert preview.main(["--stack", "prod", "--json"]) == preview.EXIT_OK
+    data = json.loads(capsys.readouterr().out)
+    vpc = next(r for r in data["resources"] if r["type"] == "aws:ec2/vpc:Vpc")
+    assert vpc["parent"].endswith("scaling:network:Network::network")
+    assert vpc["inputs"]["cidrBlock"] == "10.0.0.0/16"
+    assert set(vpc["options"]) >= {"protect", "ignoreChanges", "aliases", "retainOnDelete"}
+    assert data["counts"]["aws:ec2/subnet:Subnet"] == 9
+
+
+def test_preview_reports_configuration_errors_and_exits_non_zero(capsys):
+    code = preview.main(["--stack", "dev", "--set", "asgMaxSize=abc", "--set", "networkAzCount=9"])
+    err = capsys.readouterr().err
+    assert code == preview.EXIT_CONFIG
+    assert 'scaling:asgMaxSize: "abc" is not an integer' in err
+    assert "scaling:networkAzCount: 9 is out of range; expected an integer from 2 to 6" in err
+    assert "Traceback" not in err
+
+
+def test_preview_rejects_an_unknown_stack(capsys):
+    assert preview.main(["--stack", "nope"]) == preview.EXIT_USAGE
+    assert "no stack file Pulumi.nope.yaml" in capsys.readouterr().err
+
+
+def test_secrets_are_masked_in_json():
+    from offline.engine import display_value
+    from pulumi.runtime import rpc
+    assert display_value({"password": rpc.wrap_rpc_secret("hunter2")}) == {"password": "[secret]"}
