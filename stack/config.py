@@ -258,6 +258,19 @@ class CacheSettings:
                                minimum=1, maximum=31_536_000)
     session_key_prefix: str = setting("Key prefix for session state (stateless services).", "session:")
 
+    def check(self) -> list[str]:
+        # The component's own validation (engine/version, failover needs a replica per shard), reported as
+        # configuration problems before any resource is declared.
+        from components.cache import CacheArgs, validate_cache_args
+        try:
+            validate_cache_args(CacheArgs(
+                vpc_id="", subnet_ids=("a", "b"), engine=self.engine, engine_version=self.engine_version,
+                num_node_groups=self.shards, replicas_per_node_group=self.replicas_per_shard,
+                snapshot_retention_days=self.snapshot_retention_days, ttl_seconds=self.ttl_seconds))
+        except ValueError as error:
+            return [f"{PROJECT}:{self.PREFIX}* settings: {error}"]
+        return []
+
 
 @dataclass(frozen=True)
 class StreamingSettings:
@@ -278,6 +291,14 @@ class StreamingSettings:
     extra_topics: list[str] = setting("More topics to create, beside features, with the same settings.",
                                       [], max_items=50, check=lambda v: next(
                                           (f"{t!r}: {_topic(t)}" for t in v if _topic(t)), None))
+    deployed_topics: list[str] = setting(
+        "Topics as deployed, 'name:partitions:replicationFactor' (features:10:3); the program refuses fewer "
+        "partitions, another replication factor or dropping one. Record a topic here once it is deployed.",
+        [], max_items=51, check=lambda v: next(
+            (f"{t!r}: expected 'name:partitions:replicationFactor' such as 'features:10:3'" for t in v
+             if not re.fullmatch(r"[a-zA-Z0-9._-]{1,249}:[1-9]\d*:[1-9]\d*", t)), None))
+    storage_target_percent: int = setting("Broker disk utilization that storage autoscaling keeps (AWS: 50-60).",
+                                          60, minimum=10, maximum=80)
 
     def check(self) -> list[str]:
         problems = []
@@ -288,6 +309,20 @@ class StreamingSettings:
             problems.append(f"{key_of(self, 'topic_replication_factor')}: {self.topic_replication_factor} "
                             f"exceeds {key_of(self, 'broker_count')} ({self.broker_count}); a topic cannot "
                             "have more replicas than brokers")
+        from policies.documented_limits import MESSAGING
+        if MESSAGING.topic in self.extra_topics or len(set(self.extra_topics)) != len(self.extra_topics):
+            problems.append(f"{key_of(self, 'extra_topics')}: {self.extra_topics!r} repeats a topic (features "
+                            "is always created)")
+        else:
+            # Refuse a change that would destroy a deployed topic's data, before any resource is declared.
+            from components.streaming import TopicSpec, parse_topic_spec, validate_topic_changes
+            wanted = [TopicSpec(t, self.topic_partitions, self.topic_replication_factor)
+                      for t in [MESSAGING.topic, *self.extra_topics]]
+            try:
+                validate_topic_changes(wanted, [parse_topic_spec(t) for t in self.deployed_topics])
+            except ValueError as error:
+                problems.append(f"{key_of(self, 'topic_partitions')}/{key_of(self, 'topic_replication_factor')}/"
+                                f"{key_of(self, 'extra_topics')} against {key_of(self, 'deployed_topics')}: {error}")
         return problems
 
 

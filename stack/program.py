@@ -36,7 +36,8 @@ def build(settings: StackSettings, prefix: str = "") -> dict[str, Any]:
 
     # --- data: sharded PostgreSQL (issue 4) ---
 
-    # --- data: cache and streaming (issue 5) ---
+    from .cache_and_streaming import build_cache_and_streaming  # issue 5
+    exports.update(build_cache_and_streaming(settings, network, app_security_group_ids, prefix))
 
     # --- kubernetes workload (issue 9) ---
 

@@ -1,0 +1,60 @@
+"""Wiring of the data tier's cache (ElastiCache) and streaming (MSK) from the stack settings.
+
+Both live in the ISOLATED subnets (no route out of the VPC) and admit only the app tier's security groups.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import pulumi
+
+from components.cache import Cache, CacheArgs
+from components.network import Network
+from components.streaming import Streaming, StreamingArgs, TopicSpec, parse_topic_spec
+from policies.documented_limits import MESSAGING
+
+from .config import StackSettings
+
+
+def build_cache_and_streaming(settings: StackSettings, network: Network,
+                              app_security_group_ids: Sequence[pulumi.Input[str]],
+                              prefix: str = "") -> dict[str, Any]:
+    """Declare the cache and the Kafka cluster; return their stack exports."""
+    env = settings.environment
+    c, k = settings.cache, settings.streaming
+
+    cache = Cache(f"{prefix}cache", CacheArgs(
+        vpc_id=network.vpc_id, subnet_ids=network.isolated_subnet_ids,
+        app_security_group_ids=list(app_security_group_ids), engine=c.engine, engine_version=c.engine_version,
+        node_type=c.node_type, num_node_groups=c.shards, replicas_per_node_group=c.replicas_per_shard,
+        snapshot_retention_days=c.snapshot_retention_days, ttl_seconds=c.ttl_seconds,
+        session_key_prefix=c.session_key_prefix, environment=env))
+
+    topics = [TopicSpec(name, k.topic_partitions, k.topic_replication_factor)
+              for name in [MESSAGING.topic, *k.extra_topics]]
+    streaming = Streaming(f"{prefix}streaming", StreamingArgs(
+        vpc_id=network.vpc_id, subnet_ids=network.isolated_subnet_ids,
+        app_security_group_ids=list(app_security_group_ids), kafka_version=k.version,
+        broker_instance_type=k.broker_instance_type, broker_count=k.broker_count,
+        volume_size_gb=k.volume_size_gb, max_volume_size_gb=k.max_volume_size_gb,
+        storage_target_utilization_percent=k.storage_target_percent,
+        replication_factor=k.topic_replication_factor,
+        # The design's 2, but always below the replication factor so acks=all survives one broker loss.
+        min_insync_replicas=min(MESSAGING.min_insync_replicas, max(1, k.topic_replication_factor - 1)),
+        topics=topics, deployed_topics=[parse_topic_spec(t) for t in k.deployed_topics], environment=env))
+
+    return {
+        "cacheConfigurationEndpoint": cache.configuration_endpoint,
+        "cachePort": cache.port,
+        "cacheAuthToken": cache.auth_token,
+        "cacheSecurityGroupId": cache.security_group_id,
+        "cacheSettings": cache.settings,
+        "kafkaClusterArn": streaming.cluster_arn,
+        "kafkaBootstrapBrokersIam": streaming.bootstrap_brokers_iam,
+        "kafkaBootstrapBrokersTls": streaming.bootstrap_brokers_tls,
+        "kafkaTopicArns": streaming.topic_arns,
+        "kafkaProducerPolicyArn": streaming.producer_policy_arn,
+        "kafkaConsumerPolicyArn": streaming.consumer_policy_arn,
+        "kafkaSecurityGroupId": streaming.security_group_id,
+    }
