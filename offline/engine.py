@@ -57,6 +57,8 @@ class RecordedResource:
     replace_on_changes: list[str] = field(default_factory=list)
     aliases: int = 0
     depends_on: list[str] = field(default_factory=list)
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    """URNs each input property depends on (what the policy pack uses to link resources in a preview)."""
     delete_before_replace: bool = False
     provider: str = ""
 
@@ -99,6 +101,7 @@ class RecordingMonitor(MockMonitor):
                 protect=request.protect, retain_on_delete=request.retainOnDelete,
                 ignore_changes=list(request.ignoreChanges), replace_on_changes=list(request.replaceOnChanges),
                 aliases=len(request.aliases) + len(request.aliasURNs), depends_on=list(request.dependencies),
+                property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
                 delete_before_replace=request.deleteBeforeReplace, provider=request.provider))
         return response
 

@@ -3,8 +3,13 @@
     python -m offline.preview --stack dev            # component tree, key settings, counts
     python -m offline.preview --stack prod --json    # the same as JSON, for other tools
     python -m offline.preview --stack dev --set scaling:asgMaxSize=40   # try a value
+    python -m offline.preview --stack prod --no-policies  # skip the policy pack
 
-Exit codes: 0 fine, 2 configuration error (one message per problem), 3 usage error.
+After the tree and counts, the policy pack (policies/, config policies/config/<stack>.json) runs against
+the evaluated resources, as `pulumi preview --policy-pack policies` would.
+
+Exit codes: 0 fine, 1 a mandatory policy violation, 2 configuration error (one message per problem),
+3 usage error.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any, Optional
 
 from .engine import Evaluation, RecordedResource, display_value, evaluate
 
-EXIT_OK, EXIT_CONFIG, EXIT_USAGE = 0, 2, 3
+EXIT_OK, EXIT_POLICY, EXIT_CONFIG, EXIT_USAGE = 0, 1, 2, 3
 # Inputs too noisy to show as key settings in the tree.
 _HIDDEN_INPUTS = {"tags", "tagsAll", "name", "assumeRolePolicy", "policy"}
 _MAX_KEY_SETTINGS = 6
@@ -104,6 +109,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     fmt.add_argument("--json", action="store_true", help="print JSON instead of the tree")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override one config value (repeatable)")
+    parser.add_argument("--no-policies", action="store_true", help="do not run the policy pack")
     args = parser.parse_args(argv)
     try:
         overrides = _parse_overrides(args.set)
@@ -114,13 +120,27 @@ def main(argv: Optional[list[str]] = None) -> int:
     if evaluation.error is not None:
         print(f"error: stack {args.stack}: {evaluation.error}", file=sys.stderr)
         return EXIT_CONFIG
+    report = None
+    if not args.no_policies:
+        from .policy_check import render as render_policies, run_policies
+        try:
+            report = run_policies(evaluation, args.stack)
+        except ValueError as exc:  # an invalid policy config file
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     if args.json:
-        print(json.dumps(as_json(evaluation), indent=2))
+        data = as_json(evaluation)
+        if report is not None:
+            data["policies"] = report.as_dict()
+        print(json.dumps(data, indent=2))
     else:
         print(render_tree(evaluation))
         print()
         print(render_counts(evaluation))
-    return EXIT_OK
+        if report is not None:
+            print()
+            print(render_policies(report))
+    return EXIT_POLICY if report is not None and report.mandatory else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -1,0 +1,280 @@
+"""Run the policy pack against an offline ``Evaluation``, the way the Pulumi engine runs it in a preview.
+
+Same policy objects (``policies.registry.ALL_POLICIES``), same per-stack config file
+(``policies/config/<stack>.json``), same arguments: props are the recorded engine-form inputs,
+deserialized with ``pulumi_policy.deserialize.deserialize_properties`` and wrapped in
+``unknown_checking_proxy`` exactly as pulumi-policy's analyzer does; an ``UnknownValueError`` skips that
+policy for that resource (or stack) with an advisory "can't run during preview" note.
+
+Enforcement follows the CLI's reconciliation of policy-pack config: each policy's own level (or the
+pack's), then ``"all"`` from the file, then the policy's own entry; knobs start from the schema defaults
+and are validated against the schema.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import asdict, dataclass, field
+from inspect import isawaitable
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+from pulumi_policy import (EnforcementLevel, Policy, PolicyCustomTimeouts, PolicyProviderResource, PolicyResource,
+                           PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy,
+                           StackValidationArgs, StackValidationPolicy)
+from pulumi_policy.deserialize import deserialize_properties
+from pulumi_policy.policy import _NotApplicableError
+from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
+
+from .engine import REPO_ROOT, Evaluation, RecordedResource
+
+PACK_NAME = "scaling-policies"
+PACK_ENFORCEMENT = EnforcementLevel.MANDATORY  # as policies/__main__.py passes it
+CONFIG_DIR = REPO_ROOT / "policies" / "config"
+
+
+@dataclass
+class Violation:
+    policy: str
+    enforcement: str
+    severity: str
+    resource_type: str
+    resource_name: str
+    urn: str
+    message: str
+
+    @property
+    def resource(self) -> str:
+        """The URN of the offending resource ("" for a stack-wide violation), as offline.report reads it."""
+        return self.urn
+
+
+@dataclass
+class Skipped:
+    """A policy that could not run on a resource during preview because a value it read is unknown."""
+    policy: str
+    resource_type: str
+    resource_name: str
+    urn: str
+    message: str
+
+
+@dataclass
+class PolicyReport:
+    stack: str
+    config_path: Optional[str]
+    policies_run: int
+    violations: list[Violation] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    not_applicable: list[str] = field(default_factory=list)
+
+    @property
+    def mandatory(self) -> list[Violation]:
+        return [v for v in self.violations if v.enforcement == EnforcementLevel.MANDATORY.value]
+
+    @property
+    def advisory(self) -> list[Violation]:
+        return [v for v in self.violations if v.enforcement == EnforcementLevel.ADVISORY.value]
+
+    def summary(self) -> str:
+        return (f"Policies: {self.policies_run} policies of {PACK_NAME}, {len(self.mandatory)} mandatory and "
+                f"{len(self.advisory)} advisory violation(s), {len(self.skipped)} skipped during preview "
+                f"(unknown values)")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"pack": PACK_NAME, "stack": self.stack, "config": self.config_path,
+                "policiesRun": self.policies_run,
+                "mandatory": len(self.mandatory), "advisory": len(self.advisory),
+                "violations": [asdict(v) for v in self.violations],
+                "skipped": [asdict(s) for s in self.skipped]}
+
+
+@dataclass(frozen=True)
+class PolicySettings:
+    enforcement: EnforcementLevel
+    config: dict[str, Any]
+
+
+def config_path_for(stack: str) -> Optional[Path]:
+    path = CONFIG_DIR / f"{stack}.json"
+    return path if path.exists() else None
+
+
+def _level(value: Any, where: str) -> EnforcementLevel:
+    try:
+        return EnforcementLevel(value)
+    except ValueError:
+        allowed = ", ".join(level.value for level in EnforcementLevel)
+        raise ValueError(f"{where}: {value!r} is not a valid enforcement level; expected one of {allowed}") from None
+
+
+def _parse_file(path: Path) -> dict[str, tuple[Optional[EnforcementLevel], dict[str, Any]]]:
+    """The CLI's parsePolicyPackConfig: a string is a level, an object may carry enforcementLevel + knobs."""
+    text = path.read_text()
+    if not text.strip():
+        return {}
+    parsed: dict[str, tuple[Optional[EnforcementLevel], dict[str, Any]]] = {}
+    for key, value in json.loads(text).items():
+        if isinstance(value, str):
+            parsed[key] = (_level(value, f"{path.name}: {key}"), {})
+        elif isinstance(value, dict):
+            props = dict(value)
+            level = props.pop("enforcementLevel", None)
+            parsed[key] = (_level(level, f"{path.name}: {key}.enforcementLevel") if level is not None else None,
+                           props)
+        else:
+            raise ValueError(f"{path.name}: {key}: {value!r} is not valid; must be a string or object")
+    return parsed
+
+
+def reconcile(policies: Sequence[Policy], config_path: Optional[Path]) -> dict[str, PolicySettings]:
+    """Per-policy enforcement and knobs, as the CLI's ReconcilePolicyPackConfig computes them."""
+    result: dict[str, PolicySettings] = {}
+    for policy in policies:
+        defaults = {k: v["default"] for k, v in (policy.config_schema.properties if policy.config_schema else {}).items()
+                    if "default" in v}
+        result[policy.name] = PolicySettings(policy.enforcement_level or PACK_ENFORCEMENT, defaults)
+    given = _parse_file(config_path) if config_path else {}
+    all_level = given.get("all", (None, {}))[0]
+    if all_level is not None:
+        result = {name: PolicySettings(all_level, s.config) for name, s in result.items()}
+    for name, (level, props) in given.items():
+        if name == "all":
+            continue
+        if name not in result:
+            raise ValueError(f"{config_path.name if config_path else 'config'}: no policy named {name!r} in "
+                             f"{PACK_NAME}")
+        current = result[name]
+        result[name] = PolicySettings(level or current.enforcement, {**current.config, **props})
+    _validate(policies, result)
+    return result
+
+
+def _validate(policies: Sequence[Policy], settings: dict[str, PolicySettings]) -> None:
+    try:
+        import jsonschema
+    except ImportError:  # the CLI validates too; offline validation is a convenience
+        return
+    problems = []
+    for policy in policies:
+        if policy.config_schema is None:
+            continue
+        schema = {"type": "object", "properties": policy.config_schema.properties}
+        if policy.config_schema.required:
+            schema["required"] = policy.config_schema.required
+        for error in jsonschema.Draft7Validator(schema).iter_errors(settings[policy.name].config):
+            problems.append(f"{policy.name}: {error.message}")
+    if problems:
+        raise ValueError("policy pack configuration is invalid: " + "; ".join(problems))
+
+
+def _props(inputs: dict) -> Any:
+    return unknown_checking_proxy(deserialize_properties(inputs))
+
+
+def _options(resource: RecordedResource) -> PolicyResourceOptions:
+    return PolicyResourceOptions(
+        protect=resource.protect, ignore_changes=list(resource.ignore_changes),
+        delete_before_replace=resource.delete_before_replace or None, aliases=[],
+        custom_timeouts=PolicyCustomTimeouts(0, 0, 0), additional_secret_outputs=[],
+        parent=resource.parent or None)
+
+
+def _provider(resource: RecordedResource, by_urn: dict[str, RecordedResource]) -> Optional[PolicyProviderResource]:
+    # A provider reference is "<urn>::<id>"; default providers are not recorded and yield None.
+    provider = by_urn.get(resource.provider.rsplit("::", 1)[0]) if resource.provider else None
+    if provider is None:
+        return None
+    return PolicyProviderResource(provider.type, _props(provider.inputs), provider.urn, provider.name)
+
+
+def _run(result: Any) -> None:
+    if isawaitable(result):
+        loop = asyncio.new_event_loop()
+        try:
+            loop.run_until_complete(result)
+        finally:
+            loop.close()
+
+
+def _stack_resources(evaluation: Evaluation, by_urn: dict[str, RecordedResource]) -> list[PolicyResource]:
+    """PolicyResources with parent, dependencies and property dependencies linked as the analyzer links them."""
+    resources = {r.urn: PolicyResource(r.type, _props(r.inputs), r.urn, r.name, _options(r), _provider(r, by_urn),
+                                       None, [], {}) for r in evaluation.resources}
+    for r in evaluation.resources:
+        resource = resources[r.urn]
+        resource.parent = resources.get(r.parent)
+        resource.dependencies = [resources[u] for u in r.depends_on if u in resources]
+        resource.property_dependencies = {k: [resources[u] for u in urns if u in resources]
+                                          for k, urns in r.property_dependencies.items()}
+    return list(resources.values())
+
+
+def run_policies(evaluation: Evaluation, stack: str, config_path: Optional[Path | str] = None,
+                 policies: Optional[Sequence[Policy]] = None) -> PolicyReport:
+    """Evaluate every policy against ``evaluation`` with the config of ``stack`` (or ``config_path``)."""
+    if policies is None:
+        from policies.registry import ALL_POLICIES
+        policies = ALL_POLICIES
+    path = Path(config_path) if config_path is not None else config_path_for(stack)
+    settings = reconcile(policies, path)
+    by_urn = {r.urn: r for r in evaluation.resources}
+    shown = None
+    if path is not None:
+        shown = str(path.resolve().relative_to(REPO_ROOT)) if path.resolve().is_relative_to(REPO_ROOT) else str(path)
+    report = PolicyReport(stack=stack, config_path=shown, policies_run=0)
+
+    def reporter(policy: Policy, level: EnforcementLevel, default: Optional[RecordedResource]):
+        def report_violation(message: str, urn: Optional[str] = None) -> None:
+            target = by_urn.get(urn or "") or default
+            report.violations.append(Violation(
+                policy=policy.name, enforcement=level.value,
+                severity=policy.severity.value if policy.severity else "", message=message or policy.description,
+                resource_type=target.type if target else "", resource_name=target.name if target else "",
+                urn=(urn or (target.urn if target else ""))))
+        return report_violation
+
+    for policy in policies:
+        level = settings[policy.name].enforcement
+        if level == EnforcementLevel.DISABLED:
+            continue
+        if level == EnforcementLevel.REMEDIATE:
+            level = EnforcementLevel.MANDATORY  # a violation left after remediation blocks, as in the engine
+        report.policies_run += 1
+        config = dict(settings[policy.name].config)
+        if isinstance(policy, ResourceValidationPolicy):
+            for resource in evaluation.resources:
+                args = ResourceValidationArgs(resource.type, _props(resource.inputs), resource.urn, resource.name,
+                                              _options(resource), _provider(resource, by_urn), config)
+                try:
+                    _run(policy.validate(args, reporter(policy, level, resource)))
+                except UnknownValueError as exc:
+                    report.skipped.append(Skipped(policy.name, resource.type, resource.name, resource.urn,
+                                                  f"can't run policy '{policy.name}' during preview: {exc.message}"))
+                except _NotApplicableError as exc:
+                    report.not_applicable.append(f"{policy.name}: {exc.reason or ''}")
+        elif isinstance(policy, StackValidationPolicy):
+            args = StackValidationArgs(_stack_resources(evaluation, by_urn), config)
+            try:
+                _run(policy.validate(args, reporter(policy, level, None)))
+            except UnknownValueError as exc:
+                report.skipped.append(Skipped(policy.name, "", "", "",
+                                              f"can't run policy '{policy.name}' during preview: {exc.message}"))
+            except _NotApplicableError as exc:
+                report.not_applicable.append(f"{policy.name}: {exc.reason or ''}")
+    return report
+
+
+def render(report: PolicyReport) -> str:
+    """Violations as the CLI groups them: one line per violation, mandatory first, then the summary."""
+    lines = [f"Policy pack {PACK_NAME} (config: {report.config_path or 'none, policies at their own levels'})"]
+    for v in sorted(report.violations, key=lambda v: (v.enforcement != "mandatory", v.policy, v.urn)):
+        where = f"{v.resource_type}  {v.resource_name}" if v.resource_type else "stack"
+        lines.append(f"  [{v.enforcement}] {v.policy}  {where}")
+        lines.append(f"      {v.message}")
+    for s in report.skipped:
+        where = f"{s.resource_type}  {s.resource_name}" if s.resource_type else "stack"
+        lines.append(f"  [skipped] {s.policy}  {where}: {s.message.split(': ', 1)[-1]}")
+    lines.append(report.summary())
+    return "\n".join(lines)

@@ -1,0 +1,78 @@
+"""EC2 Auto Scaling groups: the design's "AWS Auto Scaling" section (ai-agent-asg)."""
+
+from __future__ import annotations
+
+from .common import HIGH, MEDIUM, as_number, fmt, get, integer, resource_policy, schema, string
+from .documented_limits import AUTO_SCALING
+
+GROUP_TYPES = ("aws:autoscaling/group:Group",)
+
+
+def _min_size(args, k, violation):
+    size = as_number(get(args.props, "minSize"))
+    if size is None:
+        violation(f"minSize is not set; the design keeps at least {k['minSize']} instances")
+    elif size < k["minSize"]:
+        violation(f"minSize is {fmt(size)}; the design keeps at least {k['minSize']} instances "
+                  "so one zone or instance can fail")
+
+
+group_min_size = resource_policy(
+    "aws-autoscaling-group-min-size",
+    "Auto Scaling groups keep at least the documented minimum of instances (MinSize 2).",
+    GROUP_TYPES, _min_size, severity=HIGH,
+    remediation="Set min_size to 2 or more (scaling:asgMinSize).",
+    config_schema=schema(minSize=integer(AUTO_SCALING.min_size, "Lowest allowed minSize.", 1)))
+
+
+def _max_size(args, k, violation):
+    size = as_number(get(args.props, "maxSize"))
+    if size is None:
+        violation(f"maxSize is not set; the documented ceiling is {k['maxSize']}")
+    elif size > k["maxSize"]:
+        violation(f"maxSize is {fmt(size)}; the documented ceiling is {k['maxSize']} instances")
+
+
+group_max_size = resource_policy(
+    "aws-autoscaling-group-max-size",
+    "Auto Scaling groups do not scale past the documented ceiling (MaxSize 20).",
+    GROUP_TYPES, _max_size, severity=HIGH,
+    remediation="Set max_size to 20 or less (scaling:asgMaxSize); raise the knob maxSize only with a design change.",
+    config_schema=schema(maxSize=integer(AUTO_SCALING.max_size, "Highest allowed maxSize.", 1)))
+
+
+def _health_check_type(args, k, violation):
+    kind = get(args.props, "healthCheckType")
+    if kind is None:
+        violation(f"healthCheckType is not set (AWS uses EC2); use {k['healthCheckType']!r} so instances "
+                  "that fail the load balancer health check are replaced")
+    elif kind != k["healthCheckType"]:
+        violation(f"healthCheckType is {kind!r}; the design uses {k['healthCheckType']!r}")
+
+
+group_health_check_type = resource_policy(
+    "aws-autoscaling-group-health-check-type",
+    "Auto Scaling groups replace instances that fail the load balancer health check (HealthCheckType ELB).",
+    GROUP_TYPES, _health_check_type, severity=HIGH,
+    remediation="Set health_check_type='ELB'.",
+    config_schema=schema(healthCheckType=string(AUTO_SCALING.health_check_type, "Required health check type.",
+                                                ["ELB", "EC2"])))
+
+
+def _grace_period(args, k, violation):
+    # AWS applies 300 s when healthCheckGracePeriod is absent.
+    grace = as_number(get(args.props, "healthCheckGracePeriod", default=300))
+    if grace < k["minSeconds"]:
+        violation(f"healthCheckGracePeriod is {fmt(grace)} s; instances need {k['minSeconds']} s to boot "
+                  "before health checks may replace them")
+
+
+group_health_check_grace_period = resource_policy(
+    "aws-autoscaling-group-health-check-grace-period",
+    "Auto Scaling groups give new instances the documented 300 s before health checks count.",
+    GROUP_TYPES, _grace_period, severity=MEDIUM,
+    remediation="Set health_check_grace_period=300 (scaling:asgHealthCheckGracePeriodSeconds).",
+    config_schema=schema(minSeconds=integer(AUTO_SCALING.health_check_grace_period_seconds,
+                                            "Lowest allowed grace period in seconds.")))
+
+POLICIES = [group_min_size, group_max_size, group_health_check_type, group_health_check_grace_period]
