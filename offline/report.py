@@ -16,6 +16,10 @@ built. It reads only:
   * ``.resource``: the URN of the offending resource, a plain name, or ``None``/``""`` for a
     stack-level policy;
   * ``.message``: the violation message (may span lines).
+
+and, when present (optional): ``report.policies_run`` (how many policies ran) and ``report.skipped``
+(a list of policy checks that could not run because a value they read is known only after apply),
+shown as counts in one line.
 """
 
 from __future__ import annotations
@@ -110,7 +114,9 @@ def sorted_violations(violations: Iterable[Any]) -> list[Any]:
 
 
 def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+    if n == 1:
+        return f"{n} {noun}"
+    return f"{n} {noun[:-1]}ies" if noun.endswith("y") else f"{n} {noun}s"
 
 
 def summary_line(evaluation: Evaluation, policy_report: Any = None) -> str:
@@ -137,6 +143,14 @@ def render_markdown(evaluation: Evaluation, policy_report: Any = None) -> str:
     if policy_report is not None:
         violations = sorted_violations(policy_report.violations)
         lines += ["#### Policy violations", ""]
+        notes = []
+        if isinstance(getattr(policy_report, "policies_run", None), int):
+            notes.append(f"{_plural(policy_report.policies_run, 'policy')} evaluated.")
+        skipped = list(getattr(policy_report, "skipped", None) or [])
+        if skipped:
+            notes.append(f"{_plural(len(skipped), 'check')} skipped: a value they read is known only after apply.")
+        if notes:
+            lines += [" ".join(notes), ""]
         if violations:
             lines += ["| enforcement | policy | resource | message |", "|---|---|---|---|"]
             for v in violations:

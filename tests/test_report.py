@@ -174,3 +174,42 @@ def test_failed_program_reports_the_error_without_tables():
     assert "scaling-prod: the program failed, nothing to create" in markdown
     assert 'scaling:asgMaxSize: "many" is not an integer' in markdown
     assert RESOURCES not in markdown
+
+
+# --- with the real policy runner (offline/policy_check.py) ----------------------------------------------
+
+def test_real_policy_report_of_dev_matches_the_summary_and_the_table():
+    from offline.policy_check import run_policies
+
+    evaluation = stack_evaluation("dev")
+    report = run_policies(evaluation, "dev")
+    markdown = render_markdown(evaluation, report)
+    assert (f"**scaling-dev: {len(evaluation.resources)} resources to create, {len(report.mandatory)} mandatory "
+            f"and {len(report.advisory)} advisory policy violation") in markdown
+    rows = table(markdown, POLICIES) if report.violations else []
+    assert len(rows) == len(report.violations)
+    levels = [row[0].strip("*") for row in rows]
+    assert levels == sorted(levels, key=lambda level: level != "mandatory")
+    for v in report.violations:
+        shown = f"`{v.resource_name}` (`{v.resource_type}`)" if v.urn else "(stack)"
+        assert any(row[1] == f"`{v.policy}`" and row[2] == shown for row in rows), v
+    assert f"{report.policies_run} policies evaluated." in markdown
+
+
+def test_real_report_classes_render_stack_level_and_skipped_checks():
+    from offline.policy_check import PolicyReport, Skipped
+    from offline.policy_check import Violation as RealViolation
+
+    evaluation = hand_built()
+    bucket = evaluation.one("aws:s3/bucket:Bucket", "app-logs")
+    report = PolicyReport(stack="dev", config_path="policies/config/dev.json", policies_run=3, violations=[
+        RealViolation("s3-bucket-versioning", "advisory", "medium", bucket.type, bucket.name, bucket.urn, "versioning off"),
+        RealViolation("stack-shards", "mandatory", "high", "", "", "", "2 shards, need 16"),
+    ], skipped=[Skipped("rds-encrypted", "aws:rds/instance:Instance", "app-db-0", "urn:x", "unknown")])
+    markdown = render_markdown(evaluation, report)
+    assert table(markdown, POLICIES) == [
+        ["**mandatory**", "`stack-shards`", "(stack)", "2 shards, need 16"],
+        ["advisory", "`s3-bucket-versioning`", "`app-logs` (`aws:s3/bucket:Bucket`)", "versioning off"],
+    ]
+    assert "3 policies evaluated. 1 check skipped: a value they read is known only after apply." in markdown
+    assert summary_line(evaluation, report).endswith("1 mandatory and 1 advisory policy violation")

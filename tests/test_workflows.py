@@ -1,0 +1,279 @@
+"""The GitHub Actions workflows: valid against the workflow schema, and consistent with the README.
+
+The schema is the one vendored inside the ``check-jsonschema`` package (offline, no download); the
+workflows must run the README's two commands, keep one deploy of a stack at a time, put prod behind
+the ``production`` environment and pass the policy pack with a per-stack config file that exists.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = ROOT / ".github" / "workflows"
+PR, DEPLOY = WORKFLOWS / "pull-request.yml", WORKFLOWS / "deploy.yml"
+STACKS = sorted(p.name.split(".")[1] for p in ROOT.glob("Pulumi.*.yaml"))
+# Inputs of pulumi/actions (action.yml of v6/v7): `with:` keys outside this set are typos the action
+# would ignore silently (e.g. `policy-packs`), and the schema cannot see them.
+PULUMI_ACTION_INPUTS = {
+    "command", "stack-name", "pulumi-version", "pulumi-version-file", "work-dir", "comment-on-pr",
+    "comment-on-pr-number", "comment-on-summary", "github-token", "cloud-url", "secrets-provider",
+    "parallel", "message", "config-map", "expect-no-changes", "diff", "replace", "target",
+    "target-dependents", "policyPacks", "policyPackConfigs", "refresh", "upsert", "remove",
+    "edit-pr-comment", "color", "exclude-protected", "plan", "suppress-outputs", "suppress-progress",
+    "always-include-summary",
+}
+
+
+class _Yaml12Loader(yaml.SafeLoader):
+    """SafeLoader that, like GitHub (YAML 1.2), reads only true/false as booleans, so `on:` stays a key."""
+
+
+_Yaml12Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_Yaml12Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|false)$"), list("tf"))
+
+
+def load(path: Path) -> dict:
+    return yaml.load(path.read_text(), Loader=_Yaml12Loader)
+
+
+def workflow_files() -> list[Path]:
+    return sorted(WORKFLOWS.glob("*.y*ml"))
+
+
+def steps(workflow: dict, job: str | None = None) -> list[dict]:
+    jobs = [workflow["jobs"][job]] if job else list(workflow["jobs"].values())
+    return [step for j in jobs for step in j.get("steps", [])]
+
+
+def run_lines(workflow: dict, job: str | None = None) -> list[str]:
+    return [line.strip() for s in steps(workflow, job) if "run" in s for line in s["run"].splitlines()]
+
+
+def pulumi_steps(workflow: dict) -> list[tuple[str, dict]]:
+    return [(name, step) for name, job in workflow["jobs"].items() for step in job.get("steps", [])
+            if step.get("uses", "").startswith("pulumi/actions@")]
+
+
+def matrix_values(job: dict, variable: str) -> list[str]:
+    """Values a `${{ matrix.<variable> }}` takes in ``job``; one empty string if there is no matrix."""
+    matrix = (job.get("strategy") or {}).get("matrix") or {}
+    values = list(matrix.get(variable, [])) + [inc[variable] for inc in matrix.get("include", [])
+                                               if variable in inc]
+    return [str(v) for v in values] or [""]
+
+
+def expand(text: str, variable: str, value: str) -> str:
+    return re.sub(r"\$\{\{\s*matrix\." + variable + r"\s*\}\}", value, text)
+
+
+def readme_two_commands() -> list[str]:
+    """The commands of the README's "Two commands on a fresh machine" code block."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Two commands on a fresh machine", 1)[1]
+    block = re.search(r"```(?:bash|sh)\n(.*?)```", section, re.S).group(1)
+    return [line.split("#", 1)[0].strip() for line in block.splitlines() if line.split("#", 1)[0].strip()]
+
+
+# --- schema -------------------------------------------------------------------------------------------
+
+def test_there_is_a_pull_request_and_a_deploy_workflow():
+    assert {PR, DEPLOY} <= set(workflow_files())
+
+
+@pytest.mark.parametrize("path", workflow_files(), ids=lambda p: p.name)
+def test_workflow_is_valid_against_the_vendored_github_workflow_schema(path):
+    schema_file = importlib.resources.files("check_jsonschema.builtin_schemas.vendor") / "github-workflows.json"
+    schema = json.loads(schema_file.read_text())
+    validator = jsonschema.Draft7Validator(schema)
+    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(load(path))]
+    assert errors == []
+
+
+def test_the_schema_check_can_fail():
+    """Guards the test above: a workflow without jobs and with a misspelt key must be rejected."""
+    schema_file = importlib.resources.files("check_jsonschema.builtin_schemas.vendor") / "github-workflows.json"
+    validator = jsonschema.Draft7Validator(json.loads(schema_file.read_text()))
+    broken = load(PR)
+    broken["jobs"]["offline"]["run-on"] = broken["jobs"]["offline"].pop("runs-on")
+    assert list(validator.iter_errors(broken))
+
+
+def test_check_jsonschema_cli_accepts_the_workflows_offline():
+    cli = Path(sys.executable).parent / "check-jsonschema"
+    if not cli.exists():
+        pytest.skip("check-jsonschema CLI is not installed next to this interpreter")
+    result = subprocess.run([str(cli), "--builtin-schema", "vendor.github-workflows",
+                             *map(str, workflow_files())], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- the README's commands -------------------------------------------------------------------------------
+
+def test_readme_block_holds_the_two_commands():
+    commands = readme_two_commands()
+    assert len(commands) == 2
+    assert any(c.startswith("make preview STACK=") for c in commands) and "make test" in commands
+
+
+@pytest.mark.parametrize("path", [PR, DEPLOY], ids=lambda p: p.name)
+def test_workflow_runs_the_readme_commands_for_every_stack(path):
+    workflow = load(path)
+    lines = run_lines(workflow)
+    for command in readme_two_commands():
+        words = shlex.split(command)
+        stack_words = [w for w in words if w.startswith("STACK=")]
+        if not stack_words:
+            assert command in lines, f"{path.name} does not run `{command}`"
+            continue
+        for stack in STACKS:
+            expected = command.replace(stack_words[0], f"STACK={stack}")
+            assert any(line.startswith(expected + " ") or line == expected for line in lines), \
+                f"{path.name} does not run `{expected}`"
+
+
+@pytest.mark.parametrize("path", [PR, DEPLOY], ids=lambda p: p.name)
+def test_offline_previews_write_the_markdown_report_to_the_job_summary(path):
+    previews = [line for line in run_lines(load(path)) if line.startswith("make preview ")]
+    assert len(previews) == len(STACKS)
+    for line in previews:
+        assert 'ARGS="--markdown"' in line and '"$GITHUB_STEP_SUMMARY"' in line
+        # With a pipe only `bash -o pipefail` (what an explicit `shell: bash` runs) fails the step.
+    assert load(path)["defaults"]["run"]["shell"] == "bash"
+
+
+def test_pull_request_offline_job_needs_no_secret_and_sets_up_python_with_pip_cache():
+    workflow = load(PR)
+    offline = workflow["jobs"]["offline"]
+    assert "secrets." not in json.dumps(offline) and "id-token" not in json.dumps(offline)
+    setup = next(s for s in offline["steps"] if s.get("uses", "").startswith("actions/setup-python@"))
+    assert setup["with"]["python-version"] == "3.11" and setup["with"]["cache"] == "pip"
+    names = [s.get("uses", s.get("run", "")) for s in offline["steps"]]
+    assert names[0].startswith("actions/checkout@")
+    assert names.index("make test") < min(i for i, n in enumerate(names) if n.startswith("make preview"))
+
+
+# --- cloud jobs -----------------------------------------------------------------------------------------
+
+def test_cloud_preview_runs_only_with_credentials_and_comments_once_per_stack():
+    workflow = load(PR)
+    job = workflow["jobs"]["cloud-preview"]
+    gate = workflow["jobs"][re.search(r"needs\.([\w-]+)\.outputs", job["if"]).group(1)]
+    gate_text = json.dumps(gate)
+    assert "secrets.PULUMI_ACCESS_TOKEN != ''" in gate_text and "vars.AWS_ROLE_ARN != ''" in gate_text
+    # Forks get neither secrets nor an OIDC token: the gate also checks where the branch lives.
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in gate_text
+    assert gate.get("permissions") == {}
+    assert sorted(matrix_values(job, "stack")) == STACKS
+    [(_, step)] = pulumi_steps({"jobs": {"cloud-preview": job}})
+    assert step["with"]["command"] == "preview"
+    assert step["with"]["comment-on-pr"] is True and step["with"]["edit-pr-comment"] is True
+    assert step["env"]["PULUMI_ACCESS_TOKEN"] == "${{ secrets.PULUMI_ACCESS_TOKEN }}"
+
+
+@pytest.mark.parametrize("path", [PR, DEPLOY], ids=lambda p: p.name)
+def test_pulumi_steps_pass_the_policy_pack_and_an_existing_per_stack_config(path):
+    workflow = load(path)
+    found = set()
+    for job_name, step in pulumi_steps(workflow):
+        assert re.fullmatch(r"pulumi/actions@(v\d+|[0-9a-f]{40})", step["uses"]), "pin a major version"
+        assert set(step["with"]) <= PULUMI_ACTION_INPUTS, set(step["with"]) - PULUMI_ACTION_INPUTS
+        assert step["with"]["policyPacks"] == "policies" and (ROOT / "policies").is_dir()
+        for stack in matrix_values(workflow["jobs"][job_name], "stack"):
+            stack_name = expand(step["with"]["stack-name"], "stack", stack)
+            config = expand(step["with"]["policyPackConfigs"], "stack", stack)
+            assert config == f"policies/config/{stack_name}.json"
+            assert (ROOT / config).is_file(), f"{path.name}/{job_name}: {config} does not exist"
+            found.add(stack_name)
+    assert sorted(found) == STACKS
+
+
+def test_deploy_runs_up_for_dev_then_prod_behind_the_production_environment():
+    workflow = load(DEPLOY)
+    assert set(workflow["on"]) == {"push", "workflow_dispatch"}
+    assert workflow["on"]["push"]["branches"] == ["main"]
+    by_stack = {step["with"]["stack-name"]: (name, step) for name, step in pulumi_steps(workflow)}
+    assert set(by_stack) == {"dev", "prod"}
+    assert all(step["with"]["command"] == "up" for _, step in by_stack.values())
+    dev_job, prod_job = (workflow["jobs"][by_stack[s][0]] for s in ("dev", "prod"))
+    assert dev_job["environment"] == "dev" and prod_job["environment"] == "production"
+    assert by_stack["dev"][0] in ([prod_job["needs"]] if isinstance(prod_job["needs"], str) else prod_job["needs"])
+    # Deploys run only after the README's commands passed on the same commit.
+    verify = dev_job["needs"] if isinstance(dev_job["needs"], str) else dev_job["needs"][0]
+    assert "make test" in run_lines(workflow, verify)
+
+
+def test_deploys_of_one_stack_never_run_at_once_and_previews_cancel_superseded_runs():
+    deploy = load(DEPLOY)
+    groups = {}
+    for name, step in pulumi_steps(deploy):
+        concurrency = deploy["jobs"][name]["concurrency"]
+        assert concurrency["cancel-in-progress"] is False, "cancelling a running `pulumi up` leaves it half done"
+        assert step["with"]["stack-name"] in concurrency["group"]
+        groups[step["with"]["stack-name"]] = concurrency["group"]
+    assert len(set(groups.values())) == len(groups) == 2
+    pr = load(PR)["concurrency"]
+    assert pr["cancel-in-progress"] is True and "github.event.pull_request.number" in pr["group"]
+
+
+@pytest.mark.parametrize("path", workflow_files(), ids=lambda p: p.name)
+def test_permissions_are_least_privilege(path):
+    workflow = load(path)
+    assert workflow["permissions"] == {"contents": "read"}
+    for name, job in workflow["jobs"].items():
+        permissions = job.get("permissions")
+        assert isinstance(permissions, dict), f"{name}: declare the job's permissions"
+        uses = [s.get("uses", "") for s in job.get("steps", [])]
+        needs_oidc = any(u.startswith("aws-actions/configure-aws-credentials@") for u in uses)
+        comments = any(s.get("with", {}).get("comment-on-pr") is True for s in job.get("steps", []))
+        assert (permissions.get("id-token") == "write") == needs_oidc, name
+        assert (permissions.get("pull-requests") == "write") == comments, name
+        assert set(permissions) <= {"contents", "id-token", "pull-requests"}, name
+        assert permissions.get("contents", "read") == "read", name
+
+
+@pytest.mark.parametrize("path", workflow_files(), ids=lambda p: p.name)
+def test_actions_are_pinned_to_a_major_version(path):
+    for step in steps(load(path)):
+        if "uses" in step and not step["uses"].startswith("./"):
+            assert re.fullmatch(r"[\w.-]+/[\w./-]+@(v\d+(\.\d+)*|[0-9a-f]{40})", step["uses"]), step["uses"]
+
+
+def test_readme_ci_section_names_every_secret_and_variable_the_workflows_read():
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Continuous integration and deployment", 1)[1].split("\n## ", 1)[0]
+    text = "\n".join(path.read_text() for path in workflow_files())
+    names = set(re.findall(r"\b(?:secrets|vars)\.([A-Z][A-Z0-9_]*)", text)) - {"GITHUB_TOKEN"}
+    assert names >= {"PULUMI_ACCESS_TOKEN", "AWS_ROLE_ARN", "AWS_REGION"}
+    for name in names:
+        assert f"`{name}`" in section, f"README CI section does not explain {name}"
+    for environment in ("`dev`", "`production`", "token.actions.githubusercontent.com", "sts.amazonaws.com"):
+        assert environment in section
+
+
+def test_cloud_jobs_create_the_virtualenvs_the_program_and_the_policy_pack_name():
+    program_venv = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["runtime"]["options"]["virtualenv"]
+    pack = yaml.safe_load((ROOT / "policies" / "PulumiPolicy.yaml").read_text())["runtime"]
+    pack_venv = f"policies/{(pack.get('options') or {}).get('virtualenv', 'venv')}"
+    for path in (PR, DEPLOY):
+        workflow = load(path)
+        for job_name, pulumi_step in pulumi_steps(workflow):
+            job_steps = workflow["jobs"][job_name]["steps"]
+            before = job_steps[:job_steps.index(pulumi_step)]
+            lines = [line.strip() for s in before if "run" in s for line in s["run"].splitlines()]
+            assert (f"python3 -m venv {program_venv} && {program_venv}/bin/pip install -r requirements.txt"
+                    in lines), f"{path.name}/{job_name}"
+            assert (f"python3 -m venv {pack_venv} && {pack_venv}/bin/pip install -r policies/requirements.txt"
+                    in lines), f"{path.name}/{job_name}"
