@@ -128,6 +128,19 @@ def _invoke_results(region: str) -> dict[str, Callable[[dict], dict]]:
     }
 
 
+def _eks_cluster_state(name: str, state: dict, region: str, preview: bool) -> dict:
+    """Nested attributes EKS computes for a cluster: unknown in a preview (as the real engine shows them),
+    fake but known in test mode. Top-level keys missing from the state are unknown anyway in a preview;
+    ``vpcConfig`` is an input, so its computed ``clusterSecurityGroupId`` needs spelling out."""
+    vpc_config = dict(state.get("vpcConfig") or {})
+    vpc_config["clusterSecurityGroupId"] = UNKNOWN if preview else f"sg-{name}"
+    if preview:
+        return {**state, "vpcConfig": vpc_config}
+    issuer = f"https://oidc.eks.{region}.amazonaws.com/id/{name.upper()}"
+    return {**state, "vpcConfig": vpc_config, "endpoint": f"https://{name}.gr7.{region}.eks.amazonaws.com",
+            "certificateAuthority": {"data": "Q0VSVElGSUNBVEU="}, "identities": [{"oidcs": [{"issuer": issuer}]}]}
+
+
 class OfflineMocks(Mocks):
     """Mocks for the offline preview (``preview=True``) and for tests (``preview=False``)."""
 
@@ -139,6 +152,8 @@ class OfflineMocks(Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         state = dict(args.inputs)
+        if args.typ == "aws:eks/cluster:Cluster":
+            state = _eks_cluster_state(args.name, state, self.region, self.preview)
         if self.preview:
             # A first preview knows no provider-computed output, only the inputs.
             return "", state

@@ -32,6 +32,8 @@ from typing import Any, ClassVar, Mapping, Optional
 
 import pulumi
 
+from policies.documented_limits import HPA
+
 PROJECT = "scaling"
 ENVIRONMENTS = ("dev", "prod")
 _REQUIRED = object()
@@ -92,6 +94,12 @@ def _header_or_empty(value: str) -> Optional[str]:
 def _name(value: str) -> Optional[str]:
     if not re.fullmatch(r"[a-z][a-z0-9-]{0,30}", value):
         return "expected a lower-case name: a letter, then letters, digits or '-', at most 31 characters"
+    return None
+
+
+def _addon_version(value: str) -> Optional[str]:
+    if not re.fullmatch(r"v\d+\.\d+\.\d+-eksbuild\.\d+", value):
+        return "expected an EKS add-on version such as v1.20.1-eksbuild.3 (aws eks describe-addon-versions)"
     return None
 
 
@@ -328,25 +336,45 @@ class StreamingSettings:
 
 @dataclass(frozen=True)
 class KubernetesSettings:
-    """EKS cluster and the ai-agent-system workload with its HPA."""
+    """EKS cluster and the ai-agent-system workload with its HPA (defaults: policies/documented_limits.py)."""
     PREFIX: ClassVar[str] = "eks"
     version: str = setting("Kubernetes version of the EKS cluster.", "1.33")
     public_access_cidrs: list[str] = setting(
         "CIDRs allowed to reach the public API endpoint; empty keeps the endpoint private only.", [],
         check=lambda v: next((f"{c!r}: {_cidr(c)}" for c in v if _cidr(c)), None))
-    node_instance_type: str = setting("Instance type of the managed node group.", "m6i.xlarge")
+    node_instance_type: str = setting("Instance type of the managed node group (x86_64, see the capacity table "
+                                      "in components/eks_cluster.py).", "m6i.xlarge")
     node_min_size: int = setting("Minimum nodes.", 3, minimum=1, maximum=450)
-    node_max_size: int = setting("Maximum nodes.", 12, minimum=1, maximum=450)
-    app_image: str = setting("Container image of the ai-agent-system workload.",
-                             "public.ecr.aws/nginx/nginx:1.27")
-    hpa_min_replicas: int = setting("HPA minimum replicas (the design's 2).", 2, minimum=1, maximum=1000)
-    hpa_max_replicas: int = setting("HPA maximum replicas (the design's 50).", 50, minimum=1, maximum=1000)
-    hpa_cpu_target_percent: int = setting("HPA CPU utilization target (the design's 70).", 70, minimum=1,
-                                          maximum=100)
-    hpa_memory_target_percent: int = setting("HPA memory utilization target (the design's 80).", 80,
-                                             minimum=1, maximum=100)
+    node_max_size: int = setting("Maximum nodes; must hold hpaMaxReplicas pods with their requests.", 12,
+                                 minimum=1, maximum=450)
+    vpc_cni_version: str = setting("Version of the vpc-cni EKS add-on (must suit eksVersion).",
+                                   "v1.20.1-eksbuild.3", check=_addon_version)
+    core_dns_version: str = setting("Version of the coredns EKS add-on (must suit eksVersion).",
+                                    "v1.12.4-eksbuild.1", check=_addon_version)
+    kube_proxy_version: str = setting("Version of the kube-proxy EKS add-on (must suit eksVersion).",
+                                      "v1.33.5-eksbuild.2", check=_addon_version)
+    cluster_autoscaler_version: str = setting("Cluster Autoscaler image tag; its minor must be eksVersion's.",
+                                              "v1.33.0", check=lambda v: None if re.fullmatch(
+                                                  r"v\d+\.\d+\.\d+", v) else "expected a tag such as v1.33.0")
+    app_image: str = setting("Container image of the ai-agent-system workload (runs as non-root with a "
+                             "read-only root filesystem).", "public.ecr.aws/nginx/nginx-unprivileged:1.27")
+    app_port: int = setting("Port the workload serves HTTP and /metrics on.", 8080, minimum=1, maximum=65535)
+    app_health_path: str = setting("HTTP path of the readiness and liveness probes.", "/")
+    app_cpu_request_millicores: int = setting("CPU request per pod, in millicores (HPA utilization is "
+                                              "relative to it).", 500, minimum=10, maximum=64000)
+    app_memory_request_mib: int = setting("Memory request (and limit) per pod, in MiB.", 512, minimum=16,
+                                          maximum=262144)
+    hpa_min_replicas: int = setting("HPA minimum replicas (the design's 2); at least 2 so a node can drain "
+                                    "while one pod keeps serving.", HPA.min_replicas, minimum=2, maximum=1000)
+    hpa_max_replicas: int = setting("HPA maximum replicas (the design's 50).", HPA.max_replicas, minimum=1,
+                                    maximum=1000)
+    hpa_cpu_target_percent: int = setting("HPA CPU utilization target (the design's 70).",
+                                          HPA.cpu_utilization_percent, minimum=1, maximum=100)
+    hpa_memory_target_percent: int = setting("HPA memory utilization target (the design's 80).",
+                                             HPA.memory_utilization_percent, minimum=1, maximum=100)
     hpa_requests_per_second: int = setting("HPA requests_per_second AverageValue (the design's 1000).",
-                                           1000, minimum=1, maximum=1_000_000)
+                                           int(HPA.requests_per_second_average_value), minimum=1,
+                                           maximum=1_000_000)
 
     def check(self) -> list[str]:
         problems = []

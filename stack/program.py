@@ -11,6 +11,7 @@ from typing import Any
 from components.network import Network, NetworkArgs
 
 from .config import StackSettings
+from .kubernetes import build_cluster, build_workload
 
 
 def build(settings: StackSettings, prefix: str = "") -> dict[str, Any]:
@@ -32,13 +33,15 @@ def build(settings: StackSettings, prefix: str = "") -> dict[str, Any]:
 
     # --- edge: load balancer, rate limit, auto scaling group (issue 3) ---
 
-    # --- kubernetes cluster (issue 9) ---
+    cluster_tier = build_cluster(settings, network, prefix)  # kubernetes cluster (issue 9)
+    app_security_group_ids.append(cluster_tier.node_security_group_id)
+    exports.update(cluster_tier.exports)
 
     # --- data: sharded PostgreSQL (issue 4) ---
 
     from .cache_and_streaming import build_cache_and_streaming  # issue 5
     exports.update(build_cache_and_streaming(settings, network, app_security_group_ids, prefix))
 
-    # --- kubernetes workload (issue 9) ---
+    exports.update(build_workload(settings, cluster_tier, exports, prefix))  # kubernetes workload (issue 9)
 
     return exports

@@ -1,0 +1,465 @@
+"""Workload: the horizontally autoscaled ai-agent-system on any Kubernetes cluster.
+
+Declares, with whatever Kubernetes provider ``opts`` carries: a namespace, a ServiceAccount, a
+ConfigMap with the design's application settings (circuit breaker, cache-aside TTL, session prefix, DB
+pool, rate limit, Kafka producer and consumer) plus the other tiers' endpoints, a Secret for secret
+values, the Deployment, its Service, the ``autoscaling/v2`` HorizontalPodAutoscaler of the design and a
+PodDisruptionBudget.
+
+The Deployment has no ``spec.replicas``: the HPA owns the count, and a replica count in the program
+would fight the controller on every update (server-side apply takes ownership of the field back).
+
+Before any resource is declared the arguments are cross-checked: every HPA metric must be served by
+the cluster (``metrics_catalog``), utilization targets need requests on every container, the PDB must
+let a node drain at the minimum replica count while keeping a pod serving, and min <= max.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from policies.documented_limits import CACHE, CIRCUIT_BREAKER, DATABASE, HPA, MESSAGING, RATE_LIMIT
+
+from .metrics_pipeline import MetricsCatalog, PodDemand
+
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+# Names that say "secret": such values belong in the Secret, never in the ConfigMap.
+_SECRET_WORDS = ("PASSWORD", "TOKEN", "SECRET", "CREDENTIAL", "PRIVATE_KEY")
+SCALE_POLICY_TYPES = ("Percent", "Pods")
+SELECT_POLICIES = ("Max", "Min", "Disabled")
+
+
+def design_app_settings() -> dict[str, str]:
+    """The design's application settings as environment variables, from policies/documented_limits."""
+    return {
+        "CIRCUIT_BREAKER_FAILURE_THRESHOLD": str(CIRCUIT_BREAKER.failure_threshold),
+        "CIRCUIT_BREAKER_OPEN_TIMEOUT_MS": str(CIRCUIT_BREAKER.open_timeout_seconds * 1000),
+        "CACHE_TTL_SECONDS": str(CACHE.ttl_seconds),
+        "CACHE_FEATURE_KEY_PREFIX": CACHE.feature_key_prefix,
+        "SESSION_KEY_PREFIX": CACHE.session_key_prefix,
+        "DB_NAME": DATABASE.database_name,
+        "DB_SHARD_COUNT": str(DATABASE.shard_count),
+        "DB_POOL_MAX": str(DATABASE.pool_max_connections),
+        "DB_POOL_IDLE_TIMEOUT_MS": str(DATABASE.pool_idle_timeout_seconds * 1000),
+        "DB_POOL_CONNECTION_TIMEOUT_MS": str(DATABASE.pool_connect_timeout_seconds * 1000),
+        "RATE_LIMIT_MAX": str(RATE_LIMIT.max_requests),
+        "RATE_LIMIT_WINDOW_MS": str(RATE_LIMIT.window_seconds * 1000),
+        "KAFKA_CLIENT_ID": MESSAGING.client_id,
+        "KAFKA_ACKS": MESSAGING.producer_acks,
+        "KAFKA_TOPIC": MESSAGING.topic,
+        "KAFKA_CONSUMER_GROUP": MESSAGING.consumer_group,
+    }
+
+
+@dataclass(frozen=True)
+class ScalingPolicy:
+    """One HPA scaling policy: change by ``value`` (percent or pods) per ``period_seconds``."""
+    type: str
+    value: int
+    period_seconds: int
+
+
+@dataclass(frozen=True)
+class HpaMetric:
+    """One HPA metric as plain data: ``Resource`` (cpu/memory, Utilization) or ``Pods`` (AverageValue)."""
+    kind: str
+    name: str
+    target: str
+
+
+@dataclass(frozen=True)
+class WorkloadArgs:
+    """Arguments of :class:`Workload`."""
+
+    metrics_catalog: MetricsCatalog
+    """Metrics the cluster serves to HPAs (``MetricsPipeline.catalog``); required, because an HPA whose
+    metric nobody serves silently never scales."""
+    image: str = "public.ecr.aws/nginx/nginx-unprivileged:1.27"
+    """Container image. Defaults to an unprivileged nginx placeholder."""
+    name: str = HPA.name
+    """Name of the Deployment, Service, HPA and PDB. Defaults to ``ai-agent-system``."""
+    namespace: str = HPA.name
+    """Namespace created for the workload. Defaults to ``ai-agent-system``."""
+    container_port: int = 8080
+    """Port of HTTP and ``/metrics``. Defaults to 8080."""
+    service_port: int = 80
+    """Port of the ClusterIP Service. Defaults to 80."""
+    health_check_path: str = "/"
+    """Path of the readiness and liveness probes. Defaults to ``/``."""
+    metrics_path: str = "/metrics"
+    """Path Prometheus scrapes. Defaults to ``/metrics``."""
+    request_counter: str = "http_requests_total"
+    """Counter of served requests the app exposes; the pipeline turns it into the HPA's Pods metric.
+    Defaults to ``http_requests_total``."""
+    cpu_request_millicores: Optional[int] = 500
+    """CPU request of the container (CPU utilization is relative to it). Defaults to 500."""
+    cpu_limit_millicores: Optional[int] = None
+    """CPU limit. Defaults to twice the request."""
+    memory_request_mib: Optional[int] = 512
+    """Memory request. Defaults to 512."""
+    memory_limit_mib: Optional[int] = None
+    """Memory limit. Defaults to the request (no overcommit: a pod is never OOM-killed for a neighbour)."""
+    run_as_user: int = 10001
+    """Non-root UID of the container. Defaults to 10001."""
+    min_replicas: int = HPA.min_replicas
+    """HPA minimum. Defaults to 2."""
+    max_replicas: int = HPA.max_replicas
+    """HPA maximum. Defaults to 50."""
+    cpu_utilization_percent: Optional[int] = HPA.cpu_utilization_percent
+    """CPU utilization target; None drops the metric. Defaults to 70."""
+    memory_utilization_percent: Optional[int] = HPA.memory_utilization_percent
+    """Memory utilization target; None drops the metric. Defaults to 80."""
+    requests_metric: Optional[str] = HPA.requests_per_second_metric
+    """Pods metric of the request rate; None drops it. Defaults to ``requests_per_second``."""
+    requests_per_pod: str = HPA.requests_per_second_average_value
+    """AverageValue target of the Pods metric (a Kubernetes quantity). Defaults to ``"1000"``."""
+    scale_down_stabilization_seconds: int = HPA.scale_down_stabilization_seconds
+    """Defaults to 300."""
+    scale_down_policies: tuple[ScalingPolicy, ...] = (
+        ScalingPolicy("Percent", HPA.scale_down_percent, HPA.scale_down_period_seconds),)
+    """Defaults to 50 % per 60 s."""
+    scale_up_stabilization_seconds: int = HPA.scale_up_stabilization_seconds
+    """Defaults to 0."""
+    scale_up_policies: tuple[ScalingPolicy, ...] = (
+        ScalingPolicy("Percent", HPA.scale_up_percent, HPA.scale_up_percent_period_seconds),
+        ScalingPolicy("Pods", HPA.scale_up_pods, HPA.scale_up_pods_period_seconds))
+    """Defaults to 100 % per 30 s and 5 pods per 30 s."""
+    scale_up_select_policy: str = HPA.scale_up_select_policy
+    """Which scale-up policy wins. Defaults to ``Max``."""
+    pdb_max_unavailable: int = 1
+    """Pods a voluntary disruption (node drain) may take at once. Defaults to 1."""
+    app_settings: Mapping[str, str] = field(default_factory=design_app_settings)
+    """Plain application settings for the ConfigMap. Defaults to the design's (``design_app_settings``)."""
+    endpoints: Mapping[str, Any] = field(default_factory=dict)
+    """More ConfigMap entries that may be Outputs (other tiers' endpoints); non-strings become JSON.
+    Defaults to none."""
+    secrets: Mapping[str, Any] = field(default_factory=dict)
+    """Secret entries (Outputs welcome), delivered through a Kubernetes Secret. Defaults to none."""
+    environment: str = "prod"
+    """Environment label. Defaults to ``prod``."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """Extra labels on every object. Defaults to none."""
+
+
+def cpu_limit(args: WorkloadArgs) -> Optional[int]:
+    if args.cpu_limit_millicores is not None:
+        return args.cpu_limit_millicores
+    return None if args.cpu_request_millicores is None else 2 * args.cpu_request_millicores
+
+
+def memory_limit(args: WorkloadArgs) -> Optional[int]:
+    return args.memory_limit_mib if args.memory_limit_mib is not None else args.memory_request_mib
+
+
+def hpa_metrics(args: WorkloadArgs) -> list[HpaMetric]:
+    """The HPA's metrics in the design's order: CPU, memory, requests per second."""
+    metrics = []
+    if args.cpu_utilization_percent is not None:
+        metrics.append(HpaMetric("Resource", "cpu", str(args.cpu_utilization_percent)))
+    if args.memory_utilization_percent is not None:
+        metrics.append(HpaMetric("Resource", "memory", str(args.memory_utilization_percent)))
+    if args.requests_metric is not None:
+        metrics.append(HpaMetric("Pods", args.requests_metric, args.requests_per_pod))
+    return metrics
+
+
+def disruptions_allowed(replicas: int, max_unavailable: int) -> int:
+    """Pods a PDB with ``maxUnavailable`` lets a drain evict when ``replicas`` are healthy."""
+    return max(0, min(max_unavailable, replicas))
+
+
+def validate_metrics_served(metrics: list[HpaMetric], catalog: MetricsCatalog, request_counter: str) -> None:
+    """Every HPA metric must be served by the cluster, the Pods metric from the workload's own counter."""
+    for metric in metrics:
+        if metric.kind == "Resource" and metric.name not in catalog.resource_metrics:
+            raise ValueError(f"metrics_catalog: the HPA's Resource metric {metric.name!r} is not served "
+                             f"(served: {sorted(catalog.resource_metrics)}); install metrics-server")
+        if metric.kind == "Pods":
+            if metric.name not in catalog.pods_metrics:
+                raise ValueError(f"metrics_catalog: the HPA's Pods metric {metric.name!r} is not served "
+                                 f"(served: {sorted(catalog.pods_metrics)}); add a prometheus-adapter rule for it")
+            if catalog.pods_metrics[metric.name] != request_counter:
+                raise ValueError(f"request_counter: {request_counter!r} is not the series the pipeline computes "
+                                 f"{metric.name!r} from ({catalog.pods_metrics[metric.name]!r}); the HPA "
+                                 "would see no data")
+
+
+def validate_requests_for_utilization(metrics: list[HpaMetric], containers: Mapping[str, Mapping[str, Any]]) -> None:
+    """Utilization is usage / request summed over containers: every container needs that request."""
+    for metric in metrics:
+        if metric.kind != "Resource":
+            continue
+        for container, requests in containers.items():
+            if not requests.get(metric.name):
+                raise ValueError(f"{metric.name}_request: container {container!r} has no {metric.name} request; "
+                                 f"the HPA's {metric.name} utilization target needs one on every container")
+
+
+def validate_pdb(min_replicas: int, max_unavailable: int) -> None:
+    """At the minimum replica count a drain may evict a pod, and at least one pod keeps serving."""
+    if max_unavailable < 1 or disruptions_allowed(min_replicas, max_unavailable) < 1:
+        raise ValueError(f"pdb_max_unavailable: {max_unavailable} allows no disruption at min_replicas "
+                         f"({min_replicas}); node drains would block forever. Expected at least 1")
+    if min_replicas - disruptions_allowed(min_replicas, max_unavailable) < 1:
+        raise ValueError(f"pdb_max_unavailable: {max_unavailable} lets a drain evict every pod at min_replicas "
+                         f"({min_replicas}); expected below min_replicas (raise min_replicas to at least 2)")
+
+
+def _validate_policies(name: str, policies: tuple[ScalingPolicy, ...]) -> None:
+    if not policies:
+        raise ValueError(f"{name}: empty; expected at least one policy")
+    for p in policies:
+        if p.type not in SCALE_POLICY_TYPES:
+            raise ValueError(f"{name}: policy type {p.type!r} is not allowed; expected one of {SCALE_POLICY_TYPES}")
+        if p.value < 1:
+            raise ValueError(f"{name}: policy value {p.value} is out of range; expected at least 1")
+        if not 1 <= p.period_seconds <= 1800:
+            raise ValueError(f"{name}: period_seconds {p.period_seconds} is out of range; expected 1 to 1800")
+
+
+def validate_workload_args(args: WorkloadArgs) -> None:
+    """Raise ``ValueError`` naming the argument, its value and what is allowed."""
+    for name in ("name", "namespace"):
+        value = getattr(args, name)
+        if not _DNS_LABEL.fullmatch(value):
+            raise ValueError(f"{name}: {value!r} is not a DNS label (lower-case letters, digits, '-', at most 63)")
+    if not args.image or any(c.isspace() for c in args.image):
+        raise ValueError(f"image: {args.image!r} is not an image reference")
+    for name in ("container_port", "service_port"):
+        if not 1 <= getattr(args, name) <= 65535:
+            raise ValueError(f"{name}: {getattr(args, name)} is out of range; expected 1 to 65535")
+    for name in ("health_check_path", "metrics_path"):
+        if not getattr(args, name).startswith("/"):
+            raise ValueError(f"{name}: {getattr(args, name)!r} must start with '/'")
+    if args.run_as_user < 1:
+        raise ValueError(f"run_as_user: {args.run_as_user} is root; expected a UID of at least 1")
+    if args.min_replicas < 1:
+        raise ValueError(f"min_replicas: {args.min_replicas} is out of range; expected at least 1")
+    if args.min_replicas > args.max_replicas:
+        raise ValueError(f"min_replicas: {args.min_replicas} is above max_replicas ({args.max_replicas}); "
+                         "expected min <= max")
+    metrics = hpa_metrics(args)
+    validate_metrics_served(metrics, args.metrics_catalog, args.request_counter)
+    validate_requests_for_utilization(metrics, {"app": {"cpu": args.cpu_request_millicores,
+                                                        "memory": args.memory_request_mib}})
+    for name in ("cpu_request_millicores", "memory_request_mib"):
+        value = getattr(args, name)
+        if value is None or value < 1:
+            raise ValueError(f"{name}: {value} is not allowed; every container needs requests (the scheduler "
+                             "and the node sizing count them); expected at least 1")
+    for name, limit, request in (("cpu_limit_millicores", cpu_limit(args), args.cpu_request_millicores),
+                                 ("memory_limit_mib", memory_limit(args), args.memory_request_mib)):
+        if limit is None:
+            raise ValueError(f"{name}: missing; every container needs requests and limits")
+        if request is not None and limit < request:
+            raise ValueError(f"{name}: {limit} is below the request ({request}); expected at least the request")
+    for name in ("cpu_utilization_percent", "memory_utilization_percent"):
+        value = getattr(args, name)
+        if value is not None and not 1 <= value <= 100:
+            raise ValueError(f"{name}: {value} is out of range; expected 1 to 100 or None")
+    if not hpa_metrics(args):
+        raise ValueError("cpu_utilization_percent/memory_utilization_percent/requests_metric: all None; the HPA "
+                         "needs at least one metric")
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)?(m|k|M|G)?", args.requests_per_pod) or float(
+            re.sub(r"[a-zA-Z]", "", args.requests_per_pod)) <= 0:
+        raise ValueError(f"requests_per_pod: {args.requests_per_pod!r} is not a positive Kubernetes quantity "
+                         "such as \"1000\"")
+    for name in ("scale_down_stabilization_seconds", "scale_up_stabilization_seconds"):
+        if not 0 <= getattr(args, name) <= 3600:
+            raise ValueError(f"{name}: {getattr(args, name)} is out of range; expected 0 to 3600")
+    _validate_policies("scale_down_policies", args.scale_down_policies)
+    _validate_policies("scale_up_policies", args.scale_up_policies)
+    if args.scale_up_select_policy not in SELECT_POLICIES:
+        raise ValueError(f"scale_up_select_policy: {args.scale_up_select_policy!r} is not allowed; "
+                         f"expected one of {SELECT_POLICIES}")
+    validate_pdb(args.min_replicas, args.pdb_max_unavailable)
+    plain = {**args.app_settings, **args.endpoints}
+    for key in [*plain, *args.secrets]:
+        if not _ENV_NAME.fullmatch(key):
+            raise ValueError(f"app_settings/endpoints/secrets: key {key!r} is not an environment variable name "
+                             "(upper-case letters, digits, '_')")
+    for key in plain:
+        if any(word in key for word in _SECRET_WORDS):
+            raise ValueError(f"app_settings/endpoints: {key!r} looks secret; pass it in secrets so it lands in a "
+                             "Kubernetes Secret, never in the ConfigMap")
+    if (both := sorted(set(plain) & set(args.secrets))):
+        raise ValueError(f"secrets: {both} also appear in app_settings/endpoints; give each key once")
+
+
+def workload_demand(args: WorkloadArgs) -> PodDemand:
+    """What the workload needs from the nodes at its maximum scale."""
+    return PodDemand(args.name, args.max_replicas, args.cpu_request_millicores or 0, args.memory_request_mib or 0)
+
+
+def _as_text(value: Any) -> pulumi.Output[str]:
+    return pulumi.Output.from_input(value).apply(lambda v: v if isinstance(v, str) else json.dumps(v))
+
+
+def _checksum(data: Mapping[str, str]) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+class Workload(pulumi.ComponentResource):
+    """The ai-agent-system Deployment with its Service, HPA, PDB, ConfigMap and Secret."""
+
+    namespace: pulumi.Output[str]
+    """Namespace of the workload."""
+    deployment_name: pulumi.Output[str]
+    """Name of the Deployment."""
+    service_name: pulumi.Output[str]
+    """Name of the ClusterIP Service (``<service>.<namespace>.svc`` inside the cluster)."""
+    hpa_name: pulumi.Output[str]
+    """Name of the HorizontalPodAutoscaler."""
+    config_map_name: pulumi.Output[str]
+    """Name of the ConfigMap with the application settings."""
+
+    def __init__(self, name: str, args: WorkloadArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        validate_workload_args(args)
+        super().__init__("scaling:workload:Workload", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        selector = {"app.kubernetes.io/name": args.name}
+        labels = {**selector, "app.kubernetes.io/part-of": args.name, "app.kubernetes.io/managed-by": "pulumi",
+                  "environment": args.environment, **dict(args.tags)}
+
+        def meta(object_name: str, namespaced: bool = True) -> k8s.meta.v1.ObjectMetaArgs:
+            return k8s.meta.v1.ObjectMetaArgs(name=object_name, labels=labels,
+                                              namespace=ns.metadata.name if namespaced else None)
+
+        ns = k8s.core.v1.Namespace(f"{name}-namespace", metadata=meta(args.namespace, namespaced=False), opts=child)
+        account = k8s.core.v1.ServiceAccount(
+            f"{name}-service-account", metadata=meta(args.name),
+            # The app calls no Kubernetes API: no token in the pod to steal.
+            automount_service_account_token=False, opts=child)
+
+        # Per-key inputs: a preview shows every plain setting even while the endpoints are still unknown.
+        config_data: dict[str, Any] = {**args.app_settings, **{k: _as_text(v) for k, v in args.endpoints.items()}}
+        config = k8s.core.v1.ConfigMap(f"{name}-config", metadata=meta(f"{args.name}-config"), data=config_data,
+                                       opts=child)
+        env_from = [k8s.core.v1.EnvFromSourceArgs(
+            config_map_ref=k8s.core.v1.ConfigMapEnvSourceArgs(name=config.metadata.name))]
+        if args.secrets:
+            secret = k8s.core.v1.Secret(
+                f"{name}-secret", metadata=meta(f"{args.name}-secrets"), type="Opaque",
+                string_data={k: pulumi.Output.secret(_as_text(v)) for k, v in args.secrets.items()}, opts=child)
+            env_from.append(k8s.core.v1.EnvFromSourceArgs(
+                secret_ref=k8s.core.v1.SecretEnvSourceArgs(name=secret.metadata.name)))
+
+        annotations = {
+            # The pipeline's Prometheus scrapes pods that carry these annotations.
+            "prometheus.io/scrape": "true", "prometheus.io/port": str(args.container_port),
+            "prometheus.io/path": args.metrics_path,
+            # ConfigMap changes do not restart pods by themselves; a new checksum rolls the Deployment.
+            "checksum/config": pulumi.Output.from_input(config_data).apply(_checksum),
+        }
+        resources = k8s.core.v1.ResourceRequirementsArgs(
+            requests={"cpu": f"{args.cpu_request_millicores}m", "memory": f"{args.memory_request_mib}Mi"},
+            limits={"cpu": f"{cpu_limit(args)}m", "memory": f"{memory_limit(args)}Mi"})
+        probe = dict(http_get=k8s.core.v1.HTTPGetActionArgs(path=args.health_check_path, port="http"),
+                     timeout_seconds=2)
+        container = k8s.core.v1.ContainerArgs(
+            name="app", image=args.image, ports=[k8s.core.v1.ContainerPortArgs(
+                name="http", container_port=args.container_port, protocol="TCP")],
+            env_from=env_from, resources=resources,
+            readiness_probe=k8s.core.v1.ProbeArgs(**probe, period_seconds=5, failure_threshold=3),
+            liveness_probe=k8s.core.v1.ProbeArgs(**probe, initial_delay_seconds=15, period_seconds=20,
+                                                 failure_threshold=3),
+            security_context=k8s.core.v1.SecurityContextArgs(
+                run_as_non_root=True, run_as_user=args.run_as_user, read_only_root_filesystem=True,
+                allow_privilege_escalation=False, capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"])),
+            # Read-only root: the only writable place is a scratch emptyDir.
+            volume_mounts=[k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp")])
+        spread = [
+            # Zones first: losing one zone must leave pods elsewhere. Per-revision (pod-template-hash) so a
+            # rollout is spread too.
+            k8s.core.v1.TopologySpreadConstraintArgs(
+                max_skew=1, topology_key="topology.kubernetes.io/zone", when_unsatisfiable="DoNotSchedule",
+                label_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
+                match_label_keys=["pod-template-hash"]),
+            k8s.core.v1.TopologySpreadConstraintArgs(
+                max_skew=1, topology_key="kubernetes.io/hostname", when_unsatisfiable="ScheduleAnyway",
+                label_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
+                match_label_keys=["pod-template-hash"]),
+        ]
+        deployment = k8s.apps.v1.Deployment(
+            f"{name}-deployment", metadata=meta(args.name),
+            spec=k8s.apps.v1.DeploymentSpecArgs(
+                # No replicas: the HPA owns the count.
+                selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
+                revision_history_limit=10,
+                strategy=k8s.apps.v1.DeploymentStrategyArgs(
+                    type="RollingUpdate", rolling_update=k8s.apps.v1.RollingUpdateDeploymentArgs(
+                        max_surge="25%", max_unavailable=0)),
+                template=k8s.core.v1.PodTemplateSpecArgs(
+                    metadata=k8s.meta.v1.ObjectMetaArgs(labels=labels, annotations=annotations),
+                    spec=k8s.core.v1.PodSpecArgs(
+                        service_account_name=account.metadata.name, automount_service_account_token=False,
+                        security_context=k8s.core.v1.PodSecurityContextArgs(
+                            run_as_non_root=True, run_as_user=args.run_as_user, run_as_group=args.run_as_user,
+                            fs_group=args.run_as_user,
+                            seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault")),
+                        termination_grace_period_seconds=30,
+                        topology_spread_constraints=spread, containers=[container],
+                        volumes=[k8s.core.v1.VolumeArgs(name="tmp", empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(
+                            size_limit="256Mi"))]))),
+            opts=child)
+        service = k8s.core.v1.Service(
+            f"{name}-service", metadata=meta(args.name),
+            spec=k8s.core.v1.ServiceSpecArgs(type="ClusterIP", selector=selector, ports=[
+                k8s.core.v1.ServicePortArgs(name="http", port=args.service_port, target_port="http", protocol="TCP")]),
+            opts=child)
+        hpa = k8s.autoscaling.v2.HorizontalPodAutoscaler(
+            f"{name}-hpa", metadata=meta(args.name),
+            spec=k8s.autoscaling.v2.HorizontalPodAutoscalerSpecArgs(
+                scale_target_ref=k8s.autoscaling.v2.CrossVersionObjectReferenceArgs(
+                    api_version="apps/v1", kind="Deployment", name=deployment.metadata.name),
+                min_replicas=args.min_replicas, max_replicas=args.max_replicas,
+                metrics=[self._metric_spec(m) for m in hpa_metrics(args)],
+                behavior=k8s.autoscaling.v2.HorizontalPodAutoscalerBehaviorArgs(
+                    scale_down=k8s.autoscaling.v2.HPAScalingRulesArgs(
+                        stabilization_window_seconds=args.scale_down_stabilization_seconds,
+                        policies=[self._policy(p) for p in args.scale_down_policies]),
+                    scale_up=k8s.autoscaling.v2.HPAScalingRulesArgs(
+                        stabilization_window_seconds=args.scale_up_stabilization_seconds,
+                        policies=[self._policy(p) for p in args.scale_up_policies],
+                        select_policy=args.scale_up_select_policy))),
+            opts=child)
+        k8s.policy.v1.PodDisruptionBudget(
+            f"{name}-pdb", metadata=meta(args.name),
+            spec=k8s.policy.v1.PodDisruptionBudgetSpecArgs(
+                max_unavailable=args.pdb_max_unavailable,
+                selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
+                # A crash-looping pod must not block a node drain.
+                unhealthy_pod_eviction_policy="AlwaysAllow"),
+            opts=child)
+
+        self.namespace = ns.metadata.name
+        self.deployment_name = deployment.metadata.name
+        self.service_name = service.metadata.name
+        self.hpa_name = hpa.metadata.name
+        self.config_map_name = config.metadata.name
+        self.register_outputs({"namespace": self.namespace, "deployment_name": self.deployment_name,
+                               "service_name": self.service_name, "hpa_name": self.hpa_name,
+                               "config_map_name": self.config_map_name})
+
+    @staticmethod
+    def _metric_spec(metric: HpaMetric) -> k8s.autoscaling.v2.MetricSpecArgs:
+        if metric.kind == "Resource":
+            return k8s.autoscaling.v2.MetricSpecArgs(type="Resource", resource=k8s.autoscaling.v2.ResourceMetricSourceArgs(
+                name=metric.name, target=k8s.autoscaling.v2.MetricTargetArgs(
+                    type="Utilization", average_utilization=int(metric.target))))
+        return k8s.autoscaling.v2.MetricSpecArgs(type="Pods", pods=k8s.autoscaling.v2.PodsMetricSourceArgs(
+            metric=k8s.autoscaling.v2.MetricIdentifierArgs(name=metric.name),
+            target=k8s.autoscaling.v2.MetricTargetArgs(type="AverageValue", average_value=metric.target)))
+
+    @staticmethod
+    def _policy(policy: ScalingPolicy) -> k8s.autoscaling.v2.HPAScalingPolicyArgs:
+        return k8s.autoscaling.v2.HPAScalingPolicyArgs(type=policy.type, value=policy.value,
+                                                       period_seconds=policy.period_seconds)

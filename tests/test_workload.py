@@ -1,0 +1,224 @@
+"""Workload component: cross-validation without the engine, then every Kubernetes object under the mock engine."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pulumi
+import pytest
+
+from components.metrics_pipeline import MetricsCatalog, MetricsPipelineArgs, metrics_catalog
+from components.workload import (HpaMetric, ScalingPolicy, Workload, WorkloadArgs, design_app_settings,
+                                 disruptions_allowed, hpa_metrics, validate_metrics_served, validate_pdb,
+                                 validate_requests_for_utilization, validate_workload_args, workload_demand)
+from offline.engine import UNKNOWN
+from policies.documented_limits import CACHE, CIRCUIT_BREAKER, DATABASE, HPA, MESSAGING, RATE_LIMIT
+from tests.conftest import run_program, stack_evaluation
+
+CATALOG = metrics_catalog(MetricsPipelineArgs())
+
+
+def args(**changes) -> WorkloadArgs:
+    return dataclasses.replace(WorkloadArgs(metrics_catalog=CATALOG), **changes)
+
+
+# ---------------------------------------------------------------- pure validators
+
+def test_defaults_are_the_design_and_valid():
+    validate_workload_args(args())
+    assert hpa_metrics(args()) == [HpaMetric("Resource", "cpu", "70"), HpaMetric("Resource", "memory", "80"),
+                                   HpaMetric("Pods", "requests_per_second", "1000")]
+
+
+@pytest.mark.parametrize("replicas, max_unavailable, allowed", [(2, 1, 1), (5, 1, 1), (3, 2, 2), (1, 3, 1), (2, 0, 0)])
+def test_disruptions_allowed(replicas, max_unavailable, allowed):
+    assert disruptions_allowed(replicas, max_unavailable) == allowed
+
+
+def test_pdb_must_allow_a_drain_at_min_replicas_and_keep_one_pod():
+    validate_pdb(2, 1)
+    with pytest.raises(ValueError, match=r"pdb_max_unavailable: 0 allows no disruption at min_replicas \(2\)"):
+        validate_pdb(2, 0)
+    with pytest.raises(ValueError, match=r"pdb_max_unavailable: 2 lets a drain evict every pod at min_replicas \(2\)"):
+        validate_pdb(2, 2)
+    with pytest.raises(ValueError, match="pdb_max_unavailable: 1 lets a drain evict every pod at min_replicas"):
+        validate_pdb(1, 1)
+
+
+def test_every_hpa_metric_must_be_served():
+    metrics = hpa_metrics(args())
+    validate_metrics_served(metrics, CATALOG, "http_requests_total")
+    with pytest.raises(ValueError, match="Resource metric 'cpu' is not served.*install metrics-server"):
+        validate_metrics_served(metrics, MetricsCatalog(pods_metrics=dict(CATALOG.pods_metrics)), "http_requests_total")
+    with pytest.raises(ValueError, match="Pods metric 'requests_per_second' is not served.*prometheus-adapter"):
+        validate_metrics_served(metrics, MetricsCatalog(resource_metrics=CATALOG.resource_metrics), "http_requests_total")
+    with pytest.raises(ValueError, match="request_counter: 'app_requests' is not the series"):
+        validate_metrics_served(metrics, CATALOG, "app_requests")
+
+
+def test_utilization_needs_a_request_on_every_container():
+    metrics = [HpaMetric("Resource", "memory", "80"), HpaMetric("Pods", "requests_per_second", "1000")]
+    validate_requests_for_utilization(metrics, {"app": {"memory": 512}, "sidecar": {"memory": 64}})
+    with pytest.raises(ValueError, match="memory_request: container 'sidecar' has no memory request"):
+        validate_requests_for_utilization(metrics, {"app": {"memory": 512}, "sidecar": {"cpu": 10}})
+    # A Pods metric alone needs no requests.
+    validate_requests_for_utilization(metrics[1:], {"app": {}})
+
+
+@pytest.mark.parametrize("changes, message", [
+    (dict(min_replicas=10, max_replicas=5), "min_replicas: 10 is above max_replicas (5); expected min <= max"),
+    (dict(cpu_request_millicores=None), "cpu_request: container 'app' has no cpu request"),
+    (dict(memory_request_mib=None, memory_limit_mib=512), "memory_request: container 'app' has no memory request"),
+    (dict(memory_limit_mib=100), "memory_limit_mib: 100 is below the request (512)"),
+    (dict(pdb_max_unavailable=2), "pdb_max_unavailable: 2 lets a drain evict every pod at min_replicas (2)"),
+    (dict(metrics_catalog=MetricsCatalog()), "metrics_catalog: the HPA's Resource metric 'cpu' is not served"),
+    (dict(requests_metric="queue_depth"), "metrics_catalog: the HPA's Pods metric 'queue_depth' is not served"),
+    (dict(cpu_utilization_percent=None, memory_utilization_percent=None, requests_metric=None), "all None"),
+    (dict(name="AI_Agent"), "name: 'AI_Agent' is not a DNS label"),
+    (dict(requests_per_pod="lots"), "requests_per_pod: 'lots' is not a positive Kubernetes quantity"),
+    (dict(scale_up_select_policy="Sum"), "scale_up_select_policy: 'Sum' is not allowed"),
+    (dict(scale_down_policies=(ScalingPolicy("Nodes", 1, 60),)), "scale_down_policies: policy type 'Nodes'"),
+    (dict(run_as_user=0), "run_as_user: 0 is root"),
+    (dict(endpoints={"CACHE_AUTH_TOKEN": "x"}), "app_settings/endpoints: 'CACHE_AUTH_TOKEN' looks secret"),
+    (dict(endpoints={"db-port": "1"}), "key 'db-port' is not an environment variable name"),
+    (dict(secrets={"DB_PORT": "x"}, endpoints={"DB_PORT": "1"}), "secrets: ['DB_PORT'] also appear"),
+])
+def test_validation_names_argument_value_and_allowed(changes, message):
+    with pytest.raises(ValueError) as info:
+        validate_workload_args(args(**changes))
+    assert message in str(info.value)
+
+
+def test_design_settings_come_from_the_documented_limits():
+    settings = design_app_settings()
+    assert settings["CIRCUIT_BREAKER_FAILURE_THRESHOLD"] == str(CIRCUIT_BREAKER.failure_threshold) == "5"
+    assert settings["CIRCUIT_BREAKER_OPEN_TIMEOUT_MS"] == "60000"
+    assert settings["CACHE_TTL_SECONDS"] == str(CACHE.ttl_seconds) == "3600"
+    assert settings["SESSION_KEY_PREFIX"] == CACHE.session_key_prefix == "session:"
+    assert (settings["DB_POOL_MAX"], settings["DB_POOL_IDLE_TIMEOUT_MS"], settings["DB_POOL_CONNECTION_TIMEOUT_MS"]) == (
+        str(DATABASE.pool_max_connections), "30000", "2000")
+    assert (settings["RATE_LIMIT_MAX"], settings["RATE_LIMIT_WINDOW_MS"]) == (str(RATE_LIMIT.max_requests), "900000")
+    assert (settings["KAFKA_ACKS"], settings["KAFKA_TOPIC"], settings["KAFKA_CONSUMER_GROUP"]) == (
+        MESSAGING.producer_acks, MESSAGING.topic, MESSAGING.consumer_group) == ("all", "features", "feature-processors")
+
+
+def test_demand_is_max_replicas_times_requests():
+    demand = workload_demand(args(max_replicas=7, cpu_request_millicores=250, memory_request_mib=300))
+    assert (demand.pods, demand.cpu_millicores, demand.memory_mib) == (7, 250, 300)
+
+
+# ---------------------------------------------------------------- mock engine
+
+def build(workload_args: WorkloadArgs):
+    return run_program(lambda: Workload("app", workload_args))
+
+
+@pytest.fixture(scope="module")
+def default_workload():
+    return build(args(endpoints={"DB_PROXY_ENDPOINT": "proxy.example", "DB_PORT": 5432,
+                                 "DB_SHARD_MAP": {"0": "shard-0"}},
+                      secrets={"CACHE_AUTH_TOKEN": pulumi.Output.secret("hunter2")}))
+
+
+def test_hpa_is_exactly_the_design(default_workload):
+    hpa = default_workload.one("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "app-hpa")
+    spec = hpa.inputs["spec"]
+    assert hpa.inputs["metadata"]["name"] == HPA.name == "ai-agent-system"
+    assert spec["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "ai-agent-system"}
+    assert (spec["minReplicas"], spec["maxReplicas"]) == (2, 50)
+    assert spec["metrics"] == [
+        {"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}},
+        {"type": "Resource", "resource": {"name": "memory", "target": {"type": "Utilization", "averageUtilization": 80}}},
+        {"type": "Pods", "pods": {"metric": {"name": "requests_per_second"},
+                                  "target": {"type": "AverageValue", "averageValue": "1000"}}},
+    ]
+    assert spec["behavior"] == {
+        "scaleDown": {"stabilizationWindowSeconds": 300, "policies": [{"type": "Percent", "value": 50, "periodSeconds": 60}]},
+        "scaleUp": {"stabilizationWindowSeconds": 0, "selectPolicy": "Max", "policies": [
+            {"type": "Percent", "value": 100, "periodSeconds": 30}, {"type": "Pods", "value": 5, "periodSeconds": 30}]},
+    }
+
+
+def test_deployment_leaves_replicas_to_the_hpa_and_is_hardened(default_workload):
+    deployment = default_workload.one("kubernetes:apps/v1:Deployment", "app-deployment")
+    spec = deployment.inputs["spec"]
+    assert "replicas" not in spec
+    pod = spec["template"]["spec"]
+    [container] = pod["containers"]
+    assert container["resources"] == {"requests": {"cpu": "500m", "memory": "512Mi"},
+                                      "limits": {"cpu": "1000m", "memory": "512Mi"}}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/", "port": "http"}
+    assert container["livenessProbe"]["httpGet"] == {"path": "/", "port": "http"}
+    context = container["securityContext"]
+    assert context["runAsNonRoot"] and context["readOnlyRootFilesystem"] and context["capabilities"] == {"drop": ["ALL"]}
+    assert context["allowPrivilegeEscalation"] is False and pod["securityContext"]["runAsNonRoot"] is True
+    zone = next(c for c in pod["topologySpreadConstraints"] if c["topologyKey"] == "topology.kubernetes.io/zone")
+    assert zone["maxSkew"] == 1 and zone["whenUnsatisfiable"] == "DoNotSchedule"
+    assert zone["labelSelector"]["matchLabels"] == spec["selector"]["matchLabels"]
+    assert container["envFrom"] == [{"configMapRef": {"name": "ai-agent-system-config"}},
+                                    {"secretRef": {"name": "ai-agent-system-secrets"}}]
+    annotations = spec["template"]["metadata"]["annotations"]
+    assert annotations["prometheus.io/scrape"] == "true" and annotations["prometheus.io/port"] == "8080"
+    assert annotations["prometheus.io/path"] == "/metrics" and len(annotations["checksum/config"]) == 64
+    assert pod["automountServiceAccountToken"] is False
+
+
+def test_config_map_carries_the_design_and_endpoints_but_never_secrets(default_workload):
+    config = default_workload.one("kubernetes:core/v1:ConfigMap", "app-config").inputs["data"]
+    assert {k: config[k] for k in design_app_settings()} == design_app_settings()
+    assert config["DB_PROXY_ENDPOINT"] == "proxy.example" and config["DB_PORT"] == "5432"
+    assert config["DB_SHARD_MAP"] == '{"0": "shard-0"}'
+    assert "CACHE_AUTH_TOKEN" not in config and "hunter2" not in str(config)
+    secret = default_workload.one("kubernetes:core/v1:Secret", "app-secret").inputs["stringData"]
+    assert secret["4dabf18193072939515e22adb298388d"] and secret["value"] == {"CACHE_AUTH_TOKEN": "hunter2"}
+
+
+def test_config_change_changes_the_pod_template_checksum():
+    def checksum(ev):
+        return ev.one("kubernetes:apps/v1:Deployment", "app-deployment").inputs["spec"]["template"]["metadata"][
+            "annotations"]["checksum/config"]
+    a = checksum(build(args(endpoints={"DB_PORT": 5432})))
+    b = checksum(build(args(endpoints={"DB_PORT": 6432})))
+    assert a != b
+
+
+def test_without_secrets_there_is_no_secret_and_no_secret_ref():
+    ev = build(args())
+    assert ev.by_type("kubernetes:core/v1:Secret") == []
+    container = ev.one("kubernetes:apps/v1:Deployment", "app-deployment").inputs["spec"]["template"]["spec"]["containers"][0]
+    assert container["envFrom"] == [{"configMapRef": {"name": "ai-agent-system-config"}}]
+
+
+def test_service_and_pdb(default_workload):
+    service = default_workload.one("kubernetes:core/v1:Service", "app-service").inputs["spec"]
+    assert service["type"] == "ClusterIP" and service["selector"] == {"app.kubernetes.io/name": "ai-agent-system"}
+    assert service["ports"] == [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}]
+    pdb = default_workload.one("kubernetes:policy/v1:PodDisruptionBudget", "app-pdb").inputs["spec"]
+    assert pdb["maxUnavailable"] == 1 and "minAvailable" not in pdb
+    assert pdb["selector"]["matchLabels"] == {"app.kubernetes.io/name": "ai-agent-system"}
+    assert pdb["unhealthyPodEvictionPolicy"] == "AlwaysAllow"
+
+
+def test_objects_live_in_the_workload_namespace(default_workload):
+    namespace = default_workload.one("kubernetes:core/v1:Namespace", "app-namespace")
+    assert namespace.inputs["metadata"]["name"] == "ai-agent-system"
+    namespaced = [r for r in default_workload.resources if r.custom and r.type.startswith("kubernetes:")
+                  and r.type != "kubernetes:core/v1:Namespace"]
+    assert len(namespaced) == 7
+    assert {r.inputs["metadata"]["namespace"] for r in namespaced} == {"ai-agent-system"}
+
+
+def test_invalid_args_declare_nothing():
+    with pytest.raises(ValueError):
+        run_program(lambda: Workload("app", args(min_replicas=3, max_replicas=2)))
+
+
+def test_stack_feeds_other_tiers_endpoints_and_secret_into_the_workload():
+    ev = stack_evaluation("prod")
+    config = ev.one("kubernetes:core/v1:ConfigMap", "app-config").inputs["data"]
+    assert config["KAFKA_ACKS"] == "all" and config["CACHE_TTL_SECONDS"] == "3600"
+    assert "CACHE_AUTH_TOKEN" not in config
+    # Endpoints of tiers present in this stack are wired (unknown until the tier exists).
+    present = {"DB_PROXY_ENDPOINT", "CACHE_CONFIGURATION_ENDPOINT", "KAFKA_BOOTSTRAP_BROKERS"} & set(config)
+    assert all(config[k] == UNKNOWN or config[k] for k in present)
+    assert ev.outputs["workloadNamespace"] == "ai-agent-system" and ev.outputs["hpaName"] == "ai-agent-system"
