@@ -160,6 +160,13 @@ class LoadBalancerSettings:
     deletion_protection: bool = setting("Protect the load balancer from deletion.", True)
     access_log_retention_days: int = setting("Days to keep access logs in S3.", 90, minimum=1,
                                              maximum=3650)
+    deregistration_delay_seconds: int = setting(
+        "Seconds a deregistering target keeps serving in-flight requests (the design's 60 s timeouts bound them).",
+        60, minimum=0, maximum=3600)
+    slow_start_seconds: int = setting(
+        "Seconds a new target ramps up to its full share; 0 disables (AWS allows 0 or 30 to 900).", 0,
+        minimum=0, maximum=900, check=lambda v: None if v == 0 or v >= 30 else "expected 0 or 30 to 900")
+
 
     def check(self) -> list[str]:
         problems = []
@@ -192,6 +199,9 @@ class RateLimitSettings:
     mode: str = setting("block: answer 429 above the limit; count: only count (for rollout).", "block",
                         choices=("block", "count"))
     managed_rules: bool = setting("Add the AWS managed common rule set to the web ACL.", True)
+    log_retention_days: int = setting("Retention of the WAF log group (aws-waf-logs-...), in days.", 90,
+                                      choices=LOG_RETENTION_DAYS)
+
 
 
 @dataclass(frozen=True)
@@ -211,6 +221,10 @@ class AutoScalingSettings:
                                       minimum=1, maximum=100)
     requests_per_target: int = setting("Target ALB requests per target per minute for target tracking.",
                                        1000, minimum=1, maximum=1_000_000)
+    instance_refresh_min_healthy_percent: int = setting(
+        "Share of capacity kept in service while an instance refresh replaces instances.", 90, minimum=0,
+        maximum=100)
+
 
     def check(self) -> list[str]:
         if not self.min_size <= self.desired_capacity <= self.max_size:

@@ -11,6 +11,7 @@ from typing import Any
 from components.network import Network, NetworkArgs
 
 from .config import StackSettings
+from .edge import build_edge
 from .kubernetes import build_cluster, build_workload
 
 
@@ -31,7 +32,9 @@ def build(settings: StackSettings, prefix: str = "") -> dict[str, Any]:
     # Security groups of the application tier (instances, Kubernetes nodes): the data tier admits only these.
     app_security_group_ids: list[Any] = []
 
-    # --- edge: load balancer, rate limit, auto scaling group (issue 3) ---
+    edge = build_edge(settings, network, prefix)  # issue 3
+    exports.update(edge.exports)
+    app_security_group_ids.append(edge.app_security_group_id)
 
     cluster_tier = build_cluster(settings, network, prefix)  # kubernetes cluster (issue 9)
     app_security_group_ids.append(cluster_tier.node_security_group_id)

@@ -112,8 +112,6 @@ def test_protect_option_reaches_the_policy():
     assert [v.resource_name for v in report.violations if v.policy == "pulumi-stateful-resource-protect"] == ["loose"]
 
 
-@pytest.mark.xfail(strict=True, reason="components/load_balancer.py (issue 3) declares the edge-lb-logs bucket "
-                                       "without protect in prod; remove this mark when it does")
 def test_prod_stack_has_no_violation():
     report = run_policies(stack_evaluation("prod"), "prod")
     assert report.violations == []

@@ -1,0 +1,319 @@
+"""AutoScalingGroup: the design's ai-agent-asg (min 2, max 20, desired 5, ELB health checks, 300 s grace).
+
+The design's three weighted nginx servers (api1/api2/api3) become three target groups of one load
+balancer. The instances are identical and stateless, so ONE group serves all three: every instance
+registers in every target group, and the target group weights only split traffic between the groups. That
+split is what makes canaries and blue/green cheap later - attach a second group with a new launch template
+to one target group and move weight to it - while scaling and instance health stay in one place.
+
+Network path: the group owns the instances' security group. It admits the load balancer's security group
+on the backend port only, and adds the matching egress rule to the load balancer's group, so the ALB can
+reach exactly its targets. Instance egress is HTTPS anywhere (SSM agent, package repositories, AWS APIs:
+their IP ranges change too often to list) plus the data-tier ports inside the VPC, nothing else.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from typing import Mapping, Optional, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from policies.documented_limits import AUTO_SCALING, DATABASE
+
+from .tagging import house_tags, merge_tags
+
+AL2023_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+# PostgreSQL (RDS Proxy and instances), Redis/Valkey, MSK with TLS and with IAM auth.
+DEFAULT_DATA_TIER_PORTS = (DATABASE.port, 6379, 9094, 9098)
+ENABLED_METRICS = ("GroupMinSize", "GroupMaxSize", "GroupDesiredCapacity", "GroupInServiceInstances",
+                   "GroupPendingInstances", "GroupStandbyInstances", "GroupTerminatingInstances",
+                   "GroupTotalInstances", "GroupInServiceCapacity", "GroupPendingCapacity",
+                   "GroupStandbyCapacity", "GroupTerminatingCapacity", "GroupTotalCapacity")
+HEALTH_CHECK_TYPES = ("ELB", "EC2")
+
+
+@dataclass(frozen=True)
+class TrafficSource:
+    """A target group the instances register in, and its share of the load balancer's traffic."""
+
+    name: str
+    """Name of the target group's backend (``api1``); part of the request-count policy's identity."""
+    target_group_arn: pulumi.Input[str]
+    """ARN of the target group."""
+    target_group_arn_suffix: pulumi.Input[str]
+    """ARN suffix of the target group (``targetgroup/<name>/<id>``)."""
+    weight: int = 1
+    """Weight of the target group in the listener's forward action. Defaults to 1."""
+
+
+@dataclass(frozen=True)
+class AutoScalingGroupArgs:
+    """Arguments of :class:`AutoScalingGroup`."""
+
+    vpc_id: pulumi.Input[str]
+    """VPC of the instances' security group. Required."""
+    vpc_cidr_block: str
+    """CIDR of the VPC; instance egress to the data tier stays inside it. Required."""
+    subnet_ids: Sequence[pulumi.Input[str]]
+    """Private subnets, one per zone, at least two. Required."""
+    subnet_zones: Sequence[str] = ()
+    """Zone of each subnet, to check they span two zones. Defaults to unchecked (one zone per subnet assumed)."""
+    traffic_sources: Sequence[TrafficSource] = ()
+    """Target groups to register in. Defaults to none (then ``health_check_type`` must be ``EC2``)."""
+    load_balancer_arn_suffix: Optional[pulumi.Input[str]] = None
+    """ARN suffix of the ALB, for request-count scaling. Defaults to none (no request-count policy)."""
+    load_balancer_security_group_id: Optional[pulumi.Input[str]] = None
+    """Security group of the ALB; admitted on ``port`` and given egress to the instances. Defaults to none."""
+    port: int = 3000
+    """Port the application listens on. Defaults to 3000 (the design)."""
+    min_size: int = AUTO_SCALING.min_size
+    """Minimum instances. Defaults to 2 (the design)."""
+    max_size: int = AUTO_SCALING.max_size
+    """Maximum instances. Defaults to 20 (the design)."""
+    desired_capacity: int = AUTO_SCALING.desired_capacity
+    """Initial desired instances; scaling policies own it afterwards. Defaults to 5 (the design)."""
+    health_check_type: str = AUTO_SCALING.health_check_type
+    """``ELB`` (replace instances the load balancer finds unhealthy) or ``EC2``. Defaults to ``ELB``."""
+    health_check_grace_period_seconds: int = AUTO_SCALING.health_check_grace_period_seconds
+    """Seconds before health checks count for a new instance. Defaults to 300 (the design)."""
+    default_instance_warmup_seconds: int = 120
+    """Seconds before a new instance's metrics count for scaling. Defaults to 120."""
+    instance_type: str = "m6i.large"
+    """EC2 instance type. Defaults to ``m6i.large``."""
+    ami_id: str = ""
+    """AMI ID. Defaults to the latest Amazon Linux 2023 (x86_64), read from the SSM public parameter at deploy."""
+    root_volume_size_gb: int = 20
+    """Size of the encrypted gp3 root volume, 8 to 16384 GiB. Defaults to 20."""
+    user_data: str = ""
+    """Cloud-init user data (plain text, base64-encoded here). Defaults to none."""
+    cpu_target_percent: int = 70
+    """Target average CPU for target tracking, 1 to 100. Defaults to 70 (as the design's HPA)."""
+    requests_per_target: int = 1000
+    """Target ALB requests per instance per minute for target tracking. Defaults to 1000."""
+    instance_refresh_min_healthy_percent: int = 90
+    """Capacity kept in service while an instance refresh replaces instances. Defaults to 90."""
+    data_tier_ports: Sequence[int] = DEFAULT_DATA_TIER_PORTS
+    """TCP ports the instances may reach inside the VPC. Defaults to 5432, 6379, 9094, 9098."""
+    environment: str = "prod"
+    """Environment for the house tags. Defaults to ``prod``."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """Extra tags, merged over the house tags (and propagated to instances). Defaults to none."""
+
+
+def validate_capacity(min_size: int, desired_capacity: int, max_size: int) -> None:
+    """0 <= min <= desired <= max and max >= 1."""
+    if not 0 <= min_size <= desired_capacity <= max_size or max_size < 1:
+        raise ValueError(f"min_size/desired_capacity/max_size: {min_size}/{desired_capacity}/{max_size} is not "
+                         "allowed; expected 0 <= min_size <= desired_capacity <= max_size and max_size >= 1")
+
+
+def request_count_targets(sources: Sequence[TrafficSource], requests_per_instance: int) -> dict[str, int]:
+    """Per target group, the ALBRequestCountPerTarget value that means ``requests_per_instance`` in total.
+
+    Every instance is in every group, so a group carrying weight w of W sees w/W of an instance's requests;
+    groups without weight carry no traffic and get no policy."""
+    total = sum(s.weight for s in sources)
+    return {s.name: max(1, round(requests_per_instance * s.weight / total)) for s in sources if s.weight > 0}
+
+
+def validate_auto_scaling_group_args(args: AutoScalingGroupArgs) -> None:
+    """Raise ``ValueError`` naming the argument, its value and what is allowed."""
+    validate_capacity(args.min_size, args.desired_capacity, args.max_size)
+    if len(args.subnet_ids) < 2:
+        raise ValueError(f"subnet_ids: {len(args.subnet_ids)} subnet(s) given; expected subnets in at least two "
+                         "availability zones so a zone outage leaves capacity")
+    if args.subnet_zones:
+        if len(args.subnet_zones) != len(args.subnet_ids):
+            raise ValueError(f"subnet_zones: {len(args.subnet_zones)} zone(s) for {len(args.subnet_ids)} subnet(s); "
+                             "give the zone of each subnet")
+        if len(set(args.subnet_zones)) < 2:
+            raise ValueError(f"subnet_zones: {list(args.subnet_zones)!r} is one zone; expected at least two")
+    if args.health_check_type not in HEALTH_CHECK_TYPES:
+        raise ValueError(f"health_check_type: {args.health_check_type!r} is not allowed; expected one of "
+                         f"{HEALTH_CHECK_TYPES}")
+    if args.health_check_type == "ELB" and not args.traffic_sources:
+        raise ValueError("health_check_type: 'ELB' needs traffic_sources (target groups); give them or use 'EC2'")
+    names = [s.name for s in args.traffic_sources]
+    if len(set(names)) != len(names):
+        raise ValueError(f"traffic_sources: names {names!r} have duplicates")
+    if any(s.weight < 0 for s in args.traffic_sources) or (args.traffic_sources and
+                                                          not any(s.weight for s in args.traffic_sources)):
+        raise ValueError(f"traffic_sources: weights {[s.weight for s in args.traffic_sources]!r} are not allowed; "
+                         "expected weights >= 0 and at least one above 0")
+    for arg in ("health_check_grace_period_seconds", "default_instance_warmup_seconds"):
+        if getattr(args, arg) < 0:
+            raise ValueError(f"{arg}: {getattr(args, arg)} is out of range; expected 0 or more seconds")
+    if not 1 <= args.port <= 65535:
+        raise ValueError(f"port: {args.port} is out of range; expected 1 to 65535")
+    if not args.instance_type or "." not in args.instance_type:
+        raise ValueError(f"instance_type: {args.instance_type!r} is not an instance type such as m6i.large")
+    if args.ami_id and not args.ami_id.startswith("ami-"):
+        raise ValueError(f"ami_id: {args.ami_id!r} is not an AMI ID; expected ami-... or empty for Amazon Linux 2023")
+    if not 8 <= args.root_volume_size_gb <= 16384:
+        raise ValueError(f"root_volume_size_gb: {args.root_volume_size_gb} is out of range; expected 8 to 16384")
+    if not 1 <= args.cpu_target_percent <= 100:
+        raise ValueError(f"cpu_target_percent: {args.cpu_target_percent} is out of range; expected 1 to 100")
+    if args.requests_per_target < 1:
+        raise ValueError(f"requests_per_target: {args.requests_per_target} is out of range; expected at least 1")
+    if not 0 <= args.instance_refresh_min_healthy_percent <= 100:
+        raise ValueError(f"instance_refresh_min_healthy_percent: {args.instance_refresh_min_healthy_percent} is out "
+                         "of range; expected 0 to 100")
+    for port in args.data_tier_ports:
+        if not 1 <= port <= 65535:
+            raise ValueError(f"data_tier_ports: {port} is out of range; expected 1 to 65535")
+
+
+class AutoScalingGroup(pulumi.ComponentResource):
+    """An EC2 Auto Scaling group behind the load balancer, with target tracking and instance refresh."""
+
+    name: pulumi.Output[str]
+    """Name of the Auto Scaling group."""
+    arn: pulumi.Output[str]
+    """ARN of the Auto Scaling group."""
+    security_group_id: pulumi.Output[str]
+    """Security group of the instances (the data tier admits it)."""
+    launch_template_id: pulumi.Output[str]
+    """Launch template of the instances."""
+    role_name: pulumi.Output[str]
+    """IAM role of the instances (attach application permissions to it)."""
+
+    def __init__(self, name: str, args: AutoScalingGroupArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        validate_auto_scaling_group_args(args)
+        super().__init__("scaling:auto_scaling_group:AutoScalingGroup", name, None, opts)
+        tags = merge_tags(house_tags(args.environment), args.tags)
+        child = pulumi.ResourceOptions(parent=self)
+        invoke = pulumi.InvokeOptions(parent=self)
+
+        sg = self._security_group(name, args, tags)
+
+        role = aws.iam.Role(f"{name}-role", tags=tags, opts=child, assume_role_policy=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                           "Principal": {"Service": "ec2.amazonaws.com"}}],
+        }))
+        partition = aws.get_partition(opts=invoke).partition
+        # Session Manager instead of SSH: no key pairs, no port 22, every session audited.
+        aws.iam.RolePolicyAttachment(f"{name}-ssm", role=role.name,
+                                     policy_arn=f"arn:{partition}:iam::aws:policy/AmazonSSMManagedInstanceCore",
+                                     opts=pulumi.ResourceOptions(parent=role))
+        profile = aws.iam.InstanceProfile(f"{name}-profile", role=role.name, tags=tags,
+                                          opts=pulumi.ResourceOptions(parent=role))
+
+        # The AMI is resolved at deploy time rather than with image_id="resolve:ssm:..." (which EC2 also
+        # accepts): a new AMI then shows up in the preview as a new template version and rolls out through
+        # the instance refresh below with auto rollback, and all instances run the same image. Pin ami_id
+        # to hold an image.
+        image_id = args.ami_id or aws.ssm.get_parameter(name=AL2023_AMI_PARAMETER, opts=invoke).value
+        template = aws.ec2.LaunchTemplate(
+            f"{name}-lt", image_id=image_id, instance_type=args.instance_type, update_default_version=True,
+            iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=profile.arn),
+            # IMDSv2 only, and hop limit 1 so containers on the host cannot reach the instance credentials.
+            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
+                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1,
+                instance_metadata_tags="disabled"),
+            block_device_mappings=[aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                device_name="/dev/xvda",  # root device of Amazon Linux 2023
+                ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                    volume_type="gp3", volume_size=args.root_volume_size_gb, encrypted="true",
+                    delete_on_termination="true"))],
+            network_interfaces=[aws.ec2.LaunchTemplateNetworkInterfaceArgs(
+                device_index=0, associate_public_ip_address="false", delete_on_termination="true",
+                security_groups=[sg.id])],
+            # 1-minute metrics: target tracking reacts in minutes, not in 5-minute steps.
+            monitoring=aws.ec2.LaunchTemplateMonitoringArgs(enabled=True),
+            ebs_optimized="true",
+            user_data=_base64(args.user_data) if args.user_data else None,
+            tag_specifications=[aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=t, tags={**tags, "Name": name})
+                                for t in ("volume", "network-interface")],
+            tags=tags, opts=child)
+
+        group = aws.autoscaling.Group(
+            f"{name}-asg", vpc_zone_identifiers=list(args.subnet_ids), min_size=args.min_size,
+            max_size=args.max_size, desired_capacity=args.desired_capacity,
+            health_check_type=args.health_check_type,
+            health_check_grace_period=args.health_check_grace_period_seconds,
+            default_instance_warmup=args.default_instance_warmup_seconds,
+            target_group_arns=[s.target_group_arn for s in args.traffic_sources],
+            # A concrete version number: "$Latest" would hide template changes from the instance refresh.
+            launch_template=aws.autoscaling.GroupLaunchTemplateArgs(
+                id=template.id, version=template.latest_version.apply(str)),
+            capacity_rebalance=True, enabled_metrics=list(ENABLED_METRICS), metrics_granularity="1Minute",
+            instance_refresh=aws.autoscaling.GroupInstanceRefreshArgs(
+                strategy="Rolling",
+                preferences=aws.autoscaling.GroupInstanceRefreshPreferencesArgs(
+                    min_healthy_percentage=args.instance_refresh_min_healthy_percent,
+                    # Launch replacements before terminating old ones (AWS allows max - min <= 100).
+                    max_healthy_percentage=max(100, min(args.instance_refresh_min_healthy_percent + 20, 200)),
+                    auto_rollback=True, instance_warmup=args.default_instance_warmup_seconds)),
+            tags=[aws.autoscaling.GroupTagArgs(key=k, value=v, propagate_at_launch=True)
+                  for k, v in sorted({**tags, "Name": name}.items())],
+            # Scaling owns desiredCapacity after the first deployment; a redeploy must not reset it.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCapacity"]))
+
+        group_child = pulumi.ResourceOptions(parent=group)
+        aws.autoscaling.Policy(
+            f"{name}-cpu", autoscaling_group_name=group.name, policy_type="TargetTrackingScaling",
+            target_tracking_configuration=aws.autoscaling.PolicyTargetTrackingConfigurationArgs(
+                target_value=args.cpu_target_percent,
+                predefined_metric_specification=aws.autoscaling.
+                PolicyTargetTrackingConfigurationPredefinedMetricSpecificationArgs(
+                    predefined_metric_type="ASGAverageCPUUtilization")),
+            opts=group_child)
+        if args.load_balancer_arn_suffix is not None:
+            targets = request_count_targets(args.traffic_sources, args.requests_per_target)
+            for source in args.traffic_sources:
+                if source.name not in targets:
+                    continue
+                aws.autoscaling.Policy(
+                    f"{name}-requests-{source.name}", autoscaling_group_name=group.name,
+                    policy_type="TargetTrackingScaling",
+                    target_tracking_configuration=aws.autoscaling.PolicyTargetTrackingConfigurationArgs(
+                        target_value=targets[source.name],
+                        predefined_metric_specification=aws.autoscaling.
+                        PolicyTargetTrackingConfigurationPredefinedMetricSpecificationArgs(
+                            predefined_metric_type="ALBRequestCountPerTarget",
+                            resource_label=pulumi.Output.concat(args.load_balancer_arn_suffix, "/",
+                                                                source.target_group_arn_suffix))),
+                    opts=group_child)
+
+        self.name = group.name
+        self.arn = group.arn
+        self.security_group_id = sg.id
+        self.launch_template_id = template.id
+        self.role_name = role.name
+        self.register_outputs({"name": self.name, "arn": self.arn, "security_group_id": self.security_group_id,
+                               "launch_template_id": self.launch_template_id, "role_name": self.role_name})
+
+    def _security_group(self, name: str, args: AutoScalingGroupArgs, tags: Mapping[str, str]) -> aws.ec2.SecurityGroup:
+        sg = aws.ec2.SecurityGroup(f"{name}-sg", vpc_id=args.vpc_id, description=f"{name}: application instances",
+                                   tags={**tags, "Name": f"{name}-instances"},
+                                   opts=pulumi.ResourceOptions(parent=self))
+        opts = pulumi.ResourceOptions(parent=sg)
+        if args.load_balancer_security_group_id is not None:
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-in-from-alb", security_group_id=sg.id, ip_protocol="tcp", from_port=args.port,
+                to_port=args.port, referenced_security_group_id=args.load_balancer_security_group_id,
+                description="Application port from the load balancer", tags=tags, opts=opts)
+            # The load balancer's only egress: to these instances on the application port (traffic and health checks).
+            aws.vpc.SecurityGroupEgressRule(
+                f"{name}-alb-out-to-instances", security_group_id=args.load_balancer_security_group_id,
+                ip_protocol="tcp", from_port=args.port, to_port=args.port, referenced_security_group_id=sg.id,
+                description=f"Load balancer to {name} instances", tags=tags, opts=opts)
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-out-https", security_group_id=sg.id, ip_protocol="tcp", from_port=443, to_port=443,
+            cidr_ipv4="0.0.0.0/0", description="HTTPS out: SSM, package repositories, AWS APIs", tags=tags,
+            opts=opts)
+        for port in sorted(set(args.data_tier_ports)):
+            aws.vpc.SecurityGroupEgressRule(
+                f"{name}-out-vpc-{port}", security_group_id=sg.id, ip_protocol="tcp", from_port=port, to_port=port,
+                cidr_ipv4=args.vpc_cidr_block, description=f"Data tier port {port} inside the VPC", tags=tags,
+                opts=opts)
+        return sg
+
+
+def _base64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()

@@ -1,0 +1,230 @@
+"""RateLimit: the design's "100 requests per 15 minutes per client" as an AWS WAFv2 web ACL.
+
+express-rate-limit counts in a fixed window of any length; a WAF rate-based rule looks back over a
+sliding window of only 60, 120, 300 or 600 seconds with a limit of at least 10. ``waf_rate_limit``
+converts the documented rate into the nearest WAF window with the same average rate, rounding the
+limit up so WAF is never stricter than documented (100 per 900 s -> 67 per 600 s), and rejects rates
+that no WAF rule can express.
+
+The design keys clients by user id, else IP. With ``key_header`` set, two complementary rules do the
+same at the edge: requests that carry the header are counted per header value, requests without it per
+client IP. WAF cannot authenticate the header: only key by a header that a trusted layer sets or
+validates, because a client that rotates its value gets a fresh budget each time.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
+
+import pulumi
+import pulumi_aws as aws
+
+from stack.config import LOG_RETENTION_DAYS
+
+from .tagging import house_tags, merge_tags
+
+WAF_WINDOWS = (60, 120, 300, 600)
+"""Evaluation windows a WAF rate-based rule accepts, in seconds."""
+WAF_MIN_LIMIT = 10
+WAF_MAX_LIMIT = 2_000_000_000
+MODES = ("block", "count")
+RESPONSE_BODY_KEY = "rate-limited"
+_HEADER = re.compile(r"[A-Za-z0-9-]{1,64}")
+# Credentials never belong in logs: WAF replaces these headers with REDACTED.
+REDACTED_HEADERS = ("authorization", "cookie")
+
+
+def waf_rate_limit(requests: int, window_seconds: int) -> tuple[int, int]:
+    """``(limit, evaluation_window_sec)`` of a WAF rate-based rule for ``requests`` per ``window_seconds``.
+
+    Takes the longest WAF window not longer than the requested one (so the allowed burst stays as close
+    as possible), else a longer one when the limit would fall below WAF's minimum of 10, and scales the
+    limit to it, rounded up: ``limit / window >= requests / window_seconds`` and the rule allows less than
+    one request per window more than documented. Raises ``ValueError`` naming both values when no WAF
+    window can carry the rate (below 10 per 600 s, or above 2,000,000,000 per 60 s)."""
+    for name, value in (("requests", requests), ("window_seconds", window_seconds)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name}: {value!r} is not allowed; expected a positive integer")
+    preferred = max((w for w in WAF_WINDOWS if w <= window_seconds), default=WAF_WINDOWS[0])
+    candidates = [preferred] + [w for w in WAF_WINDOWS if w > preferred] + \
+                 [w for w in reversed(WAF_WINDOWS) if w < preferred]
+    for window in candidates:
+        scaled = requests * window  # the exact limit is scaled / window_seconds; stay in integers
+        limit = -(-scaled // window_seconds)
+        if scaled >= WAF_MIN_LIMIT * window_seconds and limit <= WAF_MAX_LIMIT:
+            return limit, window
+    raise ValueError(
+        f"requests/window_seconds: {requests} per {window_seconds} s cannot be expressed as a WAF rate-based "
+        f"rule; WAF evaluates windows of {', '.join(map(str, WAF_WINDOWS))} s with limits from {WAF_MIN_LIMIT} "
+        f"to {WAF_MAX_LIMIT:,}, so the rate must lie between {WAF_MIN_LIMIT} per {WAF_WINDOWS[-1]} s and "
+        f"{WAF_MAX_LIMIT:,} per {WAF_WINDOWS[0]} s")
+
+
+@dataclass(frozen=True)
+class RateLimitArgs:
+    """Arguments of :class:`RateLimit`."""
+
+    resource_arn: Optional[pulumi.Input[str]] = None
+    """ARN of the load balancer to protect. Defaults to none (the web ACL is created but not associated)."""
+    requests: int = 100
+    """Requests a client may make per window. Defaults to 100 (the design)."""
+    window_seconds: int = 900
+    """Length of the documented window in seconds. Defaults to 900 (the design's 15 minutes)."""
+    key_header: str = ""
+    """Header identifying the client (e.g. ``x-user-id``); requests without it are counted per IP.
+    Defaults to empty: every request is counted per client IP."""
+    mode: str = "block"
+    """``block`` answers 429 above the limit; ``count`` only counts (rollout). Defaults to ``block``."""
+    managed_rules: bool = True
+    """Add the AWS managed common rule set (OWASP-style protections). Defaults to True."""
+    log_retention_days: int = 90
+    """Retention of the ``aws-waf-logs-`` log group in days. Defaults to 90."""
+    response_body: str = '{"error":"too_many_requests","message":"Rate limit exceeded, retry later."}'
+    """JSON body of the 429 response. Defaults to a short error object."""
+    environment: str = "prod"
+    """Environment for the house tags. Defaults to ``prod``."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """Extra tags, merged over the house tags. Defaults to none."""
+
+
+def validate_rate_limit_args(args: RateLimitArgs) -> tuple[int, int]:
+    """Raise ``ValueError`` naming the argument, its value and what is allowed; return the WAF rule."""
+    rule = waf_rate_limit(args.requests, args.window_seconds)
+    if args.key_header and not _HEADER.fullmatch(args.key_header):
+        raise ValueError(f"key_header: {args.key_header!r} is not an HTTP header name; expected 1 to 64 letters, "
+                         "digits or '-', or an empty string for the client IP")
+    if args.mode not in MODES:
+        raise ValueError(f"mode: {args.mode!r} is not allowed; expected one of {MODES}")
+    if args.log_retention_days not in LOG_RETENTION_DAYS:
+        raise ValueError(f"log_retention_days: {args.log_retention_days} is not a CloudWatch Logs retention; "
+                         f"expected one of {LOG_RETENTION_DAYS}")
+    try:
+        json.loads(args.response_body)
+    except ValueError:
+        raise ValueError(f"response_body: {args.response_body[:60]!r} is not JSON; the 429 response is "
+                         "served as application/json") from None
+    if not 0 < len(args.response_body.encode()) <= 4096:
+        raise ValueError(f"response_body: {len(args.response_body.encode())} bytes; WAF allows 1 to 4096")
+    return rule
+
+
+def _metric(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "-", name)[:128]
+
+
+class RateLimit(pulumi.ComponentResource):
+    """A regional WAFv2 web ACL with a rate-based rule (429 above the limit), logging, and association."""
+
+    web_acl_arn: pulumi.Output[str]
+    """ARN of the web ACL."""
+    web_acl_id: pulumi.Output[str]
+    """ID of the web ACL."""
+    limit: int
+    """The WAF limit the documented rate converts to (67 for 100 per 900 s)."""
+    evaluation_window_seconds: int
+    """The WAF evaluation window (600 for 100 per 900 s)."""
+    log_group_name: pulumi.Output[str]
+    """CloudWatch log group of the WAF logs (``aws-waf-logs-...``)."""
+
+    def __init__(self, name: str, args: RateLimitArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        limit, window = validate_rate_limit_args(args)
+        super().__init__("scaling:rate_limit:RateLimit", name, None, opts)
+        tags = merge_tags(house_tags(args.environment), args.tags)
+        child = pulumi.ResourceOptions(parent=self)
+        counting = args.mode == "count"
+        action = {"count": {}} if counting else {"block": {"custom_response": {
+            "response_code": 429, "custom_response_body_key": RESPONSE_BODY_KEY,
+            # WAF re-checks the rate every few seconds; a client is certain to be under it after one window.
+            "response_headers": [{"name": "Retry-After", "value": str(window)}]}}}
+
+        def visibility(metric: str) -> dict:
+            return {"cloudwatch_metrics_enabled": True, "metric_name": _metric(metric),
+                    "sampled_requests_enabled": True}
+
+        def rate_rule(rule_name: str, priority: int, key: dict, scope_down: Optional[dict]) -> dict:
+            statement = {"limit": limit, "evaluation_window_sec": window, **key}
+            if scope_down:
+                statement["scope_down_statement"] = scope_down
+            return {"name": rule_name, "priority": priority, "action": action,
+                    "statement": {"rate_based_statement": statement},
+                    "visibility_config": visibility(f"{name}-{rule_name}")}
+
+        rules = []
+        if args.key_header:
+            header = args.key_header.lower()
+            has_header = {"size_constraint_statement": {
+                "comparison_operator": "GT", "size": 0,
+                "field_to_match": {"single_header": {"name": header}},
+                "text_transformations": [{"priority": 0, "type": "NONE"}]}}
+            # Two rules partition the traffic: per header value when present, per client IP otherwise.
+            rules.append(rate_rule("rate-limit-by-header", 0, {
+                "aggregate_key_type": "CUSTOM_KEYS",
+                "custom_keys": [{"header": {"name": header,
+                                            "text_transformations": [{"priority": 0, "type": "NONE"}]}}]},
+                has_header))
+            rules.append(rate_rule("rate-limit-by-ip", 1, {"aggregate_key_type": "IP"},
+                                   {"not_statement": {"statement": has_header}}))
+        else:
+            rules.append(rate_rule("rate-limit-by-ip", 0, {"aggregate_key_type": "IP"}, None))
+        if args.managed_rules:
+            # Rate rules come first so every request is counted, even ones the managed rules would block.
+            rules.append({
+                "name": "aws-common-rule-set", "priority": len(rules),
+                "override_action": {"count": {}} if counting else {"none": {}},
+                "statement": {"managed_rule_group_statement": {"name": "AWSManagedRulesCommonRuleSet",
+                                                               "vendor_name": "AWS"}},
+                "visibility_config": visibility(f"{name}-aws-common-rule-set")})
+
+        acl = aws.wafv2.WebAcl(
+            f"{name}-acl", scope="REGIONAL",
+            description=f"{args.requests} requests per {args.window_seconds} s per client "
+                        f"(WAF: {limit} per {window} s), mode {args.mode}",
+            default_action={"allow": {}},
+            custom_response_bodies=[{"key": RESPONSE_BODY_KEY, "content": args.response_body,
+                                     "content_type": "APPLICATION_JSON"}],
+            rules=rules, visibility_config=visibility(name), tags=tags, opts=child)
+
+        # WAF accepts only log groups whose name starts with aws-waf-logs-; project and stack keep the
+        # stacks of one account apart.
+        log_group_name = f"aws-waf-logs-{pulumi.get_project()}-{pulumi.get_stack()}-{name}"
+        log_group = aws.cloudwatch.LogGroup(f"{name}-logs", name=log_group_name,
+                                            retention_in_days=args.log_retention_days, tags=tags, opts=child)
+        invoke = pulumi.InvokeOptions(parent=self)
+        account = aws.get_caller_identity(opts=invoke).account_id
+        region = aws.get_region(opts=invoke).region
+        partition = aws.get_partition(opts=invoke).partition
+        # Explicit delivery permission scoped to this group and account, instead of relying on WAF to
+        # write a broad account-wide policy with the deploying role's logs:PutResourcePolicy right.
+        delivery = aws.cloudwatch.LogResourcePolicy(
+            f"{name}-log-delivery", policy_name=f"{log_group_name}-delivery"[:255],
+            policy_document=log_group.arn.apply(lambda arn: json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Sid": "AWSWAFLogDelivery", "Effect": "Allow",
+                    "Principal": {"Service": "delivery.logs.amazonaws.com"},
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    "Resource": f"{arn}:*",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account},
+                                  "ArnLike": {"aws:SourceArn": f"arn:{partition}:logs:{region}:{account}:*"}},
+                }],
+            })), opts=pulumi.ResourceOptions(parent=log_group))
+        aws.wafv2.WebAclLoggingConfiguration(
+            f"{name}-logging", resource_arn=acl.arn, log_destination_configs=[log_group.arn],
+            redacted_fields=[{"single_header": {"name": h}} for h in REDACTED_HEADERS],
+            opts=pulumi.ResourceOptions(parent=acl, depends_on=[delivery]))
+
+        if args.resource_arn is not None:
+            aws.wafv2.WebAclAssociation(f"{name}-association", resource_arn=args.resource_arn,
+                                        web_acl_arn=acl.arn, opts=pulumi.ResourceOptions(parent=acl))
+
+        self.web_acl_arn = acl.arn
+        self.web_acl_id = acl.id
+        self.limit = limit
+        self.evaluation_window_seconds = window
+        self.log_group_name = log_group.name
+        self.register_outputs({"web_acl_arn": self.web_acl_arn, "web_acl_id": self.web_acl_id,
+                               "limit": limit, "evaluation_window_seconds": window,
+                               "log_group_name": self.log_group_name})
