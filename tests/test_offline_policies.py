@@ -117,12 +117,6 @@ def test_prod_stack_has_no_violation():
     assert report.violations == []
 
 
-def test_prod_violations_are_only_the_known_log_bucket_gap():
-    report = run_policies(stack_evaluation("prod"), "prod")
-    assert names(report, "mandatory") in ([], [("pulumi-stateful-resource-protect", "edge-lb-logs")])
-    assert names(report, "advisory") == []
-
-
 def test_dev_stack_advisory_violations_are_what_dev_relaxes():
     report = run_policies(stack_evaluation("dev"), "dev")
     assert report.mandatory == []
