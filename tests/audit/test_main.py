@@ -1,0 +1,88 @@
+"""The command: a whole conforming prod-like environment, drift, JSON, exit codes."""
+
+import json
+
+import pytest
+
+from audit.__main__ import main
+
+from .conftest import SMALL_PROD
+
+
+@pytest.fixture(scope="module")
+def prod(account):
+    """The whole stack under the tag Stack=prod, as the command looks for it."""
+    return account.build_all("prod")
+
+
+def _args(account, *extra):
+    sets = [f"--set={k}={v}" for k, v in {**SMALL_PROD, "scaling:lbCertificateArn": account.certificate_arn}.items()]
+    return ["--stack", "prod", *sets, *extra]
+
+
+def test_conforming_environment_passes_with_exit_code_0(account, prod, capsys):
+    assert main(_args(account, "--json")) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["findings"] == []
+    assert data["summary"]["errors"] == 0
+    # Every service was checked: 7 ASG + 21 load balancer + 31 database + 11 cache + 8 MSK checks.
+    assert data["summary"]["checks"] == 7 + 21 + 31 + 11 + 8
+    assert (data["stack"], data["region"]) == ("prod", "us-east-1")
+
+
+def test_drift_gives_a_table_and_exit_code_1(account, prod, capsys):
+    autoscaling = account.client("autoscaling")
+    autoscaling.update_auto_scaling_group(AutoScalingGroupName=prod["asg"], MaxSize=40)
+    try:
+        assert main(_args(account)) == 1
+    finally:
+        autoscaling.update_auto_scaling_group(AutoScalingGroupName=prod["asg"], MaxSize=20)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == ["SEVERITY", "RESOURCE", "CHECK", "EXPECTED", "ACTUAL"]
+    assert out[1].split() == ["error", f"asg/{prod['asg']}", "max", "size", "20", "40"]
+    assert out[-1].endswith("1 error(s), 0 warning(s).")
+
+
+def test_only_warnings_keep_exit_code_0(account, prod, capsys):
+    # The stack file's 2 replicas per shard, audited as if the stack declared one shard: the second primary
+    # is a surplus (warning), not an error.
+    assert main(_args(account, "--set=scaling:dbShardCount=1", "--only", "rds", "--json")) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [f["check"] for f in data["findings"]] == ["declared by the stack"]
+
+
+def test_missing_everything_for_an_undeployed_stack(account, prod, capsys):
+    assert main(["--stack", "dev", "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    counts = {f["check"]: (f["expected"], f["actual"]) for f in data["findings"]}
+    assert counts == {"auto scaling groups count": (1, 0), "application load balancers count": (1, 0),
+                      "target groups count": (3, 0), "database primaries (shards) count": (2, 0),
+                      "cache replication groups count": (1, 0), "MSK clusters count": (1, 0)}
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--stack", "nope"], "no stack file Pulumi.nope.yaml"),
+    (["--stack", "prod", "--set", "dbShardCount"], "expected KEY=VALUE"),
+    (["--stack", "prod", "--set", "scaling:dbShardCount=0"], "scaling:dbShardCount: 0 is out of range"),
+    (["--stack", "prod", "--retry-mode", "legacy"], "invalid choice: 'legacy'"),
+    (["--stack", "prod", "--only", "s3"], "invalid choice: 's3'"),
+    (["--json"], "the following arguments are required: --stack"),
+])
+def test_usage_and_configuration_errors_exit_2(argv, message, capsys):
+    try:
+        code = main(argv)
+    except SystemExit as exit_:  # argparse's own usage errors
+        code = exit_.code
+    assert code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_no_credentials_exits_2_without_calling_aws(monkeypatch, capsys):
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    for key in ("AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        monkeypatch.delenv(key, raising=False)
+    assert main(["--stack", "prod"]) == 2
+    assert "no AWS credentials found" in capsys.readouterr().err
