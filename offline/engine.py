@@ -128,6 +128,22 @@ def _invoke_results(region: str) -> dict[str, Callable[[dict], dict]]:
     }
 
 
+def _computed_state(type_: str, name: str, inputs: dict, region: str) -> dict[str, Any]:
+    """Attributes the provider computes that components read (test mode only): RDS endpoints and the
+    RDS-managed master user secret."""
+    host = f"{inputs.get('identifier') or inputs.get('name') or name}.c0ffee.{region}.rds.amazonaws.com"
+    if type_ == "aws:rds/instance:Instance":
+        secret = ([{"secretArn": f"arn:aws:secretsmanager:{region}:{FAKE_ACCOUNT}:secret:rds!db-{name}",
+                    "kmsKeyId": inputs.get("masterUserSecretKmsKeyId", ""), "secretStatus": "active"}]
+                  if inputs.get("manageMasterUserPassword") else [])
+        return {"address": host, "endpoint": f"{host}:{int(inputs.get('port', 5432))}", "masterUserSecrets": secret}
+    if type_ == "aws:rds/proxy:Proxy":
+        return {"endpoint": host.replace(".c0ffee.", ".proxy-c0ffee.")}
+    if type_ == "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup":
+        return {"name": "default"}
+    return {}
+
+
 def _eks_cluster_state(name: str, state: dict, region: str, preview: bool) -> dict:
     """Nested attributes EKS computes for a cluster: unknown in a preview (as the real engine shows them),
     fake but known in test mode. Top-level keys missing from the state are unknown anyway in a preview;
@@ -161,6 +177,8 @@ class OfflineMocks(Mocks):
         service = args.typ.split(":")[1].split("/")[0]
         state.setdefault("arn", f"arn:aws:{service}:{self.region}:{FAKE_ACCOUNT}:{args.name}")
         state.setdefault("id", resource_id)
+        for key, value in _computed_state(args.typ, args.name, state, self.region).items():
+            state.setdefault(key, value)
         return resource_id, state
 
     def call(self, args: pulumi.runtime.MockCallArgs):

@@ -239,21 +239,33 @@ class DatabaseSettings:
     """PostgreSQL shards, each a primary with read replicas behind an RDS Proxy."""
     PREFIX: ClassVar[str] = "db"
     engine_version: str = setting("PostgreSQL major version.", "16", choices=("14", "15", "16", "17"))
-    instance_class: str = setting("Instance class of primaries and replicas.", "db.r6g.large")
+    instance_class: str = setting(
+        "Instance class of primaries and replicas.", "db.r6g.large",
+        check=lambda v: None if re.fullmatch(r"db\.[a-z0-9]+\.[a-z0-9]+", v) else "expected an RDS instance class "
+        "such as db.r6g.large")
     allocated_storage_gb: int = setting("Initial gp3 storage per primary, in GiB.", 100, minimum=20,
                                         maximum=65536)
     max_allocated_storage_gb: int = setting("Storage autoscaling ceiling per primary, in GiB.", 1000,
                                             minimum=20, maximum=65536)
     replica_count: int = setting("Read replicas per shard.", 2, minimum=0, maximum=15)
+    replica_instance_class: str = setting(
+        "Instance class of the replicas; empty means the primaries' class.", "",
+        check=lambda v: None if not v or re.fullmatch(r"db\.[a-z0-9]+\.[a-z0-9]+", v) else "expected an RDS "
+        "instance class such as db.r6g.large, or an empty string for the primaries' class")
+    allow_major_version_upgrade: bool = setting(
+        "Allow an in-place major upgrade when dbEngineVersion is raised (off: AWS rejects the change).", False)
     shard_count: int = setting("Number of shards (the design's 16).", 16, minimum=1, maximum=64)
     multi_az: bool = setting("Run each primary Multi-AZ.", True)
     backup_retention_days: int = setting("Automated backup retention in days.", 7, minimum=1, maximum=35)
     deletion_protection: bool = setting("Deletion protection and a final snapshot.", True)
-    database_name: str = setting("Name of the application database.", "aiagent")
+    database_name: str = setting(
+        "Name of the application database.", "aiagent",
+        check=lambda v: None if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,62}", v) else "expected a letter, then "
+        "letters, digits or '_', at most 63 characters")
     pool_max_connections: int = setting("Client pool size (the design's max 20).", 20, minimum=1,
                                         maximum=1000)
     pool_idle_timeout_seconds: int = setting("Idle client connection timeout (the design's 30 s).", 30,
-                                             minimum=1, maximum=28800)
+                                             minimum=1, maximum=14400)
     pool_connect_timeout_seconds: int = setting("Connection timeout (the design's 2 s).", 2, minimum=1,
                                                 maximum=120)
 

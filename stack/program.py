@@ -11,6 +11,7 @@ from typing import Any
 from components.network import Network, NetworkArgs
 
 from .config import StackSettings
+from .database import build_database
 from .edge import build_edge
 from .kubernetes import build_cluster, build_workload
 
@@ -40,7 +41,7 @@ def build(settings: StackSettings, prefix: str = "") -> dict[str, Any]:
     app_security_group_ids.append(cluster_tier.node_security_group_id)
     exports.update(cluster_tier.exports)
 
-    # --- data: sharded PostgreSQL (issue 4) ---
+    exports.update(build_database(settings, network, app_security_group_ids, prefix))  # issue 4
 
     from .cache_and_streaming import build_cache_and_streaming  # issue 5
     exports.update(build_cache_and_streaming(settings, network, app_security_group_ids, prefix))
