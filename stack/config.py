@@ -410,6 +410,11 @@ class KubernetesSettings:
         if self.hpa_min_replicas > self.hpa_max_replicas:
             problems.append(f"{key_of(self, 'hpa_min_replicas')}: {self.hpa_min_replicas} is above "
                             f"{key_of(self, 'hpa_max_replicas')} ({self.hpa_max_replicas})")
+        if not problems:
+            # The tier's cross-checks (HPA vs metrics pipeline, PDB, node capacity at max replicas) run here,
+            # with the configuration, so a failure declares no resource at all. Lazy: imports the components.
+            from .kubernetes import kubernetes_settings_problems
+            problems.extend(kubernetes_settings_problems(self))
         return problems
 
 

@@ -19,7 +19,7 @@ from components.metrics_pipeline import (MetricsCatalog, MetricsPipeline, Metric
 from components.network import Network
 from components.workload import Workload, WorkloadArgs, design_app_settings, validate_workload_args, workload_demand
 
-from .config import PROJECT, ConfigurationError, StackSettings
+from .config import PROJECT, ConfigurationError, KubernetesSettings, StackSettings
 
 # Exports of other tiers that the app needs -> the environment variable the ConfigMap gives it.
 ENDPOINT_EXPORTS = {
@@ -92,6 +92,31 @@ def cluster_args(settings: StackSettings, network: Network) -> EksClusterArgs:
         vpc_cni_version=k.vpc_cni_version, coredns_version=k.core_dns_version,
         kube_proxy_version=k.kube_proxy_version, cluster_autoscaler_version=k.cluster_autoscaler_version,
         environment=settings.environment)
+
+
+def kubernetes_settings_problems(k: KubernetesSettings) -> list[str]:
+    """Problems of the Kubernetes section alone, checked while the configuration loads. The metrics pipeline
+    is counted highly available (its larger footprint), the subnets as three placeholders."""
+    pipeline = MetricsPipelineArgs(highly_available=True)
+    catalog = metrics_catalog(pipeline)
+    workload = WorkloadArgs(
+        metrics_catalog=catalog, image=k.app_image, container_port=k.app_port, health_check_path=k.app_health_path,
+        cpu_request_millicores=k.app_cpu_request_millicores, memory_request_mib=k.app_memory_request_mib,
+        min_replicas=k.hpa_min_replicas, max_replicas=k.hpa_max_replicas,
+        cpu_utilization_percent=k.hpa_cpu_target_percent, memory_utilization_percent=k.hpa_memory_target_percent,
+        requests_per_pod=str(k.hpa_requests_per_second))
+    try:
+        validate_workload_args(workload)
+        validate_eks_cluster_args(EksClusterArgs(
+            subnet_ids=("subnet-0", "subnet-1", "subnet-2"), version=k.version,
+            public_access_cidrs=tuple(k.public_access_cidrs), node_instance_type=k.node_instance_type,
+            node_min_size=k.node_min_size, node_max_size=k.node_max_size,
+            workload_demand=(workload_demand(workload), *pipeline_demand(pipeline)),
+            vpc_cni_version=k.vpc_cni_version, coredns_version=k.core_dns_version,
+            kube_proxy_version=k.kube_proxy_version, cluster_autoscaler_version=k.cluster_autoscaler_version))
+    except ValueError as exc:
+        return [f"{PROJECT}:eks* settings: {exc}"]
+    return []
 
 
 def build_cluster(settings: StackSettings, network: Network, prefix: str = "") -> ClusterTier:
