@@ -167,7 +167,6 @@ class LoadBalancerSettings:
         "Seconds a new target ramps up to its full share; 0 disables (AWS allows 0 or 30 to 900).", 0,
         minimum=0, maximum=900, check=lambda v: None if v == 0 or v >= 30 else "expected 0 or 30 to 900")
 
-
     def check(self) -> list[str]:
         problems = []
         names, weights = self.backend_names, self.backend_weights
@@ -203,7 +202,6 @@ class RateLimitSettings:
                                       choices=LOG_RETENTION_DAYS)
 
 
-
 @dataclass(frozen=True)
 class AutoScalingSettings:
     """EC2 Auto Scaling group behind the load balancer (the design's ai-agent-asg)."""
@@ -224,7 +222,6 @@ class AutoScalingSettings:
     instance_refresh_min_healthy_percent: int = setting(
         "Share of capacity kept in service while an instance refresh replaces instances.", 90, minimum=0,
         maximum=100)
-
 
     def check(self) -> list[str]:
         if not self.min_size <= self.desired_capacity <= self.max_size:
