@@ -198,9 +198,10 @@ def _run(result: Any) -> None:
             loop.close()
 
 
-def _stack_resources(evaluation: Evaluation, by_urn: dict[str, RecordedResource]) -> list[PolicyResource]:
+def _stack_resources(evaluation: Evaluation, by_urn: dict[str, RecordedResource],
+                     props: dict[str, Any]) -> list[PolicyResource]:
     """PolicyResources with parent, dependencies and property dependencies linked as the analyzer links them."""
-    resources = {r.urn: PolicyResource(r.type, _props(r.inputs), r.urn, r.name, _options(r), _provider(r, by_urn),
+    resources = {r.urn: PolicyResource(r.type, props[r.urn], r.urn, r.name, _options(r), _provider(r, by_urn),
                                        None, [], {}) for r in evaluation.resources}
     for r in evaluation.resources:
         resource = resources[r.urn]
@@ -224,6 +225,12 @@ def run_policies(evaluation: Evaluation, stack: str, config_path: Optional[Path 
     if path is not None:
         shown = str(path.resolve().relative_to(REPO_ROOT)) if path.resolve().is_relative_to(REPO_ROOT) else str(path)
     report = PolicyReport(stack=stack, config_path=shown, policies_run=0)
+    # Deserialize each resource once: policies only read their arguments, so every policy can share them
+    # (the engine deserializes per policy; the result is the same).
+    props = {r.urn: _props(r.inputs) for r in evaluation.resources}
+    options = {r.urn: _options(r) for r in evaluation.resources}
+    providers = {r.urn: _provider(r, by_urn) for r in evaluation.resources}
+    stack_resources: list[PolicyResource] = []
 
     def reporter(policy: Policy, level: EnforcementLevel, default: Optional[RecordedResource]):
         def report_violation(message: str, urn: Optional[str] = None) -> None:
@@ -245,8 +252,8 @@ def run_policies(evaluation: Evaluation, stack: str, config_path: Optional[Path 
         config = dict(settings[policy.name].config)
         if isinstance(policy, ResourceValidationPolicy):
             for resource in evaluation.resources:
-                args = ResourceValidationArgs(resource.type, _props(resource.inputs), resource.urn, resource.name,
-                                              _options(resource), _provider(resource, by_urn), config)
+                args = ResourceValidationArgs(resource.type, props[resource.urn], resource.urn, resource.name,
+                                              options[resource.urn], providers[resource.urn], config)
                 try:
                     _run(policy.validate(args, reporter(policy, level, resource)))
                 except UnknownValueError as exc:
@@ -255,7 +262,8 @@ def run_policies(evaluation: Evaluation, stack: str, config_path: Optional[Path 
                 except _NotApplicableError as exc:
                     report.not_applicable.append(f"{policy.name}: {exc.reason or ''}")
         elif isinstance(policy, StackValidationPolicy):
-            args = StackValidationArgs(_stack_resources(evaluation, by_urn), config)
+            stack_resources = stack_resources or _stack_resources(evaluation, by_urn, props)
+            args = StackValidationArgs(stack_resources, config)
             try:
                 _run(policy.validate(args, reporter(policy, level, None)))
             except UnknownValueError as exc:
