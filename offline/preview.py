@@ -4,6 +4,7 @@
     python -m offline.preview --stack prod --json    # the same as JSON, for other tools
     python -m offline.preview --stack dev --set scaling:asgMaxSize=40   # try a value
     python -m offline.preview --stack prod --no-policies  # skip the policy pack
+    python -m offline.preview --stack prod --markdown     # report for a PR comment or job summary
 
 After the tree and counts, the policy pack (policies/, config policies/config/<stack>.json) runs against
 the evaluated resources, as `pulumi preview --policy-pack policies` would.
@@ -107,6 +108,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
     fmt = parser.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="print JSON instead of the tree")
+    fmt.add_argument("--markdown", action="store_true",
+                     help="print a Markdown report (summary, policy verdicts, resources per component)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override one config value (repeatable)")
     parser.add_argument("--no-policies", action="store_true", help="do not run the policy pack")
@@ -133,6 +136,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         if report is not None:
             data["policies"] = report.as_dict()
         print(json.dumps(data, indent=2))
+    elif args.markdown:
+        from .report import render_markdown
+        print(render_markdown(evaluation, report))
     else:
         print(render_tree(evaluation))
         print()
