@@ -17,23 +17,23 @@ from policies.documented_limits import MESSAGING
 from .config import StackSettings
 
 
-def build_cache_and_streaming(settings: StackSettings, network: Network,
-                              app_security_group_ids: Sequence[pulumi.Input[str]],
-                              prefix: str = "") -> dict[str, Any]:
-    """Declare the cache and the Kafka cluster; return their stack exports."""
-    env = settings.environment
-    c, k = settings.cache, settings.streaming
-
-    cache = Cache(f"{prefix}cache", CacheArgs(
+def cache_args(settings: StackSettings, network: Any, app_security_group_ids: Sequence[Any]) -> CacheArgs:
+    """Arguments of the cache; ``network`` is a Network (or the preflight's planned one)."""
+    c = settings.cache
+    return CacheArgs(
         vpc_id=network.vpc_id, subnet_ids=network.isolated_subnet_ids,
         app_security_group_ids=list(app_security_group_ids), engine=c.engine, engine_version=c.engine_version,
         node_type=c.node_type, num_node_groups=c.shards, replicas_per_node_group=c.replicas_per_shard,
         snapshot_retention_days=c.snapshot_retention_days, ttl_seconds=c.ttl_seconds,
-        session_key_prefix=c.session_key_prefix, environment=env))
+        session_key_prefix=c.session_key_prefix, environment=settings.environment)
 
+
+def streaming_args(settings: StackSettings, network: Any, app_security_group_ids: Sequence[Any]) -> StreamingArgs:
+    """Arguments of the Kafka cluster and its topics."""
+    k = settings.streaming
     topics = [TopicSpec(name, k.topic_partitions, k.topic_replication_factor)
               for name in [MESSAGING.topic, *k.extra_topics]]
-    streaming = Streaming(f"{prefix}streaming", StreamingArgs(
+    return StreamingArgs(
         vpc_id=network.vpc_id, subnet_ids=network.isolated_subnet_ids,
         app_security_group_ids=list(app_security_group_ids), kafka_version=k.version,
         broker_instance_type=k.broker_instance_type, broker_count=k.broker_count,
@@ -42,7 +42,16 @@ def build_cache_and_streaming(settings: StackSettings, network: Network,
         replication_factor=k.topic_replication_factor,
         # The design's 2, but always below the replication factor so acks=all survives one broker loss.
         min_insync_replicas=min(MESSAGING.min_insync_replicas, max(1, k.topic_replication_factor - 1)),
-        topics=topics, deployed_topics=[parse_topic_spec(t) for t in k.deployed_topics], environment=env))
+        topics=topics, deployed_topics=[parse_topic_spec(t) for t in k.deployed_topics],
+        environment=settings.environment)
+
+
+def build_cache_and_streaming(settings: StackSettings, network: Network,
+                              app_security_group_ids: Sequence[pulumi.Input[str]],
+                              prefix: str = "") -> dict[str, Any]:
+    """Declare the cache and the Kafka cluster; return their stack exports."""
+    cache = Cache(f"{prefix}cache", cache_args(settings, network, app_security_group_ids))
+    streaming = Streaming(f"{prefix}streaming", streaming_args(settings, network, app_security_group_ids))
 
     return {
         "cacheConfigurationEndpoint": cache.configuration_endpoint,

@@ -289,19 +289,6 @@ class CacheSettings:
                                minimum=1, maximum=31_536_000)
     session_key_prefix: str = setting("Key prefix for session state (stateless services).", "session:")
 
-    def check(self) -> list[str]:
-        # The component's own validation (engine/version, failover needs a replica per shard), reported as
-        # configuration problems before any resource is declared.
-        from components.cache import CacheArgs, validate_cache_args
-        try:
-            validate_cache_args(CacheArgs(
-                vpc_id="", subnet_ids=("a", "b"), engine=self.engine, engine_version=self.engine_version,
-                num_node_groups=self.shards, replicas_per_node_group=self.replicas_per_shard,
-                snapshot_retention_days=self.snapshot_retention_days, ttl_seconds=self.ttl_seconds))
-        except ValueError as error:
-            return [f"{PROJECT}:{self.PREFIX}* settings: {error}"]
-        return []
-
 
 @dataclass(frozen=True)
 class StreamingSettings:
@@ -407,11 +394,6 @@ class KubernetesSettings:
         if self.hpa_min_replicas > self.hpa_max_replicas:
             problems.append(f"{key_of(self, 'hpa_min_replicas')}: {self.hpa_min_replicas} is above "
                             f"{key_of(self, 'hpa_max_replicas')} ({self.hpa_max_replicas})")
-        if not problems:
-            # The tier's cross-checks (HPA vs metrics pipeline, PDB, node capacity at max replicas) run here,
-            # with the configuration, so a failure declares no resource at all. Lazy: imports the components.
-            from .kubernetes import kubernetes_settings_problems
-            problems.extend(kubernetes_settings_problems(self))
         return problems
 
 
@@ -598,7 +580,12 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> StackSettings:
     sections = {name: _load_section(cls, raw, problems) for name, cls in SECTIONS.items()}
     if problems:
         raise ConfigurationError(problems)
-    return StackSettings(stack=stack, environment=environment, **sections)
+    settings = StackSettings(stack=stack, environment=environment, **sections)
+    # Lazy import: the preflight builds every component's arguments, so it imports the components.
+    from .preflight import preflight_problems
+    if (problems := preflight_problems(settings)):
+        raise ConfigurationError(problems)
+    return settings
 
 
 def load_from_pulumi() -> StackSettings:

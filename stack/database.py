@@ -11,11 +11,11 @@ from components.sharded_database import ShardedDatabase, ShardedDatabaseArgs
 from .config import StackSettings
 
 
-def build_database(settings: StackSettings, network: Network, app_security_group_ids: Sequence[Any],
-                   prefix: str = "") -> dict[str, Any]:
-    """Declare the shards in the isolated subnets, reachable only from the app tier; return the exports."""
+def sharded_database_args(settings: StackSettings, network: Any,
+                          app_security_group_ids: Sequence[Any]) -> ShardedDatabaseArgs:
+    """Arguments of the shards from the settings; ``network`` is a Network (or the preflight's planned one)."""
     db = settings.database
-    sharded = ShardedDatabase(f"{prefix}db", ShardedDatabaseArgs(shard_count=db.shard_count, database=DatabaseArgs(
+    return ShardedDatabaseArgs(shard_count=db.shard_count, database=DatabaseArgs(
         vpc_id=network.vpc_id, subnet_ids=network.isolated_subnet_ids,
         app_security_group_ids=list(app_security_group_ids), availability_zones=network.availability_zones,
         engine_version=db.engine_version, allow_major_version_upgrade=db.allow_major_version_upgrade,
@@ -24,7 +24,13 @@ def build_database(settings: StackSettings, network: Network, app_security_group
         replica_count=db.replica_count, multi_az=db.multi_az, backup_retention_days=db.backup_retention_days,
         deletion_protection=db.deletion_protection, database_name=db.database_name,
         pool_max_connections=db.pool_max_connections, pool_idle_timeout_seconds=db.pool_idle_timeout_seconds,
-        pool_connect_timeout_seconds=db.pool_connect_timeout_seconds, environment=settings.environment)))
+        pool_connect_timeout_seconds=db.pool_connect_timeout_seconds, environment=settings.environment))
+
+
+def build_database(settings: StackSettings, network: Network, app_security_group_ids: Sequence[Any],
+                   prefix: str = "") -> dict[str, Any]:
+    """Declare the shards in the isolated subnets, reachable only from the app tier; return the exports."""
+    sharded = ShardedDatabase(f"{prefix}db", sharded_database_args(settings, network, app_security_group_ids))
     return {
         "dbShardMap": sharded.shard_map,
         "dbProxyEndpoint": sharded.proxy_endpoints[0],   # shard 0, for clients that use a single shard

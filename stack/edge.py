@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 import pulumi
 
@@ -27,34 +27,62 @@ class EdgeTier:
     """Stack outputs of the edge tier."""
 
 
-def build_edge(settings: StackSettings, network: Network, prefix: str = "") -> EdgeTier:
-    """Declare the ALB, its web ACL and the Auto Scaling group registered in all its target groups."""
-    env, lb, rl, asg = settings.environment, settings.load_balancer, settings.rate_limit, settings.autoscaling
-    load_balancer = LoadBalancer(f"{prefix}edge-lb", LoadBalancerArgs(
+def load_balancer_args(settings: StackSettings, network: Any) -> LoadBalancerArgs:
+    """Arguments of the ALB from the settings; ``network`` is a Network (or the preflight's planned one)."""
+    lb = settings.load_balancer
+    return LoadBalancerArgs(
         vpc_id=network.vpc_id, subnet_ids=network.public_subnet_ids,
         backends=tuple(BackendArgs(n, w) for n, w in zip(lb.backend_names, lb.backend_weights)),
         backend_port=lb.backend_port, health_check_path=lb.health_check_path, ingress_cidrs=tuple(lb.ingress_cidrs),
         certificate_arn=lb.certificate_arn, idle_timeout_seconds=lb.idle_timeout_seconds,
         deregistration_delay_seconds=lb.deregistration_delay_seconds, slow_start_seconds=lb.slow_start_seconds,
         deletion_protection=lb.deletion_protection, access_log_retention_days=lb.access_log_retention_days,
-        environment=env))
-    rate_limit = RateLimit(f"{prefix}edge-rate-limit", RateLimitArgs(
-        resource_arn=load_balancer.arn, requests=rl.requests, window_seconds=rl.window_seconds,
+        environment=settings.environment)
+
+
+def rate_limit_args(settings: StackSettings, resource_arn: Any) -> RateLimitArgs:
+    rl = settings.rate_limit
+    return RateLimitArgs(
+        resource_arn=resource_arn, requests=rl.requests, window_seconds=rl.window_seconds,
         key_header=rl.key_header, mode=rl.mode, managed_rules=rl.managed_rules,
-        log_retention_days=rl.log_retention_days, environment=env))
-    group = AutoScalingGroup(f"{prefix}edge-asg", AutoScalingGroupArgs(
+        log_retention_days=rl.log_retention_days, environment=settings.environment)
+
+
+def auto_scaling_group_args(settings: StackSettings, network: Any, traffic_sources: Sequence[TrafficSource],
+                            load_balancer_arn_suffix: Any, load_balancer_security_group_id: Any,
+                            port: int) -> AutoScalingGroupArgs:
+    asg = settings.autoscaling
+    return AutoScalingGroupArgs(
         vpc_id=network.vpc_id, vpc_cidr_block=network.vpc_cidr_block, subnet_ids=network.private_subnet_ids,
-        subnet_zones=tuple(network.availability_zones),
-        traffic_sources=tuple(TrafficSource(n, arn, suffix, w) for n, arn, suffix, w in zip(
-            load_balancer.backend_names, load_balancer.target_group_arns,
-            load_balancer.target_group_arn_suffixes, load_balancer.backend_weights)),
-        load_balancer_arn_suffix=load_balancer.arn_suffix,
-        load_balancer_security_group_id=load_balancer.security_group_id, port=load_balancer.backend_port,
+        subnet_zones=tuple(network.availability_zones), traffic_sources=tuple(traffic_sources),
+        load_balancer_arn_suffix=load_balancer_arn_suffix,
+        load_balancer_security_group_id=load_balancer_security_group_id, port=port,
         min_size=asg.min_size, max_size=asg.max_size, desired_capacity=asg.desired_capacity,
         health_check_grace_period_seconds=asg.health_check_grace_period_seconds,
         instance_type=asg.instance_type, ami_id=asg.ami_id, cpu_target_percent=asg.cpu_target_percent,
         requests_per_target=asg.requests_per_target,
-        instance_refresh_min_healthy_percent=asg.instance_refresh_min_healthy_percent, environment=env))
+        instance_refresh_min_healthy_percent=asg.instance_refresh_min_healthy_percent,
+        environment=settings.environment)
+
+
+def planned_auto_scaling_group_args(settings: StackSettings, network: Any) -> AutoScalingGroupArgs:
+    """The group's arguments with placeholders for the load balancer's IDs (for the preflight)."""
+    lb = settings.load_balancer
+    sources = [TrafficSource(n, "arn:planned", "targetgroup/planned", w)
+               for n, w in zip(lb.backend_names, lb.backend_weights)]
+    return auto_scaling_group_args(settings, network, sources, "app/planned", "sg-planned", lb.backend_port)
+
+
+def build_edge(settings: StackSettings, network: Network, prefix: str = "") -> EdgeTier:
+    """Declare the ALB, its web ACL and the Auto Scaling group registered in all its target groups."""
+    load_balancer = LoadBalancer(f"{prefix}edge-lb", load_balancer_args(settings, network))
+    rate_limit = RateLimit(f"{prefix}edge-rate-limit", rate_limit_args(settings, load_balancer.arn))
+    group = AutoScalingGroup(f"{prefix}edge-asg", auto_scaling_group_args(
+        settings, network,
+        [TrafficSource(n, arn, suffix, w) for n, arn, suffix, w in zip(
+            load_balancer.backend_names, load_balancer.target_group_arns,
+            load_balancer.target_group_arn_suffixes, load_balancer.backend_weights)],
+        load_balancer.arn_suffix, load_balancer.security_group_id, load_balancer.backend_port))
 
     exports: dict[str, Any] = {
         "albArn": load_balancer.arn,

@@ -10,19 +10,26 @@ from typing import Any
 
 from components.network import Network, NetworkArgs
 
+from .cache_and_streaming import build_cache_and_streaming
 from .config import StackSettings
 from .database import build_database
 from .edge import build_edge
 from .kubernetes import build_cluster, build_workload
 
 
-def build(settings: StackSettings, prefix: str = "") -> dict[str, Any]:
-    """Declare all resources of one service set; return the outputs consumers need."""
-    env = settings.environment
+def network_args(settings: StackSettings) -> NetworkArgs:
     net = settings.network
-    network = Network(f"{prefix}network", NetworkArgs(
+    return NetworkArgs(
         cidr_block=net.vpc_cidr, availability_zones=tuple(net.availability_zones), az_count=net.az_count,
-        nat_gateways=net.nat_gateways, flow_log_retention_days=net.flow_log_retention_days, environment=env))
+        nat_gateways=net.nat_gateways, flow_log_retention_days=net.flow_log_retention_days,
+        environment=settings.environment)
+
+
+def build(settings: StackSettings, prefix: str = "") -> dict[str, Any]:
+    """Declare all resources of one service set; return the outputs consumers need.
+
+    ``settings`` come from ``load_settings``, whose preflight already ran every component's validation."""
+    network = Network(f"{prefix}network", network_args(settings))
     exports: dict[str, Any] = {
         "vpcId": network.vpc_id,
         "availabilityZones": network.availability_zones,
@@ -43,8 +50,7 @@ def build(settings: StackSettings, prefix: str = "") -> dict[str, Any]:
 
     exports.update(build_database(settings, network, app_security_group_ids, prefix))  # issue 4
 
-    from .cache_and_streaming import build_cache_and_streaming  # issue 5
-    exports.update(build_cache_and_streaming(settings, network, app_security_group_ids, prefix))
+    exports.update(build_cache_and_streaming(settings, network, app_security_group_ids, prefix))  # issue 5
 
     exports.update(build_workload(settings, cluster_tier, exports, prefix))  # kubernetes workload (issue 9)
 

@@ -72,3 +72,23 @@ def test_secrets_are_masked_in_json():
     from offline.engine import display_value
     from pulumi.runtime import rpc
     assert display_value({"password": rpc.wrap_rpc_secret("hunter2")}) == {"password": "[secret]"}
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("rateLimitRequests", 5, "scaling:rateLimit* settings: requests/window_seconds: 5 per 900 s cannot be expressed"),
+    ("kafkaBrokerCount", 4, "scaling:kafka*/network* settings: broker_count: 4 is not a multiple of the 3 zones"),
+    ("networkAzCount", 2, "scaling:kafka*/network* settings: broker_count: 3 is not a multiple of the 2 zones"),
+    ("asgInstanceType", "foo", "scaling:asg* settings: instance_type: 'foo' is not an instance type"),
+    ("lbHealthCheckPath", "nope", "scaling:lb* settings: health_check_path: 'nope' is not allowed"),
+    ("cacheEngineVersion", "5.0", "scaling:cache* settings: engine_version: '5.0' is not supported for valkey"),
+    ("eksAppImage", "", "scaling:eks* settings: image: '' is not an image reference"),
+])
+def test_component_validation_runs_before_any_resource_is_declared(key, value, message):
+    """A value that passes the settings' own checks but not a component's (last tier included) is still a
+    configuration error with no resource declared, not an exception half-way through the program."""
+    ev = evaluate("prod", config_overrides={f"scaling:{key}": value})
+    assert ev.error is not None and ev.resources == []
+    assert any(p.startswith(message) for p in ev.error.problems), ev.error.problems

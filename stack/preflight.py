@@ -1,0 +1,74 @@
+"""Preflight: every component's own validation, run while the configuration loads.
+
+The components validate their arguments before declaring anything, but the stack builds its tiers one
+after another: a bad value for the last tier would otherwise surface after the first tiers had declared
+resources (and, under the real CLI, as a traceback). Here each tier's arguments are built from the
+settings exactly as the program builds them, with a *planned* network standing in for values that only
+exist once resources do (IDs), and each component's validator runs on them. Every problem becomes a
+configuration problem, reported with the others before any resource is declared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from .config import PROJECT, StackSettings
+
+
+@dataclass(frozen=True)
+class PlannedNetwork:
+    """The attributes of ``components.network.Network`` the tiers read, with placeholder IDs."""
+    vpc_id: str
+    vpc_cidr_block: str
+    availability_zones: list[str]
+    public_subnet_ids: list[str]
+    private_subnet_ids: list[str]
+    isolated_subnet_ids: list[str]
+
+
+def planned_network(settings: StackSettings) -> PlannedNetwork:
+    net = settings.network
+    zones = list(net.availability_zones[: net.az_count]) or [f"zone-{i}" for i in range(net.az_count)]
+    return PlannedNetwork(
+        vpc_id="vpc-planned", vpc_cidr_block=net.vpc_cidr, availability_zones=zones,
+        **{f"{tier}_subnet_ids": [f"subnet-{tier}-{i}" for i in range(net.az_count)]
+           for tier in ("public", "private", "isolated")})
+
+
+def preflight_problems(settings: StackSettings) -> list[str]:
+    """One message per component whose validation fails, naming the settings it comes from."""
+    from components.auto_scaling_group import validate_auto_scaling_group_args
+    from components.cache import validate_cache_args
+    from components.load_balancer import validate_load_balancer_args
+    from components.network import validate_network_args
+    from components.rate_limit import validate_rate_limit_args
+    from components.sharded_database import default_identifier, validate_sharded_database_args
+    from components.streaming import validate_streaming_args
+
+    from .cache_and_streaming import cache_args, streaming_args
+    from .database import sharded_database_args
+    from .edge import load_balancer_args, planned_auto_scaling_group_args, rate_limit_args
+    from .kubernetes import kubernetes_settings_problems
+    from .program import network_args
+
+    network = planned_network(settings)
+    app_sgs = ["sg-planned"]
+    checks: list[tuple[str, Callable[[], object]]] = [
+        ("network*", lambda: validate_network_args(network_args(settings))),
+        ("lb*", lambda: validate_load_balancer_args(load_balancer_args(settings, network))),
+        ("rateLimit*", lambda: validate_rate_limit_args(rate_limit_args(settings, "arn:planned"))),
+        ("asg*", lambda: validate_auto_scaling_group_args(planned_auto_scaling_group_args(settings, network))),
+        ("db*", lambda: validate_sharded_database_args(sharded_database_args(settings, network, app_sgs),
+                                                       default_identifier("db"))),
+        ("cache*", lambda: validate_cache_args(cache_args(settings, network, app_sgs))),
+        ("kafka*/network*", lambda: validate_streaming_args(streaming_args(settings, network, app_sgs))),
+    ]
+    problems = []
+    for keys, check in checks:
+        try:
+            check()
+        except ValueError as error:
+            problems.append(f"{PROJECT}:{keys} settings: {error}")
+    problems.extend(kubernetes_settings_problems(settings.kubernetes))
+    return problems
