@@ -21,6 +21,7 @@ import pulumi_random as random
 
 from policies.documented_limits import CACHE
 
+from .aws_limits import LOG_RETENTION_DAYS
 from .tagging import house_tags, merge_tags
 
 ENGINES = ("valkey", "redis")
@@ -31,9 +32,6 @@ MAX_REPLICAS = 5
 AUTH_TOKEN_MIN, AUTH_TOKEN_MAX = 32, 128
 # ElastiCache AUTH tokens allow printable ASCII, but of the non-alphanumerics only these.
 AUTH_TOKEN_SPECIALS = "!&#$^<>-"
-# CloudWatch Logs accepts only these retention periods.
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
-                      2557, 2922, 3288, 3653)
 _DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 _SNAPSHOT_WINDOW = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 _MAINTENANCE_WINDOW = re.compile(

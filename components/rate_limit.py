@@ -22,7 +22,7 @@ from typing import Mapping, Optional
 import pulumi
 import pulumi_aws as aws
 
-from stack.config import LOG_RETENTION_DAYS
+from .aws_limits import LOG_RETENTION_DAYS
 
 from .tagging import house_tags, merge_tags
 

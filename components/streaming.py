@@ -34,14 +34,13 @@ import pulumi_aws as aws
 
 from policies.documented_limits import MESSAGING
 
+from .aws_limits import LOG_RETENTION_DAYS
 from .tagging import house_tags, merge_tags
 
 IAM_TLS_PORT = 9098           # SASL/IAM over TLS, the only listener clients may use
 JMX_EXPORTER_PORT, NODE_EXPORTER_PORT = 11001, 11002
 ENHANCED_MONITORING = ("DEFAULT", "PER_BROKER", "PER_TOPIC_PER_BROKER", "PER_TOPIC_PER_PARTITION")
 MIN_TOPIC_API_VERSION = (3, 6)  # MSK topic API (CreateTopic) needs Apache Kafka 3.6.0 or later
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
-                      2557, 2922, 3288, 3653)
 _VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+|x)(\.kraft)?$")
 _TOPIC = re.compile(r"^[a-zA-Z0-9._-]{1,249}$")
 _GROUP = re.compile(r"^[a-zA-Z0-9._-]{1,255}$")

@@ -32,6 +32,7 @@ from typing import Any, ClassVar, Mapping, Optional
 
 import pulumi
 
+from components.aws_limits import LOG_RETENTION_DAYS
 from policies.documented_limits import HPA
 
 PROJECT = "scaling"
@@ -39,9 +40,6 @@ ENVIRONMENTS = ("dev", "prod")
 _REQUIRED = object()
 _MISSING = object()
 
-# CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
-                      2192, 2557, 2922, 3288, 3653)
 
 
 class ConfigurationError(pulumi.RunError):
