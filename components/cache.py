@@ -22,6 +22,7 @@ import pulumi_random as random
 from policies.documented_limits import CACHE
 
 from .aws_limits import LOG_RETENTION_DAYS
+from .encryption import customer_managed_key
 from .tagging import house_tags, merge_tags
 
 ENGINES = ("valkey", "redis")
@@ -216,9 +217,8 @@ class Cache(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
 
         if args.kms_key_arn is None:
-            key = aws.kms.Key(f"{name}-key", description=f"{name}: ElastiCache encryption at rest",
-                              enable_key_rotation=True, deletion_window_in_days=30, tags=tags,
-                              opts=pulumi.ResourceOptions(parent=self, protect=protect))
+            key = customer_managed_key(f"{name}-key", f"{name}: ElastiCache encryption at rest", tags, self,
+                                       protect)
             kms_key_arn: pulumi.Input[str] = key.arn
         else:
             kms_key_arn = args.kms_key_arn

@@ -30,6 +30,7 @@ import pulumi_aws as aws
 
 from policies.documented_limits import DATABASE
 
+from .encryption import customer_managed_key
 from .tagging import house_tags, merge_tags
 
 ENGINE = "postgres"
@@ -329,9 +330,8 @@ def declare_shared_resources(name: str, args: DatabaseArgs, parent: pulumi.Resou
     child = pulumi.ResourceOptions(parent=parent)
     prod = args.environment == "prod"
 
-    key = aws.kms.Key(f"{name}-kms", description=f"{name}: PostgreSQL storage, Performance Insights, secrets",
-                      enable_key_rotation=True, deletion_window_in_days=30, tags=tags,
-                      opts=pulumi.ResourceOptions(parent=parent, protect=prod))
+    key = customer_managed_key(f"{name}-kms", f"{name}: PostgreSQL storage, Performance Insights, secrets", tags,
+                               parent, prod)
     subnet_group = aws.rds.SubnetGroup(f"{name}-subnets", subnet_ids=list(args.subnet_ids),
                                        description=f"{name}: isolated subnets", tags=tags, opts=child)
     parameter_group = aws.rds.ParameterGroup(

@@ -33,6 +33,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from .encryption import customer_managed_key
 from .metrics_pipeline import PodDemand
 from .tagging import house_tags, merge_tags
 
@@ -259,10 +260,9 @@ class EksCluster(pulumi.ComponentResource):
 
         key_arn = args.kms_key_arn
         if key_arn is None:
-            key = aws.kms.Key(f"{name}-secrets-key", description=f"Envelope encryption of {cluster_name} secrets",
-                              enable_key_rotation=True, deletion_window_in_days=30, tags=tags,
-                              # Losing the key loses every secret of the cluster.
-                              opts=pulumi.ResourceOptions(parent=self, protect=prod))
+            # Losing the key loses every secret of the cluster.
+            key = customer_managed_key(f"{name}-secrets-key", f"Envelope encryption of {cluster_name} secrets", tags,
+                                       self, prod)
             aws.kms.Alias(f"{name}-secrets-key-alias", name=f"alias/{cluster_name}-secrets", target_key_id=key.key_id,
                           opts=pulumi.ResourceOptions(parent=key))
             key_arn = key.arn
