@@ -230,6 +230,23 @@ def _run_program_file(path: Path) -> Callable[[], None]:
     return lambda: runpy.run_path(str(path), run_name="__main__")
 
 
+def _run(program: Callable[[], None]) -> None:
+    """Run the program, then wait for every registration and ``apply`` it started.
+
+    The program runs outside the event loop: a synchronous invoke (``aws.get_availability_zones``) then
+    runs the loop until its own answer is in. Inside the loop, as ``pulumi.runtime.run_in_stack`` runs
+    it, each such invoke re-queues every pending callback, which made evaluation time grow with the
+    square of the resource count (5 service sets: 16.6 s instead of about 5 s)."""
+    error: Optional[BaseException] = None
+    try:
+        program()
+    except BaseException as exc:  # noqa: BLE001 - re-raised once the RPCs it started have settled
+        error = exc
+    _sync_await(run_pulumi_func(lambda: None))
+    if error is not None:
+        raise error
+
+
 def resolve(value: Any) -> tuple[Any, bool, bool]:
     """(value, known, secret) of a plain value or Output, after the program has run."""
     output = pulumi.Output.from_input(value)
@@ -264,7 +281,7 @@ def evaluate(stack: str, *, root: Path = REPO_ROOT, config_overrides: Optional[M
 
     error: Optional[Exception] = None
     try:
-        _sync_await(run_pulumi_func(program or _run_program_file(root / "__main__.py")))
+        _run(program or _run_program_file(root / "__main__.py"))
     except pulumi.RunError as exc:
         error = exc
 

@@ -5,7 +5,8 @@
 
 Each measurement runs in a fresh Python process, so peak RSS (``ru_maxrss``) belongs to that run
 alone. Measured per run: the whole process as a user runs it (interpreter start, imports, evaluation,
-rendering) and the evaluation alone. Cases: the dev and prod stacks as committed, and a synthetic
+policy pack, rendering), and separately the evaluation (which includes the first use of the pulumi-aws
+and pulumi-kubernetes modules) and the policy pack. Cases: the dev and prod stacks as committed, and a synthetic
 program that builds N copies of the prod service set (N = 1, 5, 20) to show how cost grows.
 
 Targets (issue 2): prod preview under 2 s and 250 MB on a 2-core machine, growing linearly with N.
@@ -52,13 +53,17 @@ def child(stack: str, copies: int) -> None:
         evaluation = evaluate(stack, program=program)
     evaluated = time.perf_counter()
     assert evaluation.error is None, evaluation.error
-    rendered = preview.render_tree(evaluation) + preview.render_counts(evaluation)
+    from offline.policy_check import render as render_policies, run_policies
+    report = run_policies(evaluation, stack)
+    checked = time.perf_counter()
+    rendered = preview.render_tree(evaluation) + preview.render_counts(evaluation) + render_policies(report)
     end = time.perf_counter()
     print(json.dumps({
         "resources": len(evaluation.resources),
         "import_s": imported - start,
         "evaluate_s": evaluated - imported,
-        "render_s": end - evaluated,
+        "policies_s": checked - evaluated,
+        "render_s": end - checked,
         "rendered_chars": len(rendered),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }))
@@ -77,6 +82,7 @@ def measure(stack: str, copies: int) -> dict:
         "wall_s": statistics.median(r["wall_s"] for r in runs),
         "evaluate_s": statistics.median(r["evaluate_s"] for r in runs),
         "import_s": statistics.median(r["import_s"] for r in runs),
+        "policies_s": statistics.median(r["policies_s"] for r in runs),
         "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
     }
 
@@ -104,13 +110,13 @@ def main() -> None:
         f"Python {platform.python_version()}; median of {REPEATS} fresh processes, peak RSS is the maximum.",
         "",
         "| case | resources | wall time, whole process (s) | of which imports (s) | evaluation (s) | "
-        "evaluation per resource (ms) | peak RSS (MB) |",
-        "|---|---|---|---|---|---|---|",
+        "evaluation per resource (ms) | policy pack (s) | peak RSS (MB) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for label, r in rows:
         lines.append(f"| {label} | {r['resources']} | {r['wall_s']:.2f} | {r['import_s']:.2f} | "
                      f"{r['evaluate_s']:.2f} | {1000 * r['evaluate_s'] / r['resources']:.2f} | "
-                     f"{r['peak_rss_mb']:.0f} |")
+                     f"{r['policies_s']:.2f} | {r['peak_rss_mb']:.0f} |")
     growth = [f"N={label.split(':')[1].split('x')[0].strip()}: {r['evaluate_s'] / base['evaluate_s']:.1f}x time "
               f"for {r['resources'] / base['resources']:.1f}x resources"
               for label, r in rows[2:]]
