@@ -120,22 +120,23 @@ def test_prod_stack_has_no_violation():
 def test_dev_stack_advisory_violations_are_what_dev_relaxes():
     report = run_policies(stack_evaluation("dev"), "dev")
     assert report.mandatory == []
-    relaxed = {policy for policy, _ in names(report, "advisory")}
-    assert relaxed == {
-        "aws-alb-listener-http-redirect-to-https",      # no certificate in dev: HTTP forwards
-        "aws-alb-load-balancer-deletion-protection",    # scaling:lbDeletionProtection false
-        "aws-autoscaling-group-min-size",               # scaling:asgMinSize 1
-        "aws-elasticache-replication-group-cluster-mode",  # scaling:cacheShards 1
-        "aws-elasticache-replication-group-snapshot-retention",  # 1 day
-        "aws-rds-instance-backup-retention",            # 3 days
-        "aws-rds-instance-deletion-protection",         # scaling:dbDeletionProtection false
-        "aws-rds-instance-final-snapshot",              # follows deletion protection
-        "aws-rds-instance-shard-count",                 # scaling:dbShardCount 2
-    }
-
-
-def _prod_has(resource_type):
-    return bool(stack_evaluation("prod").by_type(resource_type))
+    # Exactly these (policy, resource) pairs: each is a setting dev relaxes on purpose.
+    assert names(report, "advisory") == sorted([
+        ("aws-alb-listener-http-redirect-to-https", "edge-lb-http"),   # no certificate in dev: HTTP forwards
+        ("aws-alb-load-balancer-deletion-protection", "edge-lb-alb"),  # scaling:lbDeletionProtection false
+        ("aws-autoscaling-group-min-size", "edge-asg-asg"),            # scaling:asgMinSize 1
+        ("aws-elasticache-replication-group-cluster-mode", "cache-rg"),  # scaling:cacheShards 1
+        ("aws-elasticache-replication-group-snapshot-retention", "cache-rg"),  # 1 day
+        ("aws-rds-instance-backup-retention", "db-shard-00-primary"),  # 3 days
+        ("aws-rds-instance-backup-retention", "db-shard-01-primary"),
+        ("aws-rds-instance-deletion-protection", "db-shard-00-primary"),  # scaling:dbDeletionProtection false
+        ("aws-rds-instance-deletion-protection", "db-shard-00-replica-0"),
+        ("aws-rds-instance-deletion-protection", "db-shard-01-primary"),
+        ("aws-rds-instance-deletion-protection", "db-shard-01-replica-0"),
+        ("aws-rds-instance-final-snapshot", "db-shard-00-primary"),    # follows deletion protection
+        ("aws-rds-instance-final-snapshot", "db-shard-01-primary"),
+        ("aws-rds-instance-shard-count", ""),                          # scaling:dbShardCount 2 (a stack rule)
+    ])
 
 
 @pytest.mark.parametrize("settings,policy,resource_type", [
@@ -148,8 +149,7 @@ def _prod_has(resource_type):
     (["rateLimitRequests=1000"], "aws-wafv2-web-acl-rate-limit", "aws:wafv2/webAcl:WebAcl"),
 ])
 def test_breaking_a_documented_limit_fails_the_prod_preview(capsys, settings, policy, resource_type):
-    if not _prod_has(resource_type):
-        pytest.skip(f"{resource_type} is absent from the prod evaluation")
+    assert stack_evaluation("prod").by_type(resource_type), f"{resource_type} is absent from prod"
     argv = ["--stack", "prod"] + [a for s in settings for a in ("--set", s)]
     assert preview.main(argv) == preview.EXIT_POLICY
     out = capsys.readouterr().out
