@@ -16,7 +16,7 @@ import json
 import sys
 from typing import Optional
 
-from stack.config import ConfigurationError
+from stack.config import ConfigurationError, parse_overrides
 
 from . import SERVICES, run_audit
 from .expectations import load_expectations
@@ -30,16 +30,6 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # argparse exits 2 as well; keep its message format
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"error: {message}\n")
-
-
-def _parse_overrides(pairs: list[str]) -> dict[str, str]:
-    overrides = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise ValueError(f"--set {pair!r}: expected KEY=VALUE, e.g. scaling:dbShardCount=16")
-        overrides[key if ":" in key else f"scaling:{key}"] = value
-    return overrides
 
 
 def main(argv: Optional[list[str]] = None, clients: Optional[Clients] = None) -> int:
@@ -59,7 +49,7 @@ def main(argv: Optional[list[str]] = None, clients: Optional[Clients] = None) ->
     args = parser.parse_args(argv)
 
     try:
-        expectations = load_expectations(args.stack, _parse_overrides(args.set))
+        expectations = load_expectations(args.stack, parse_overrides(args.set))
         if clients is None:
             options = resolve_options(region=args.region, profile=args.profile, endpoint_url=args.endpoint_url,
                                       retry_mode=args.retry_mode, max_attempts=args.max_attempts,

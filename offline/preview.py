@@ -21,6 +21,8 @@ import sys
 from collections import Counter
 from typing import Any, Optional
 
+from stack.config import parse_overrides
+
 from .engine import Evaluation, RecordedResource, display_value, evaluate
 
 EXIT_OK, EXIT_POLICY, EXIT_CONFIG, EXIT_USAGE = 0, 1, 2, 3
@@ -93,16 +95,6 @@ def as_json(evaluation: Evaluation) -> dict:
     }
 
 
-def _parse_overrides(pairs: list[str]) -> dict[str, str]:
-    overrides = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise ValueError(f"--set {pair!r}: expected KEY=VALUE, e.g. scaling:asgMaxSize=20")
-        overrides[key if ":" in key else f"scaling:{key}"] = value
-    return overrides
-
-
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m offline.preview", description=__doc__.splitlines()[0])
     parser.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
@@ -115,7 +107,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--no-policies", action="store_true", help="do not run the policy pack")
     args = parser.parse_args(argv)
     try:
-        overrides = _parse_overrides(args.set)
+        overrides = parse_overrides(args.set)
         evaluation = evaluate(args.stack, config_overrides=overrides)
     except (ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -559,6 +559,18 @@ def known_keys() -> set[str]:
     return keys
 
 
+def parse_overrides(pairs: list[str]) -> dict[str, str]:
+    """``--set KEY=VALUE`` arguments of the command-line tools as raw configuration; a key without a
+    namespace is taken to be ours (``asgMaxSize`` -> ``scaling:asgMaxSize``)."""
+    overrides = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--set {pair!r}: expected KEY=VALUE, e.g. {PROJECT}:asgMaxSize=20")
+        overrides[key if ":" in key else f"{PROJECT}:{key}"] = value
+    return overrides
+
+
 def load_settings(raw: Mapping[str, Any], stack: str) -> StackSettings:
     """Turn raw configuration (``{"scaling:asgMaxSize": "20", ...}``) into settings or raise
     ``ConfigurationError`` listing every problem. Keys of other namespaces (``aws:region``) are ignored."""
