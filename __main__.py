@@ -5,7 +5,7 @@ Configuration errors stop the program before any resource is declared, with one 
 
 import pulumi
 
-from stack.config import load_from_pulumi
+from stack.preflight import load_from_pulumi
 from stack.program import build
 
 settings = load_from_pulumi()

@@ -16,7 +16,8 @@ import json
 import sys
 from typing import Optional
 
-from stack.config import ConfigurationError, parse_overrides
+from scaling_kit.stackfiles import parse_overrides
+from stack.config import PROJECT, ConfigurationError
 
 from . import SERVICES, run_audit
 from .expectations import load_expectations
@@ -49,7 +50,7 @@ def main(argv: Optional[list[str]] = None, clients: Optional[Clients] = None) ->
     args = parser.parse_args(argv)
 
     try:
-        expectations = load_expectations(args.stack, parse_overrides(args.set))
+        expectations = load_expectations(args.stack, parse_overrides(args.set, PROJECT))
         if clients is None:
             options = resolve_options(region=args.region, profile=args.profile, endpoint_url=args.endpoint_url,
                                       retry_mode=args.retry_mode, max_attempts=args.max_attempts,

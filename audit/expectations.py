@@ -1,22 +1,25 @@
 """What a deployed stack should look like: its configuration (whose defaults are the documented limits)
-plus the fixed rules of ``policies/documented_limits.py``.
+plus the fixed rules of ``scaling_kit/limits.py``.
 
 The configuration is read exactly as the offline preview reads it (``Pulumi.yaml`` defaults, then
-``Pulumi.<stack>.yaml``, then overrides) and typed by ``stack.config.load_settings``, so a bad value is
+``Pulumi.<stack>.yaml``, then overrides) and typed and checked by ``stack.preflight.load_checked_settings``, so a bad value is
 the same ``ConfigurationError`` here as in a preview.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from components.rate_limit import waf_rate_limit
-from offline.engine import REPO_ROOT, read_project, read_stack_config
-from policies.documented_limits import AUTO_SCALING, DATABASE, LOAD_BALANCING
-from stack.config import StackSettings, load_settings
+from scaling_kit.limits import AUTO_SCALING, DATABASE, LOAD_BALANCING
+from scaling_kit.stackfiles import read_project, read_stack_config, stringify
+from scaling_kit.waf_rate import waf_rate_limit
+from stack.config import StackSettings
+from stack.preflight import load_checked_settings
+
+# Stack files live beside this tool's program: the repository root.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # The listener security policy must not offer anything older than TLS 1.2.
 ALLOWED_TLS_PROTOCOLS = frozenset({"TLSv1.2", "TLSv1.3"})
@@ -66,23 +69,17 @@ class Expectations:
 
 
 def load_expectations(stack: str, overrides: Optional[Mapping[str, Any]] = None, *,
-                      root: Path = REPO_ROOT) -> Expectations:
+                      root: Path = PROJECT_ROOT) -> Expectations:
     """Expectations for ``stack`` from ``Pulumi.<stack>.yaml``; ``overrides`` maps full keys
-    (``scaling:dbShardCount``) to values, ``None`` removes a key. Raises ``FileNotFoundError`` for an
+    (``scaling:dbShardCount``) to values, ``None`` removes a key. Raises ``StackFileError`` for an
     unknown stack and ``stack.config.ConfigurationError`` for invalid configuration."""
     raw, _secret_keys = read_stack_config(stack, root)
     for key, value in (overrides or {}).items():
         if value is None:
             raw.pop(key, None)
         else:
-            raw[key] = value if isinstance(value, str) else _stringify(value)
-    settings = load_settings(raw, stack)
+            raw[key] = value if isinstance(value, str) else stringify(value)
+    settings = load_checked_settings(raw, stack)
     return Expectations(project=read_project(root)["name"], stack=stack, region=raw.get("aws:region"),
                         settings=settings)
 
-
-def _stringify(value: Any) -> str:
-    """Config values as the engine passes them: strings, JSON for lists, 'true'/'false'."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return json.dumps(value) if isinstance(value, (list, dict)) else str(value)

@@ -1,24 +1,41 @@
 """Pulumi components for the scaling design on AWS. This module only re-exports.
 
-    from components import Network, NetworkArgs, ShardedDatabase, DatabaseArgs
+    from components import Network, NetworkArgs              # in this repository
+    from scaling_kit.components import Network, NetworkArgs  # installed from the wheel
+
+Names load on first use (PEP 562), so importing one component imports only the SDKs it needs:
+``Network`` never loads pulumi-kubernetes or pulumi-random.
 """
 
-from .auto_scaling_group import AutoScalingGroup, AutoScalingGroupArgs
-from .cache import Cache, CacheArgs
-from .database import Database, DatabaseArgs
-from .eks_cluster import EksCluster, EksClusterArgs
-from .load_balancer import LoadBalancer, LoadBalancerArgs
-from .metrics_pipeline import MetricsPipeline, MetricsPipelineArgs
-from .network import Network, NetworkArgs
-from .rate_limit import RateLimit, RateLimitArgs
-from .sharded_database import ShardedDatabase, ShardedDatabaseArgs
-from .streaming import Streaming, StreamingArgs
-from .tagging import house_tags, merge_tags
-from .workload import Workload, WorkloadArgs
+from __future__ import annotations
 
-__all__ = [
-    "AutoScalingGroup", "AutoScalingGroupArgs", "Cache", "CacheArgs", "Database", "DatabaseArgs",
-    "EksCluster", "EksClusterArgs", "LoadBalancer", "LoadBalancerArgs", "MetricsPipeline",
-    "MetricsPipelineArgs", "Network", "NetworkArgs", "RateLimit", "RateLimitArgs", "ShardedDatabase",
-    "ShardedDatabaseArgs", "Streaming", "StreamingArgs", "Workload", "WorkloadArgs", "house_tags", "merge_tags",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "AutoScalingGroup": "auto_scaling_group", "AutoScalingGroupArgs": "auto_scaling_group",
+    "Cache": "cache", "CacheArgs": "cache",
+    "Database": "database", "DatabaseArgs": "database",
+    "EksCluster": "eks_cluster", "EksClusterArgs": "eks_cluster",
+    "LoadBalancer": "load_balancer", "LoadBalancerArgs": "load_balancer",
+    "MetricsPipeline": "metrics_pipeline", "MetricsPipelineArgs": "metrics_pipeline",
+    "Network": "network", "NetworkArgs": "network",
+    "RateLimit": "rate_limit", "RateLimitArgs": "rate_limit",
+    "ShardedDatabase": "sharded_database", "ShardedDatabaseArgs": "sharded_database",
+    "Streaming": "streaming", "StreamingArgs": "streaming",
+    "Workload": "workload", "WorkloadArgs": "workload",
+    "house_tags": "tagging", "merge_tags": "tagging",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

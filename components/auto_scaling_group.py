@@ -22,7 +22,7 @@ from typing import Mapping, Optional, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from policies.documented_limits import AUTO_SCALING, DATABASE
+from scaling_kit.limits import AUTO_SCALING, DATABASE
 
 from .tagging import house_tags, merge_tags
 

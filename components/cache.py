@@ -19,9 +19,9 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from policies.documented_limits import CACHE
+from scaling_kit.limits import CACHE
 
-from .aws_limits import LOG_RETENTION_DAYS
+from scaling_kit.aws_limits import LOG_RETENTION_DAYS
 from .encryption import customer_managed_key
 from .tagging import house_tags, merge_tags
 

@@ -28,7 +28,7 @@ from typing import Any, Mapping, Optional, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from policies.documented_limits import DATABASE
+from scaling_kit.limits import DATABASE
 
 from .encryption import customer_managed_key
 from .tagging import house_tags, merge_tags

@@ -29,7 +29,7 @@ from typing import Mapping, Optional, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from policies.documented_limits import LOAD_BALANCING
+from scaling_kit.limits import LOAD_BALANCING
 
 from .tagging import house_tags, merge_tags
 

@@ -27,7 +27,7 @@ from typing import Any, Mapping, Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
-from policies.documented_limits import HPA
+from scaling_kit.limits import HPA
 
 METRICS_SERVER_REPO = "https://kubernetes-sigs.github.io/metrics-server/"
 PROMETHEUS_COMMUNITY_REPO = "https://prometheus-community.github.io/helm-charts"

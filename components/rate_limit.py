@@ -22,45 +22,17 @@ from typing import Mapping, Optional
 import pulumi
 import pulumi_aws as aws
 
-from .aws_limits import LOG_RETENTION_DAYS
+from scaling_kit.aws_limits import LOG_RETENTION_DAYS
+from scaling_kit.limits import RATE_LIMIT
+from scaling_kit.waf_rate import WAF_MAX_LIMIT, WAF_MIN_LIMIT, WAF_WINDOWS, waf_rate_limit
 
 from .tagging import house_tags, merge_tags
 
-WAF_WINDOWS = (60, 120, 300, 600)
-"""Evaluation windows a WAF rate-based rule accepts, in seconds."""
-WAF_MIN_LIMIT = 10
-WAF_MAX_LIMIT = 2_000_000_000
 MODES = ("block", "count")
 RESPONSE_BODY_KEY = "rate-limited"
 _HEADER = re.compile(r"[A-Za-z0-9-]{1,64}")
 # Credentials never belong in logs: WAF replaces these headers with REDACTED.
 REDACTED_HEADERS = ("authorization", "cookie")
-
-
-def waf_rate_limit(requests: int, window_seconds: int) -> tuple[int, int]:
-    """``(limit, evaluation_window_sec)`` of a WAF rate-based rule for ``requests`` per ``window_seconds``.
-
-    Takes the longest WAF window not longer than the requested one (so the allowed burst stays as close
-    as possible), else a longer one when the limit would fall below WAF's minimum of 10, and scales the
-    limit to it, rounded up: ``limit / window >= requests / window_seconds`` and the rule allows less than
-    one request per window more than documented. Raises ``ValueError`` naming both values when no WAF
-    window can carry the rate (below 10 per 600 s, or above 2,000,000,000 per 60 s)."""
-    for name, value in (("requests", requests), ("window_seconds", window_seconds)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name}: {value!r} is not allowed; expected a positive integer")
-    preferred = max((w for w in WAF_WINDOWS if w <= window_seconds), default=WAF_WINDOWS[0])
-    candidates = [preferred] + [w for w in WAF_WINDOWS if w > preferred] + \
-                 [w for w in reversed(WAF_WINDOWS) if w < preferred]
-    for window in candidates:
-        scaled = requests * window  # the exact limit is scaled / window_seconds; stay in integers
-        limit = -(-scaled // window_seconds)
-        if scaled >= WAF_MIN_LIMIT * window_seconds and limit <= WAF_MAX_LIMIT:
-            return limit, window
-    raise ValueError(
-        f"requests/window_seconds: {requests} per {window_seconds} s cannot be expressed as a WAF rate-based "
-        f"rule; WAF evaluates windows of {', '.join(map(str, WAF_WINDOWS))} s with limits from {WAF_MIN_LIMIT} "
-        f"to {WAF_MAX_LIMIT:,}, so the rate must lie between {WAF_MIN_LIMIT} per {WAF_WINDOWS[-1]} s and "
-        f"{WAF_MAX_LIMIT:,} per {WAF_WINDOWS[0]} s")
 
 
 @dataclass(frozen=True)
@@ -69,9 +41,9 @@ class RateLimitArgs:
 
     resource_arn: Optional[pulumi.Input[str]] = None
     """ARN of the load balancer to protect. Defaults to none (the web ACL is created but not associated)."""
-    requests: int = 100
+    requests: int = RATE_LIMIT.max_requests
     """Requests a client may make per window. Defaults to 100 (the design)."""
-    window_seconds: int = 900
+    window_seconds: int = RATE_LIMIT.window_seconds
     """Length of the documented window in seconds. Defaults to 900 (the design's 15 minutes)."""
     key_header: str = ""
     """Header identifying the client (e.g. ``x-user-id``); requests without it are counted per IP.

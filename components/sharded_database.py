@@ -4,7 +4,7 @@ The pieces every shard can share (KMS key, subnet group, parameter group, securi
 role) are declared once here and handed to each shard, which keeps a 16-shard preview small and fast.
 Shard ``i`` is the child ``<name>-shard-<ii>`` with the identifier ``<base>-shard-<ii>``: the names
 depend only on the index, so adding shards never renames (and so never replaces) an existing one.
-Applications route a key with ``scaling_runtime.shard_for(user_id, shard_count)``.
+Applications route a key with ``scaling_kit.sharding.shard_for(user_id, shard_count)``.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any, Optional
 
 import pulumi
 
-from policies.documented_limits import DATABASE
-from scaling_runtime import SHARD_KEY_HEX_CHARS
+from scaling_kit.limits import DATABASE
+from scaling_kit.sharding import SHARD_KEY_HEX_CHARS
 
 from .database import (Database, DatabaseArgs, declare_shared_resources, default_identifier,
                        validate_database_args)

@@ -32,9 +32,9 @@ from typing import Mapping, Optional, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from policies.documented_limits import MESSAGING
+from scaling_kit.limits import MESSAGING
 
-from .aws_limits import LOG_RETENTION_DAYS
+from scaling_kit.aws_limits import LOG_RETENTION_DAYS
 from .encryption import customer_managed_key
 from .tagging import house_tags, merge_tags
 

@@ -14,24 +14,20 @@ Two modes:
 
 from __future__ import annotations
 
-import json
 import runpy
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
 
 import pulumi
-import yaml
 from google.protobuf import json_format
-from pulumi.runtime import rpc
-from pulumi.runtime.mocks import MockMonitor, Mocks
-from pulumi.runtime.settings import SETTINGS, set_root_resource
-from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
+from pulumi.runtime.mocks import Mocks
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-UNKNOWN = rpc.UNKNOWN
-SECRET_PLACEHOLDER = "[secret]"
+from scaling_kit.stackfiles import SECRET_PLACEHOLDER, program_path, read_project, read_stack_config, stringify
+
+from .sdk import UNKNOWN, MockMonitor, is_rpc_secret, reset_engine_state, sync_await, wait_for_pending_work
+
 # The engine spells "unknown during preview" with one sentinel per type (see pulumi_policy.proxy).
 _UNKNOWN_SENTINELS = {UNKNOWN, "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7", "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
                       "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2", "030794c1-ac77-496b-92df-f27374a8bd58",
@@ -187,47 +183,17 @@ class OfflineMocks(Mocks):
         return answer(args.args) if answer else {}
 
 
-def _stringify(value: Any) -> str:
-    """Config values reach a Python program as strings: JSON for lists and maps, 'true'/'false'."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, dict)):
-        return json.dumps(value)
-    return str(value)
-
-
-def read_project(root: Path = REPO_ROOT) -> dict:
-    return yaml.safe_load((root / "Pulumi.yaml").read_text())
-
-
-def read_stack_config(stack: str, root: Path = REPO_ROOT) -> tuple[dict[str, str], list[str]]:
-    """The configuration the CLI would pass for ``stack``: project defaults, then the stack file.
-
-    Secure (encrypted) values cannot be decrypted offline: they are passed as a placeholder and
-    marked secret, which is all a program may rely on anyway."""
-    project = read_project(root)
-    name = project["name"]
-    path = root / f"Pulumi.{stack}.yaml"
-    if not path.exists():
-        raise FileNotFoundError(f"no stack file {path.name} in {root}")
-    raw: dict[str, Any] = {}
-    for key, decl in (project.get("config") or {}).items():
-        full = key if ":" in key else f"{name}:{key}"
-        if isinstance(decl, dict) and "default" in decl:
-            raw[full] = decl["default"]
-        elif not isinstance(decl, dict):
-            raw[full] = decl
-    secret_keys = []
-    for key, value in ((yaml.safe_load(path.read_text()) or {}).get("config") or {}).items():
-        full = key if ":" in key else f"{name}:{key}"
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            value, _ = SECRET_PLACEHOLDER, secret_keys.append(full)
-        raw[full] = value
-    return {k: _stringify(v) for k, v in raw.items()}, secret_keys
-
-
 def _run_program_file(path: Path) -> Callable[[], None]:
-    return lambda: runpy.run_path(str(path), run_name="__main__")
+    """Run a program file as the Python language host does: its folder first on ``sys.path``."""
+    def run() -> None:
+        folder = str(path.parent)
+        sys.path.insert(0, folder)
+        try:
+            runpy.run_path(str(path), run_name="__main__")
+        finally:
+            if folder in sys.path:
+                sys.path.remove(folder)
+    return run
 
 
 def _run(program: Callable[[], None]) -> None:
@@ -242,7 +208,7 @@ def _run(program: Callable[[], None]) -> None:
         program()
     except BaseException as exc:  # noqa: BLE001 - re-raised once the RPCs it started have settled
         error = exc
-    _sync_await(run_pulumi_func(lambda: None))
+    wait_for_pending_work()
     if error is not None:
         raise error
 
@@ -250,38 +216,39 @@ def _run(program: Callable[[], None]) -> None:
 def resolve(value: Any) -> tuple[Any, bool, bool]:
     """(value, known, secret) of a plain value or Output, after the program has run."""
     output = pulumi.Output.from_input(value)
-    known = _sync_await(output.is_known())
-    secret = _sync_await(output.is_secret())
-    return (_sync_await(output.future()) if known else None), known, secret
+    known = sync_await(output.is_known())
+    secret = sync_await(output.is_secret())
+    return (sync_await(output.future()) if known else None), known, secret
 
 
-def evaluate(stack: str, *, root: Path = REPO_ROOT, config_overrides: Optional[Mapping[str, Any]] = None,
+def evaluate(stack: str, *, root: Optional[Path] = None, config_overrides: Optional[Mapping[str, Any]] = None,
              program: Optional[Callable[[], None]] = None, preview: bool = True) -> Evaluation:
-    """Run the program of ``root`` (or ``program``) for ``stack`` and record what it declares.
+    """Run the program of the project in ``root`` (default: the working directory), or ``program``, for
+    ``stack`` and record what it declares.
 
     ``config_overrides`` maps full keys (``scaling:asgMaxSize``) to values; ``None`` removes a key.
     A ``pulumi.RunError`` (such as a configuration error) is captured in ``Evaluation.error``; any other
     exception propagates, because it is a bug."""
+    root = Path.cwd() if root is None else Path(root)
+    project_file = read_project(root)
     config, secret_keys = read_stack_config(stack, root)
     for key, value in (config_overrides or {}).items():
         if value is None:
             config.pop(key, None)
         else:
-            config[key] = _stringify(value)
-    project = read_project(root)["name"]
+            config[key] = stringify(value)
+    project = project_file["name"]
     region = config.get("aws:region", "us-east-1")
 
     mocks = OfflineMocks(region, preview)
     monitor = RecordingMonitor(mocks)
-    set_root_resource(None)  # type: ignore[arg-type]  # a fresh Stack for this evaluation
+    reset_engine_state()  # a fresh Stack for this evaluation
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
     pulumi.runtime.set_all_config(config, secret_keys)
-    SETTINGS.rpc_manager.clear()
-    SETTINGS.outputs.clear()
 
     error: Optional[Exception] = None
     try:
-        _run(program or _run_program_file(root / "__main__.py"))
+        _run(program or _run_program_file(program_path(root, project_file)))
     except pulumi.RunError as exc:
         error = exc
 
@@ -298,7 +265,7 @@ def evaluate(stack: str, *, root: Path = REPO_ROOT, config_overrides: Optional[M
 def display_value(value: Any) -> Any:
     """A JSON-safe copy of an input value with secrets masked and unknowns spelled out."""
     if isinstance(value, dict):
-        if rpc.is_rpc_secret(value):
+        if is_rpc_secret(value):
             return SECRET_PLACEHOLDER
         return {k: display_value(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -27,11 +27,8 @@ from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
-from .engine import REPO_ROOT, Evaluation, RecordedResource
-
-PACK_NAME = "scaling-policies"
-PACK_ENFORCEMENT = EnforcementLevel.MANDATORY  # as policies/__main__.py passes it
-CONFIG_DIR = REPO_ROOT / "policies" / "config"
+from .engine import Evaluation, RecordedResource
+from .policy_pack import BUNDLED_PACK_DIR, LoadedPack, load_policy_pack
 
 
 @dataclass
@@ -62,6 +59,7 @@ class Skipped:
 
 @dataclass
 class PolicyReport:
+    pack: str
     stack: str
     config_path: Optional[str]
     policies_run: int
@@ -78,12 +76,12 @@ class PolicyReport:
         return [v for v in self.violations if v.enforcement == EnforcementLevel.ADVISORY.value]
 
     def summary(self) -> str:
-        return (f"Policies: {self.policies_run} policies of {PACK_NAME}, {len(self.mandatory)} mandatory and "
+        return (f"Policies: {self.policies_run} policies of {self.pack}, {len(self.mandatory)} mandatory and "
                 f"{len(self.advisory)} advisory violation(s), {len(self.skipped)} skipped during preview "
                 f"(unknown values)")
 
     def as_dict(self) -> dict[str, Any]:
-        return {"pack": PACK_NAME, "stack": self.stack, "config": self.config_path,
+        return {"pack": self.pack, "stack": self.stack, "config": self.config_path,
                 "policiesRun": self.policies_run,
                 "mandatory": len(self.mandatory), "advisory": len(self.advisory),
                 "violations": [asdict(v) for v in self.violations],
@@ -96,8 +94,8 @@ class PolicySettings:
     config: dict[str, Any]
 
 
-def config_path_for(stack: str) -> Optional[Path]:
-    path = CONFIG_DIR / f"{stack}.json"
+def config_path_for(stack: str, pack_dir: Path = BUNDLED_PACK_DIR) -> Optional[Path]:
+    path = Path(pack_dir) / "config" / f"{stack}.json"
     return path if path.exists() else None
 
 
@@ -134,7 +132,7 @@ def reconcile(policies: Sequence[Policy], config_path: Optional[Path]) -> dict[s
     for policy in policies:
         defaults = {k: v["default"] for k, v in (policy.config_schema.properties if policy.config_schema else {}).items()
                     if "default" in v}
-        result[policy.name] = PolicySettings(policy.enforcement_level or PACK_ENFORCEMENT, defaults)
+        result[policy.name] = PolicySettings(policy.enforcement_level or EnforcementLevel.MANDATORY, defaults)
     given = _parse_file(config_path) if config_path else {}
     all_level = given.get("all", (None, {}))[0]
     if all_level is not None:
@@ -144,7 +142,7 @@ def reconcile(policies: Sequence[Policy], config_path: Optional[Path]) -> dict[s
             continue
         if name not in result:
             raise ValueError(f"{config_path.name if config_path else 'config'}: no policy named {name!r} in "
-                             f"{PACK_NAME}")
+                             "the policy pack")
         current = result[name]
         result[name] = PolicySettings(level or current.enforcement, {**current.config, **props})
     _validate(policies, result)
@@ -213,18 +211,20 @@ def _stack_resources(evaluation: Evaluation, by_urn: dict[str, RecordedResource]
 
 
 def run_policies(evaluation: Evaluation, stack: str, config_path: Optional[Path | str] = None,
-                 policies: Optional[Sequence[Policy]] = None) -> PolicyReport:
-    """Evaluate every policy against ``evaluation`` with the config of ``stack`` (or ``config_path``)."""
-    if policies is None:
-        from policies.registry import ALL_POLICIES
-        policies = ALL_POLICIES
-    path = Path(config_path) if config_path is not None else config_path_for(stack)
+                 policies: Optional[Sequence[Policy]] = None,
+                 pack: Optional[LoadedPack] = None) -> PolicyReport:
+    """Evaluate every policy of ``pack`` (default: the bundled pack) or of ``policies`` against
+    ``evaluation``, with the pack's config for ``stack`` (``<pack>/config/<stack>.json``) or ``config_path``."""
+    pack = pack or load_policy_pack()
+    policies = pack.policies if policies is None else policies
+    path = Path(config_path) if config_path is not None else pack.config_for(stack)
     settings = reconcile(policies, path)
     by_urn = {r.urn: r for r in evaluation.resources}
     shown = None
     if path is not None:
-        shown = str(path.resolve().relative_to(REPO_ROOT)) if path.resolve().is_relative_to(REPO_ROOT) else str(path)
-    report = PolicyReport(stack=stack, config_path=shown, policies_run=0)
+        cwd = Path.cwd()
+        shown = str(path.resolve().relative_to(cwd)) if path.resolve().is_relative_to(cwd) else str(path)
+    report = PolicyReport(pack=pack.name, stack=stack, config_path=shown, policies_run=0)
     # Deserialize each resource once: policies only read their arguments, so every policy can share them
     # (the engine deserializes per policy; the result is the same).
     props = {r.urn: _props(r.inputs) for r in evaluation.resources}
@@ -276,7 +276,7 @@ def run_policies(evaluation: Evaluation, stack: str, config_path: Optional[Path 
 
 def render(report: PolicyReport) -> str:
     """Violations as the CLI groups them: one line per violation, mandatory first, then the summary."""
-    lines = [f"Policy pack {PACK_NAME} (config: {report.config_path or 'none, policies at their own levels'})"]
+    lines = [f"Policy pack {report.pack} (config: {report.config_path or 'none, policies at their own levels'})"]
     for v in sorted(report.violations, key=lambda v: (v.enforcement != "mandatory", v.policy, v.urn)):
         where = f"{v.resource_type}  {v.resource_name}" if v.resource_type else "stack"
         lines.append(f"  [{v.enforcement}] {v.policy}  {where}")

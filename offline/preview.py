@@ -1,13 +1,15 @@
 """Offline preview: evaluate a stack without the Pulumi CLI, cloud credentials or network.
 
     python -m offline.preview --stack dev            # component tree, key settings, counts
+    scaling-preview --cwd ../my-program --stack dev   # any Pulumi Python program (installed command)
     python -m offline.preview --stack prod --json    # the same as JSON, for other tools
     python -m offline.preview --stack dev --set scaling:asgMaxSize=40   # try a value
     python -m offline.preview --stack prod --no-policies  # skip the policy pack
     python -m offline.preview --stack prod --markdown     # report for a PR comment or job summary
 
-After the tree and counts, the policy pack (policies/, config policies/config/<stack>.json) runs against
-the evaluated resources, as `pulumi preview --policy-pack policies` would.
+After the tree and counts, a policy pack runs against the evaluated resources, as
+`pulumi preview --policy-pack DIR --policy-pack-config FILE` would: by default the bundled scaling pack
+with its config/<stack>.json.
 
 Exit codes: 0 fine, 1 a mandatory policy violation, 2 configuration error (one message per problem),
 3 usage error.
@@ -21,9 +23,12 @@ import sys
 from collections import Counter
 from typing import Any, Optional
 
-from stack.config import parse_overrides
+from pathlib import Path
+
+from scaling_kit.stackfiles import StackFileError, parse_overrides, read_project
 
 from .engine import Evaluation, RecordedResource, display_value, evaluate
+from .policy_pack import BUNDLED_PACK_DIR, PolicyPackError, load_policy_pack
 
 EXIT_OK, EXIT_POLICY, EXIT_CONFIG, EXIT_USAGE = 0, 1, 2, 3
 # Inputs too noisy to show as key settings in the tree.
@@ -95,9 +100,21 @@ def as_json(evaluation: Evaluation) -> dict:
     }
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse exits 2, which is this tool's configuration-error code
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"error: {message}\n")
+
+
 def main(argv: Optional[list[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m offline.preview", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="python -m offline.preview", description=__doc__.splitlines()[0])
     parser.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
+    parser.add_argument("--cwd", type=Path, default=Path.cwd(), metavar="DIR",
+                        help="folder of the Pulumi project to preview (default: the working directory)")
+    parser.add_argument("--policy-pack", type=Path, default=BUNDLED_PACK_DIR, metavar="DIR",
+                        help="folder of a Python policy pack (default: the bundled scaling-policies pack)")
+    parser.add_argument("--policy-pack-config", type=Path, metavar="FILE",
+                        help="policy pack config file (default: <pack>/config/<stack>.json when it exists)")
     fmt = parser.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="print JSON instead of the tree")
     fmt.add_argument("--markdown", action="store_true",
@@ -107,9 +124,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--no-policies", action="store_true", help="do not run the policy pack")
     args = parser.parse_args(argv)
     try:
-        overrides = parse_overrides(args.set)
-        evaluation = evaluate(args.stack, config_overrides=overrides)
-    except (ValueError, FileNotFoundError) as exc:
+        overrides = parse_overrides(args.set, read_project(args.cwd)["name"])
+        evaluation = evaluate(args.stack, root=args.cwd, config_overrides=overrides)
+    except (ValueError, FileNotFoundError, StackFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if evaluation.error is not None:
@@ -119,8 +136,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     if not args.no_policies:
         from .policy_check import render as render_policies, run_policies
         try:
-            report = run_policies(evaluation, args.stack)
-        except ValueError as exc:  # an invalid policy config file
+            pack = load_policy_pack(args.policy_pack)
+            report = run_policies(evaluation, args.stack, config_path=args.policy_pack_config, pack=pack)
+        except (ValueError, PolicyPackError) as exc:  # an invalid pack or policy config file
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
     if args.json:
@@ -141,5 +159,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     return EXIT_POLICY if report is not None and report.mandatory else EXIT_OK
 
 
-if __name__ == "__main__":
+def cli() -> None:
+    """Entry point of the installed ``scaling-preview`` command."""
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    cli()

@@ -8,10 +8,13 @@ from pathlib import Path
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 
-# The CLI runs this file with policies/ as the working directory; the modules import as the package
-# `policies` (shared with the offline preview and the tests), so the repository root goes on the path.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from policies.registry import ALL_POLICIES  # noqa: E402
+if __package__:
+    # Imported as a package: the offline preview loads this folder under a private name.
+    from .registry import ALL_POLICIES
+else:
+    # The CLI runs this file as a script from this folder. The pack's modules need the package beside
+    # them (scaling_kit, the design's numbers): the repository root here, site-packages when installed.
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from policies.registry import ALL_POLICIES  # noqa: E402
 
 PolicyPack(name="scaling-policies", policies=ALL_POLICIES, enforcement_level=EnforcementLevel.MANDATORY)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .common import HIGH, MEDIUM, as_number, fmt, get, integer, resource_policy, schema, string
-from .documented_limits import AUTO_SCALING
+from scaling_kit.limits import AUTO_SCALING
 
 GROUP_TYPES = ("aws:autoscaling/group:Group",)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .common import CRITICAL, HIGH, MEDIUM, as_bool, as_number, fmt, get, integer, resource_policy, schema
-from .documented_limits import CACHE
+from scaling_kit.limits import CACHE
 
 REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 

@@ -6,7 +6,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from .common import HIGH, MEDIUM, as_number, fmt, get, integer, items, resource_policy, schema, string
-from .documented_limits import HPA
+from scaling_kit.limits import HPA
 
 HPA_TYPES = ("kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
              "kubernetes:autoscaling/v2beta2:HorizontalPodAutoscaler")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .common import CRITICAL, HIGH, as_bool, as_number, fmt, get, integer, resource_policy, schema
-from .documented_limits import MESSAGING
+from scaling_kit.limits import MESSAGING
 
 CLUSTER = "aws:msk/cluster:Cluster"
 CONFIGURATION = "aws:msk/configuration:Configuration"

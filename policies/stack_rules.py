@@ -7,7 +7,7 @@ from pulumi_policy.proxy import UnknownValueError
 
 from .common import (CRITICAL, HIGH, MEDIUM, UnknownCollector, as_bool, depends_on, get, has, integer,
                      known_equal, label, of_type, schema, stack_policy)
-from .documented_limits import AUTO_SCALING, DATABASE
+from scaling_kit.limits import AUTO_SCALING, DATABASE
 
 LOAD_BALANCER_TYPES = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
 WAF_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"

@@ -6,7 +6,7 @@ import json
 import math
 
 from .common import HIGH, as_number, fmt, get, integer, items, resource_policy, schema, string_list
-from .documented_limits import RATE_LIMIT
+from scaling_kit.limits import RATE_LIMIT
 
 WEB_ACL_TYPES = ("aws:wafv2/webAcl:WebAcl",)
 # WAF counts requests over one of these windows; 300 s when evaluationWindowSec is absent.

@@ -35,22 +35,23 @@ def child(stack: str, copies: int) -> None:
     start = time.perf_counter()
     sys.path.insert(0, str(ROOT))
     from offline import preview
-    from offline.engine import evaluate, read_stack_config
-    from stack.config import load_settings
+    from offline.engine import evaluate
+    from scaling_kit.stackfiles import read_stack_config
+    from stack.preflight import load_checked_settings
     from stack.program import build
 
     imported = time.perf_counter()
     if copies == 0:
-        evaluation = evaluate(stack)
+        evaluation = evaluate(stack, root=ROOT)
     else:
-        raw, _ = read_stack_config(stack)
-        settings = load_settings(raw, stack)
+        raw, _ = read_stack_config(stack, ROOT)
+        settings = load_checked_settings(raw, stack)
 
         def program() -> None:
             for i in range(copies):
                 build(settings, prefix=f"set{i}-")
 
-        evaluation = evaluate(stack, program=program)
+        evaluation = evaluate(stack, root=ROOT, program=program)
     evaluated = time.perf_counter()
     assert evaluation.error is None, evaluation.error
     from offline.policy_check import render as render_policies, run_policies

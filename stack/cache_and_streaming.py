@@ -12,7 +12,7 @@ import pulumi
 from components.cache import Cache, CacheArgs
 from components.network import Network
 from components.streaming import Streaming, StreamingArgs, TopicSpec, parse_topic_spec
-from policies.documented_limits import MESSAGING
+from scaling_kit.limits import MESSAGING
 
 from .config import StackSettings
 

@@ -32,8 +32,8 @@ from typing import Any, ClassVar, Mapping, Optional
 
 import pulumi
 
-from components.aws_limits import LOG_RETENTION_DAYS
-from policies.documented_limits import HPA
+from scaling_kit.aws_limits import LOG_RETENTION_DAYS
+from scaling_kit.limits import HPA
 
 PROJECT = "scaling"
 ENVIRONMENTS = ("dev", "prod")
@@ -325,7 +325,7 @@ class StreamingSettings:
             problems.append(f"{key_of(self, 'topic_replication_factor')}: {self.topic_replication_factor} "
                             f"exceeds {key_of(self, 'broker_count')} ({self.broker_count}); a topic cannot "
                             "have more replicas than brokers")
-        from policies.documented_limits import MESSAGING
+        from scaling_kit.limits import MESSAGING
         if MESSAGING.topic in self.extra_topics or len(set(self.extra_topics)) != len(self.extra_topics):
             problems.append(f"{key_of(self, 'extra_topics')}: {self.extra_topics!r} repeats a topic (features "
                             "is always created)")
@@ -344,7 +344,7 @@ class StreamingSettings:
 
 @dataclass(frozen=True)
 class KubernetesSettings:
-    """EKS cluster and the ai-agent-system workload with its HPA (defaults: policies/documented_limits.py)."""
+    """EKS cluster and the ai-agent-system workload with its HPA (defaults: scaling_kit/limits.py)."""
     PREFIX: ClassVar[str] = "eks"
     version: str = setting("Kubernetes version of the EKS cluster.", "1.33")
     public_access_cidrs: list[str] = setting(
@@ -559,18 +559,6 @@ def known_keys() -> set[str]:
     return keys
 
 
-def parse_overrides(pairs: list[str]) -> dict[str, str]:
-    """``--set KEY=VALUE`` arguments of the command-line tools as raw configuration; a key without a
-    namespace is taken to be ours (``asgMaxSize`` -> ``scaling:asgMaxSize``)."""
-    overrides = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise ValueError(f"--set {pair!r}: expected KEY=VALUE, e.g. {PROJECT}:asgMaxSize=20")
-        overrides[key if ":" in key else f"{PROJECT}:{key}"] = value
-    return overrides
-
-
 def load_settings(raw: Mapping[str, Any], stack: str) -> StackSettings:
     """Turn raw configuration (``{"scaling:asgMaxSize": "20", ...}``) into settings or raise
     ``ConfigurationError`` listing every problem. Keys of other namespaces (``aws:region``) are ignored."""
@@ -590,18 +578,7 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> StackSettings:
     sections = {name: _load_section(cls, raw, problems) for name, cls in SECTIONS.items()}
     if problems:
         raise ConfigurationError(problems)
-    settings = StackSettings(stack=stack, environment=environment, **sections)
-    # Lazy import: the preflight builds every component's arguments, so it imports the components.
-    from .preflight import preflight_problems
-    if (problems := preflight_problems(settings)):
-        raise ConfigurationError(problems)
-    return settings
-
-
-def load_from_pulumi() -> StackSettings:
-    """Settings of the running program, from the configuration the engine passed in."""
-    raw = dict(pulumi.runtime.config.CONFIG.get())
-    return load_settings(raw, pulumi.get_stack())
+    return StackSettings(stack=stack, environment=environment, **sections)
 
 
 # --------------------------------------------------------------------------------------------

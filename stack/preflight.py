@@ -11,9 +11,24 @@ configuration problem, reported with the others before any resource is declared.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable, Mapping
 
-from .config import PROJECT, StackSettings
+import pulumi
+
+from components.auto_scaling_group import validate_auto_scaling_group_args
+from components.cache import validate_cache_args
+from components.load_balancer import validate_load_balancer_args
+from components.network import validate_network_args
+from components.rate_limit import validate_rate_limit_args
+from components.sharded_database import default_identifier, validate_sharded_database_args
+from components.streaming import validate_streaming_args
+
+from .cache_and_streaming import cache_args, streaming_args
+from .config import PROJECT, ConfigurationError, StackSettings, load_settings
+from .database import sharded_database_args
+from .edge import load_balancer_args, planned_auto_scaling_group_args, rate_limit_args
+from .kubernetes import kubernetes_settings_problems
+from .program import network_args
 
 
 @dataclass(frozen=True)
@@ -38,20 +53,6 @@ def planned_network(settings: StackSettings) -> PlannedNetwork:
 
 def preflight_problems(settings: StackSettings) -> list[str]:
     """One message per component whose validation fails, naming the settings it comes from."""
-    from components.auto_scaling_group import validate_auto_scaling_group_args
-    from components.cache import validate_cache_args
-    from components.load_balancer import validate_load_balancer_args
-    from components.network import validate_network_args
-    from components.rate_limit import validate_rate_limit_args
-    from components.sharded_database import default_identifier, validate_sharded_database_args
-    from components.streaming import validate_streaming_args
-
-    from .cache_and_streaming import cache_args, streaming_args
-    from .database import sharded_database_args
-    from .edge import load_balancer_args, planned_auto_scaling_group_args, rate_limit_args
-    from .kubernetes import kubernetes_settings_problems
-    from .program import network_args
-
     network = planned_network(settings)
     app_sgs = ["sg-planned"]
     checks: list[tuple[str, Callable[[], object]]] = [
@@ -72,3 +73,18 @@ def preflight_problems(settings: StackSettings) -> list[str]:
             problems.append(f"{PROJECT}:{keys} settings: {error}")
     problems.extend(kubernetes_settings_problems(settings.kubernetes))
     return problems
+
+
+def load_checked_settings(raw: Mapping[str, Any], stack: str) -> StackSettings:
+    """``load_settings`` and then the preflight: typed settings that every component accepts, or one
+    ``ConfigurationError`` listing every problem."""
+    settings = load_settings(raw, stack)
+    if (problems := preflight_problems(settings)):
+        raise ConfigurationError(problems)
+    return settings
+
+
+def load_from_pulumi() -> StackSettings:
+    """Checked settings of the running program, from the configuration the engine passed in."""
+    raw = dict(pulumi.runtime.config.CONFIG.get())
+    return load_checked_settings(raw, pulumi.get_stack())

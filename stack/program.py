@@ -28,7 +28,8 @@ def network_args(settings: StackSettings) -> NetworkArgs:
 def build(settings: StackSettings, prefix: str = "") -> dict[str, Any]:
     """Declare all resources of one service set; return the outputs consumers need.
 
-    ``settings`` come from ``load_settings``, whose preflight already ran every component's validation."""
+    ``settings`` come from ``stack.preflight.load_checked_settings``, which already ran every component's
+    validation."""
     network = Network(f"{prefix}network", network_args(settings))
     exports: dict[str, Any] = {
         "vpcId": network.vpc_id,

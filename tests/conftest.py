@@ -24,7 +24,7 @@ _STACK_CACHE: dict[str, Evaluation] = {}
 def stack_evaluation(stack: str) -> Evaluation:
     """The preview-mode evaluation of a stack as committed, shared by the tests that only read it."""
     if stack not in _STACK_CACHE:
-        _STACK_CACHE[stack] = evaluate(stack)
+        _STACK_CACHE[stack] = evaluate(stack, root=ROOT)
         assert _STACK_CACHE[stack].error is None, _STACK_CACHE[stack].error
     return _STACK_CACHE[stack]
 
@@ -33,7 +33,7 @@ def run_program(program: Callable[[], None], *, preview: bool = False, stack: st
     """Run ``program`` (a function that declares resources) under the mock engine.
 
     ``preview=False`` gives known fake ids and ARNs so values built with ``apply`` can be inspected."""
-    evaluation = evaluate(stack, program=program, preview=preview)
+    evaluation = evaluate(stack, root=ROOT, program=program, preview=preview)
     if evaluation.error is not None:
         raise evaluation.error
     return evaluation

@@ -4,7 +4,7 @@ import pytest
 
 from audit.expectations import load_expectations
 from components.rate_limit import waf_rate_limit
-from policies.documented_limits import AUTO_SCALING, CACHE, DATABASE, LOAD_BALANCING, RATE_LIMIT
+from scaling_kit.limits import AUTO_SCALING, CACHE, DATABASE, LOAD_BALANCING, RATE_LIMIT
 from stack.config import ConfigurationError
 
 

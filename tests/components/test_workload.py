@@ -12,7 +12,7 @@ from components.workload import (HpaMetric, ScalingPolicy, Workload, WorkloadArg
                                  disruptions_allowed, hpa_metrics, validate_metrics_served, validate_pdb,
                                  validate_requests_for_utilization, validate_workload_args, workload_demand)
 from offline.engine import UNKNOWN
-from policies.documented_limits import CACHE, CIRCUIT_BREAKER, DATABASE, HPA, MESSAGING, RATE_LIMIT
+from scaling_kit.limits import CACHE, CIRCUIT_BREAKER, DATABASE, HPA, MESSAGING, RATE_LIMIT
 from tests.conftest import run_program, stack_evaluation
 
 CATALOG = metrics_catalog(MetricsPipelineArgs())

@@ -10,7 +10,7 @@ import yaml
 from stack import config
 from stack.config import ConfigurationError, load_settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def load(**values):

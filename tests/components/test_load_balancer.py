@@ -13,7 +13,7 @@ from components.load_balancer import (DESIGN_BACKENDS, ELB_LOG_DELIVERY_SERVICE,
                                       LoadBalancer, LoadBalancerArgs, access_log_bucket_name,
                                       access_log_bucket_policy,
                                       validate_backends, validate_load_balancer_args)
-from policies.documented_limits import LOAD_BALANCING
+from scaling_kit.limits import LOAD_BALANCING
 from tests.conftest import run_program
 from tests.helpers import untagged
 

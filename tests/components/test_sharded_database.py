@@ -7,8 +7,8 @@ import pytest
 from components.database import DatabaseArgs, SharedDatabaseResources
 from components.sharded_database import ShardedDatabase, ShardedDatabaseArgs, validate_sharded_database_args
 from offline.engine import UNKNOWN, resolve
-from policies.documented_limits import DATABASE
-from scaling_runtime import shard_for
+from scaling_kit.limits import DATABASE
+from scaling_kit.sharding import shard_for
 from tests.conftest import run_program, stack_evaluation
 from tests.helpers import untagged
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from components.auto_scaling_group import (AL2023_AMI_PARAMETER, AutoScalingGroup, AutoScalingGroupArgs,
                                            TrafficSource, request_count_targets, validate_auto_scaling_group_args,
                                            validate_capacity)
-from policies.documented_limits import AUTO_SCALING
+from scaling_kit.limits import AUTO_SCALING
 from tests.conftest import run_program
 from tests.helpers import untagged
 

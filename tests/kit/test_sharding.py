@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policies.documented_limits import DATABASE
-from scaling_runtime import SHARD_KEY_HEX_CHARS, shard_for
+from scaling_kit.limits import DATABASE
+from scaling_kit.sharding import SHARD_KEY_HEX_CHARS, shard_for
 
 HEX = "0123456789abcdefABCDEF"
 hex_ids = st.text(alphabet=HEX, min_size=SHARD_KEY_HEX_CHARS, max_size=40)
@@ -135,7 +135,7 @@ def test_a_skewed_key_is_detected_by_the_spread_check():
 
 
 def test_runtime_package_imports_without_pulumi():
-    code = ("import sys, scaling_runtime, scaling_runtime.sharding; "
+    code = ("import sys, scaling_kit.sharding, scaling_kit.sharding; "
             "assert not any(m == 'pulumi' or m.startswith(('pulumi.', 'pulumi_')) for m in sys.modules), "
             "sorted(m for m in sys.modules if 'pulumi' in m)")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -11,7 +11,7 @@ from components.database import (Database, DatabaseArgs, SharedDatabaseResources
                                  default_identifier, parameter_group_parameters, proxy_pool_settings,
                                  replica_zones, validate_database_args, validate_identifier, validate_windows)
 from offline.engine import resolve
-from policies.documented_limits import DATABASE
+from scaling_kit.limits import DATABASE
 from tests.conftest import run_program
 from tests.helpers import untagged
 

@@ -1,0 +1,112 @@
+"""Read a Pulumi project the way the CLI does: ``Pulumi.yaml`` and ``Pulumi.<stack>.yaml``.
+
+One reader for every tool: the offline preview evaluates a program with this configuration and the live
+audit derives what it expects from it. Errors are ``StackFileError`` with a message that names the file,
+never a YAML traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+
+SECRET_PLACEHOLDER = "[secret]"
+
+
+class StackFileError(ValueError):
+    """A project or stack file is missing or unreadable."""
+
+
+class StackFileNotFound(StackFileError, FileNotFoundError):
+    """The project has no file for the stack (or no ``Pulumi.yaml`` at all)."""
+
+
+def _load_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise StackFileError(f"{path.name}: not valid YAML{where}: {problem}") from None
+
+
+def read_project(root: Path) -> dict:
+    """The parsed ``Pulumi.yaml`` of the project in ``root``."""
+    path = Path(root) / "Pulumi.yaml"
+    if not path.exists():
+        raise StackFileNotFound(f"no Pulumi.yaml in {root}: expected the folder of a Pulumi project")
+    project = _load_yaml(path)
+    if not isinstance(project, dict) or not project.get("name"):
+        raise StackFileError(f"{path}: expected a mapping with at least 'name' and 'runtime'")
+    return project
+
+
+def stack_names(root: Path) -> list[str]:
+    """The stacks that have a stack file in ``root``."""
+    return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in Path(root).glob("Pulumi.*.yaml"))
+
+
+def stringify(value: Any) -> str:
+    """Config values reach a Python program as strings: JSON for lists and maps, 'true'/'false'."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value)
+    return str(value)
+
+
+def read_stack_config(stack: str, root: Path) -> tuple[dict[str, str], list[str]]:
+    """The configuration the CLI would pass for ``stack``: project defaults, then the stack file.
+
+    Returns the values as strings (as a program receives them) and the keys that are secure (encrypted)
+    values. Those cannot be decrypted offline: they are passed as a placeholder and marked secret,
+    which is all a program may rely on anyway."""
+    root = Path(root)
+    project = read_project(root)
+    name = project["name"]
+    path = root / f"Pulumi.{stack}.yaml"
+    if not path.exists():
+        known = stack_names(root)
+        raise StackFileNotFound(f"no stack file {path.name} in {root}; stacks with a file: "
+                             f"{', '.join(known) if known else 'none'}")
+    raw: dict[str, Any] = {}
+    for key, decl in (project.get("config") or {}).items():
+        full = key if ":" in key else f"{name}:{key}"
+        if isinstance(decl, dict) and "default" in decl:
+            raw[full] = decl["default"]
+        elif not isinstance(decl, dict):
+            raw[full] = decl
+    secret_keys = []
+    document = _load_yaml(path) or {}
+    if not isinstance(document, dict) or not isinstance(document.get("config") or {}, dict):
+        raise StackFileError(f"{path.name}: expected a mapping with a 'config:' mapping")
+    for key, value in (document.get("config") or {}).items():
+        full = key if ":" in key else f"{name}:{key}"
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            value = SECRET_PLACEHOLDER
+            secret_keys.append(full)
+        raw[full] = value
+    return {k: stringify(v) for k, v in raw.items()}, secret_keys
+
+
+def parse_overrides(pairs: list[str], project: str) -> dict[str, str]:
+    """``--set KEY=VALUE`` arguments of the command-line tools as raw configuration; a key without a
+    namespace is taken to be the project's (``asgMaxSize`` -> ``scaling:asgMaxSize``)."""
+    overrides = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--set {pair!r}: expected KEY=VALUE, e.g. {project}:asgMaxSize=20")
+        overrides[key if ":" in key else f"{project}:{key}"] = value
+    return overrides
+
+
+def program_path(root: Path, project: Optional[dict] = None) -> Path:
+    """The program file the Python language host would run: ``main`` of Pulumi.yaml, else ``__main__.py``."""
+    project = project if project is not None else read_project(root)
+    main = Path(root) / str(project.get("main") or ".")
+    return main / "__main__.py" if main.is_dir() else main
