@@ -171,6 +171,36 @@ def hpa_metrics(args: WorkloadArgs) -> list[HpaMetric]:
     return metrics
 
 
+def hpa_spec(args: WorkloadArgs) -> dict[str, Any]:
+    """The HPA's ``spec`` without ``scaleTargetRef``, as plain data in Kubernetes (camelCase) names.
+
+    The one place the HPA's numbers are assembled: the component declares exactly this, and tools that
+    reason about the HPA (the scaling simulator) read it here instead of re-typing the settings. The
+    scale-down rules carry no ``selectPolicy``, as declared; the API server defaults it to ``Max``."""
+    def policies(rules: tuple[ScalingPolicy, ...]) -> list[dict[str, Any]]:
+        return [{"type": p.type, "value": p.value, "periodSeconds": p.period_seconds} for p in rules]
+
+    def metric(m: HpaMetric) -> dict[str, Any]:
+        if m.kind == "Resource":
+            return {"type": "Resource", "resource": {
+                "name": m.name, "target": {"type": "Utilization", "averageUtilization": int(m.target)}}}
+        return {"type": "Pods", "pods": {"metric": {"name": m.name},
+                                         "target": {"type": "AverageValue", "averageValue": m.target}}}
+
+    return {
+        "minReplicas": args.min_replicas,
+        "maxReplicas": args.max_replicas,
+        "metrics": [metric(m) for m in hpa_metrics(args)],
+        "behavior": {
+            "scaleDown": {"stabilizationWindowSeconds": args.scale_down_stabilization_seconds,
+                          "policies": policies(args.scale_down_policies)},
+            "scaleUp": {"stabilizationWindowSeconds": args.scale_up_stabilization_seconds,
+                        "policies": policies(args.scale_up_policies),
+                        "selectPolicy": args.scale_up_select_policy},
+        },
+    }
+
+
 def disruptions_allowed(replicas: int, max_unavailable: int) -> int:
     """Pods a PDB with ``maxUnavailable`` lets a drain evict when ``replicas`` are healthy."""
     return max(0, min(max_unavailable, replicas))
@@ -415,21 +445,23 @@ class Workload(pulumi.ComponentResource):
             spec=k8s.core.v1.ServiceSpecArgs(type="ClusterIP", selector=selector, ports=[
                 k8s.core.v1.ServicePortArgs(name="http", port=args.service_port, target_port="http", protocol="TCP")]),
             opts=child)
+        spec = hpa_spec(args)
+        down, up = spec["behavior"]["scaleDown"], spec["behavior"]["scaleUp"]
         hpa = k8s.autoscaling.v2.HorizontalPodAutoscaler(
             f"{name}-hpa", metadata=meta(args.name),
             spec=k8s.autoscaling.v2.HorizontalPodAutoscalerSpecArgs(
                 scale_target_ref=k8s.autoscaling.v2.CrossVersionObjectReferenceArgs(
                     api_version="apps/v1", kind="Deployment", name=deployment.metadata.name),
-                min_replicas=args.min_replicas, max_replicas=args.max_replicas,
-                metrics=[self._metric_spec(m) for m in hpa_metrics(args)],
+                min_replicas=spec["minReplicas"], max_replicas=spec["maxReplicas"],
+                metrics=[self._metric_spec(m) for m in spec["metrics"]],
                 behavior=k8s.autoscaling.v2.HorizontalPodAutoscalerBehaviorArgs(
                     scale_down=k8s.autoscaling.v2.HPAScalingRulesArgs(
-                        stabilization_window_seconds=args.scale_down_stabilization_seconds,
-                        policies=[self._policy(p) for p in args.scale_down_policies]),
+                        stabilization_window_seconds=down["stabilizationWindowSeconds"],
+                        policies=[self._policy(p) for p in down["policies"]]),
                     scale_up=k8s.autoscaling.v2.HPAScalingRulesArgs(
-                        stabilization_window_seconds=args.scale_up_stabilization_seconds,
-                        policies=[self._policy(p) for p in args.scale_up_policies],
-                        select_policy=args.scale_up_select_policy))),
+                        stabilization_window_seconds=up["stabilizationWindowSeconds"],
+                        policies=[self._policy(p) for p in up["policies"]],
+                        select_policy=up["selectPolicy"]))),
             opts=child)
         k8s.policy.v1.PodDisruptionBudget(
             f"{name}-pdb", metadata=meta(args.name),
@@ -450,16 +482,18 @@ class Workload(pulumi.ComponentResource):
                                "config_map_name": self.config_map_name})
 
     @staticmethod
-    def _metric_spec(metric: HpaMetric) -> k8s.autoscaling.v2.MetricSpecArgs:
-        if metric.kind == "Resource":
+    def _metric_spec(metric: Mapping[str, Any]) -> k8s.autoscaling.v2.MetricSpecArgs:
+        if metric["type"] == "Resource":
+            resource = metric["resource"]
             return k8s.autoscaling.v2.MetricSpecArgs(type="Resource", resource=k8s.autoscaling.v2.ResourceMetricSourceArgs(
-                name=metric.name, target=k8s.autoscaling.v2.MetricTargetArgs(
-                    type="Utilization", average_utilization=int(metric.target))))
+                name=resource["name"], target=k8s.autoscaling.v2.MetricTargetArgs(
+                    type="Utilization", average_utilization=resource["target"]["averageUtilization"])))
+        pods = metric["pods"]
         return k8s.autoscaling.v2.MetricSpecArgs(type="Pods", pods=k8s.autoscaling.v2.PodsMetricSourceArgs(
-            metric=k8s.autoscaling.v2.MetricIdentifierArgs(name=metric.name),
-            target=k8s.autoscaling.v2.MetricTargetArgs(type="AverageValue", average_value=metric.target)))
+            metric=k8s.autoscaling.v2.MetricIdentifierArgs(name=pods["metric"]["name"]),
+            target=k8s.autoscaling.v2.MetricTargetArgs(type="AverageValue", average_value=pods["target"]["averageValue"])))
 
     @staticmethod
-    def _policy(policy: ScalingPolicy) -> k8s.autoscaling.v2.HPAScalingPolicyArgs:
-        return k8s.autoscaling.v2.HPAScalingPolicyArgs(type=policy.type, value=policy.value,
-                                                       period_seconds=policy.period_seconds)
+    def _policy(policy: Mapping[str, Any]) -> k8s.autoscaling.v2.HPAScalingPolicyArgs:
+        return k8s.autoscaling.v2.HPAScalingPolicyArgs(type=policy["type"], value=policy["value"],
+                                                       period_seconds=policy["periodSeconds"])

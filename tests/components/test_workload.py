@@ -9,7 +9,7 @@ import pytest
 
 from components.metrics_pipeline import MetricsCatalog, MetricsPipelineArgs, metrics_catalog
 from components.workload import (HpaMetric, ScalingPolicy, Workload, WorkloadArgs, design_app_settings,
-                                 disruptions_allowed, hpa_metrics, validate_metrics_served, validate_pdb,
+                                 disruptions_allowed, hpa_metrics, hpa_spec, validate_metrics_served, validate_pdb,
                                  validate_requests_for_utilization, validate_workload_args, workload_demand)
 from offline.engine import UNKNOWN
 from scaling_kit.limits import CACHE, CIRCUIT_BREAKER, DATABASE, HPA, MESSAGING, RATE_LIMIT
@@ -137,6 +137,23 @@ def test_hpa_is_exactly_the_design(default_workload):
         "scaleUp": {"stabilizationWindowSeconds": 0, "selectPolicy": "Max", "policies": [
             {"type": "Percent", "value": 100, "periodSeconds": 30}, {"type": "Pods", "value": 5, "periodSeconds": 30}]},
     }
+
+
+def test_hpa_spec_is_what_the_component_declares(default_workload):
+    # The simulator reads hpa_spec; it must be the declared spec to the byte, scaleTargetRef aside.
+    declared = dict(default_workload.one("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "app-hpa").inputs["spec"])
+    declared.pop("scaleTargetRef")
+    assert hpa_spec(args()) == declared
+
+
+def test_hpa_spec_follows_the_arguments():
+    spec = hpa_spec(args(min_replicas=3, memory_utilization_percent=None, scale_up_select_policy="Min",
+                         scale_down_policies=(ScalingPolicy("Pods", 2, 120),)))
+    assert (spec["minReplicas"], [m.get("resource", m.get("pods"))["target"]["type"] for m in spec["metrics"]]) == (
+        3, ["Utilization", "AverageValue"])
+    assert spec["behavior"]["scaleUp"]["selectPolicy"] == "Min"
+    assert spec["behavior"]["scaleDown"] == {"stabilizationWindowSeconds": 300,
+                                             "policies": [{"type": "Pods", "value": 2, "periodSeconds": 120}]}
 
 
 def test_deployment_leaves_replicas_to_the_hpa_and_is_hardened(default_workload):
