@@ -22,7 +22,7 @@ from typing import Mapping, Optional, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from scaling_kit.limits import AUTO_SCALING, DATABASE
+from scaling_kit.limits import AUTO_SCALING, DATABASE, HPA, LOAD_BALANCING
 
 from .tagging import house_tags, merge_tags
 
@@ -68,7 +68,7 @@ class AutoScalingGroupArgs:
     """ARN suffix of the ALB, for request-count scaling. Defaults to none (no request-count policy)."""
     load_balancer_security_group_id: Optional[pulumi.Input[str]] = None
     """Security group of the ALB; admitted on ``port`` and given egress to the instances. Defaults to none."""
-    port: int = 3000
+    port: int = LOAD_BALANCING.backend_port
     """Port the application listens on. Defaults to 3000 (the design)."""
     min_size: int = AUTO_SCALING.min_size
     """Minimum instances. Defaults to 2 (the design)."""
@@ -90,7 +90,7 @@ class AutoScalingGroupArgs:
     """Size of the encrypted gp3 root volume, 8 to 16384 GiB. Defaults to 20."""
     user_data: str = ""
     """Cloud-init user data (plain text, base64-encoded here). Defaults to none."""
-    cpu_target_percent: int = 70
+    cpu_target_percent: int = HPA.cpu_utilization_percent
     """Target average CPU for target tracking, 1 to 100. Defaults to 70 (as the design's HPA)."""
     requests_per_target: int = 1000
     """Target ALB requests per instance per minute for target tracking. Defaults to 1000."""

@@ -96,7 +96,7 @@ class DatabaseArgs:
     """Initial storage in GiB (20 to 65536). Defaults to 100."""
     max_allocated_storage_gb: int = 1000
     """Storage autoscaling ceiling in GiB, at least ``allocated_storage_gb``. Defaults to 1000."""
-    replica_count: int = 2
+    replica_count: int = DATABASE.min_read_replicas_prod
     """Read replicas (0 to 15). Defaults to 2 (the design's production minimum)."""
     multi_az: bool = True
     """Run the primary Multi-AZ (synchronous standby). Defaults to True."""

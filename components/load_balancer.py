@@ -89,7 +89,7 @@ class LoadBalancerArgs:
     """TLS 1.3 security policy of the HTTPS listener. Defaults to ``ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09``."""
     idle_timeout_seconds: int = LOAD_BALANCING.idle_timeout_seconds
     """Idle timeout, 1 to 4000 s. Defaults to 60 (the design's proxy timeouts)."""
-    deregistration_delay_seconds: int = 60
+    deregistration_delay_seconds: int = LOAD_BALANCING.idle_timeout_seconds
     """Draining time of a deregistering target, 0 to 3600 s. Defaults to 60 (requests end within the 60 s
     timeouts, so AWS's 300 s default would only slow down deployments)."""
     slow_start_seconds: int = 0

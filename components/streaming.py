@@ -86,8 +86,8 @@ class StreamingArgs:
     """Apache Kafka version, 3.6 or later (the topic API needs it). Defaults to ``3.8.x``."""
     broker_instance_type: str = "kafka.m7g.large"
     """Broker instance type. Defaults to ``kafka.m7g.large``."""
-    broker_count: int = 3
-    """Brokers, a multiple of the subnet count. Defaults to 3."""
+    broker_count: int = MESSAGING.replication_factor
+    """Brokers, a multiple of the subnet count. Defaults to 3 (one per replica of a partition)."""
     volume_size_gb: int = 100
     """Initial EBS volume per broker in GiB (autoscaling grows it). Defaults to 100."""
     max_volume_size_gb: int = 1000

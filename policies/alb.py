@@ -42,11 +42,14 @@ target_group_algorithm = resource_policy(
     config_schema=schema(algorithm=string(LOAD_BALANCING.algorithm, "Required load balancing algorithm.")))
 
 
+# An AWS fact (the value when idleTimeout is absent), not a design number.
+AWS_DEFAULT_IDLE_TIMEOUT_SECONDS = 60
+
+
 def _idle_timeout(args, k, violation):
     if not _is_application(args.props):
         return
-    # AWS applies 60 s when idleTimeout is absent.
-    timeout = as_number(get(args.props, "idleTimeout", default=60))
+    timeout = as_number(get(args.props, "idleTimeout", default=AWS_DEFAULT_IDLE_TIMEOUT_SECONDS))
     if timeout != k["idleTimeoutSeconds"]:
         violation(f"idleTimeout is {fmt(timeout)} s; the design's proxy timeouts are "
                   f"{k['idleTimeoutSeconds']} s")
@@ -54,9 +57,10 @@ def _idle_timeout(args, k, violation):
 
 load_balancer_idle_timeout = resource_policy(
     "aws-alb-load-balancer-idle-timeout",
-    "Application load balancers use the design's 60 s idle timeout (nginx proxy_*_timeout 60s).",
+    f"Application load balancers use the design's {LOAD_BALANCING.idle_timeout_seconds} s idle timeout "
+    f"(nginx proxy_*_timeout {LOAD_BALANCING.idle_timeout_seconds}s).",
     LOAD_BALANCER_TYPES, _idle_timeout, severity=MEDIUM,
-    remediation="Set idle_timeout=60 on the load balancer (or leave it unset: AWS defaults to 60).",
+    remediation=f"Set idle_timeout={LOAD_BALANCING.idle_timeout_seconds} on the load balancer.",
     config_schema=schema(idleTimeoutSeconds=integer(LOAD_BALANCING.idle_timeout_seconds,
                                                     "Required idle timeout in seconds.", 1)))
 

@@ -19,9 +19,9 @@ def _min_size(args, k, violation):
 
 group_min_size = resource_policy(
     "aws-autoscaling-group-min-size",
-    "Auto Scaling groups keep at least the documented minimum of instances (MinSize 2).",
+    f"Auto Scaling groups keep at least the documented minimum of instances (MinSize {AUTO_SCALING.min_size}).",
     GROUP_TYPES, _min_size, severity=HIGH,
-    remediation="Set min_size to 2 or more (scaling:asgMinSize).",
+    remediation=f"Set min_size to {AUTO_SCALING.min_size} or more (scaling:asgMinSize).",
     config_schema=schema(minSize=integer(AUTO_SCALING.min_size, "Lowest allowed minSize.", 1)))
 
 
@@ -35,9 +35,10 @@ def _max_size(args, k, violation):
 
 group_max_size = resource_policy(
     "aws-autoscaling-group-max-size",
-    "Auto Scaling groups do not scale past the documented ceiling (MaxSize 20).",
+    f"Auto Scaling groups do not scale past the documented ceiling (MaxSize {AUTO_SCALING.max_size}).",
     GROUP_TYPES, _max_size, severity=HIGH,
-    remediation="Set max_size to 20 or less (scaling:asgMaxSize); raise the knob maxSize only with a design change.",
+    remediation=f"Set max_size to {AUTO_SCALING.max_size} or less (scaling:asgMaxSize); raise the knob maxSize only "
+                "with a design change.",
     config_schema=schema(maxSize=integer(AUTO_SCALING.max_size, "Highest allowed maxSize.", 1)))
 
 
@@ -52,16 +53,20 @@ def _health_check_type(args, k, violation):
 
 group_health_check_type = resource_policy(
     "aws-autoscaling-group-health-check-type",
-    "Auto Scaling groups replace instances that fail the load balancer health check (HealthCheckType ELB).",
+    f"Auto Scaling groups replace instances that fail the load balancer health check "
+    f"(HealthCheckType {AUTO_SCALING.health_check_type}).",
     GROUP_TYPES, _health_check_type, severity=HIGH,
-    remediation="Set health_check_type='ELB'.",
+    remediation=f"Set health_check_type={AUTO_SCALING.health_check_type!r}.",
     config_schema=schema(healthCheckType=string(AUTO_SCALING.health_check_type, "Required health check type.",
                                                 ["ELB", "EC2"])))
 
 
+# An AWS fact (the value when healthCheckGracePeriod is absent), not a design number.
+AWS_DEFAULT_GRACE_PERIOD_SECONDS = 300
+
+
 def _grace_period(args, k, violation):
-    # AWS applies 300 s when healthCheckGracePeriod is absent.
-    grace = as_number(get(args.props, "healthCheckGracePeriod", default=300))
+    grace = as_number(get(args.props, "healthCheckGracePeriod", default=AWS_DEFAULT_GRACE_PERIOD_SECONDS))
     if grace < k["minSeconds"]:
         violation(f"healthCheckGracePeriod is {fmt(grace)} s; instances need {k['minSeconds']} s to boot "
                   "before health checks may replace them")
@@ -69,9 +74,11 @@ def _grace_period(args, k, violation):
 
 group_health_check_grace_period = resource_policy(
     "aws-autoscaling-group-health-check-grace-period",
-    "Auto Scaling groups give new instances the documented 300 s before health checks count.",
+    f"Auto Scaling groups give new instances the documented {AUTO_SCALING.health_check_grace_period_seconds} s before "
+    "health checks count.",
     GROUP_TYPES, _grace_period, severity=MEDIUM,
-    remediation="Set health_check_grace_period=300 (scaling:asgHealthCheckGracePeriodSeconds).",
+    remediation=f"Set health_check_grace_period={AUTO_SCALING.health_check_grace_period_seconds} "
+                "(scaling:asgHealthCheckGracePeriodSeconds).",
     config_schema=schema(minSeconds=integer(AUTO_SCALING.health_check_grace_period_seconds,
                                             "Lowest allowed grace period in seconds.")))
 

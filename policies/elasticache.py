@@ -52,9 +52,9 @@ def _cluster_mode(args, k, violation):
 
 cluster_mode = resource_policy(
     "aws-elasticache-replication-group-cluster-mode",
-    "The cache runs in cluster mode with the documented three shards.",
+    f"The cache runs in cluster mode with the documented {CACHE.shards} shards.",
     (REPLICATION_GROUP,), _cluster_mode, severity=HIGH,
-    remediation="Set cluster_mode='enabled' and num_node_groups=3 (scaling:cacheShards).",
+    remediation=f"Set cluster_mode='enabled' and num_node_groups={CACHE.shards} (scaling:cacheShards).",
     config_schema=schema(minShards=integer(CACHE.shards, "Fewest node groups (shards).", 1)))
 
 

@@ -40,9 +40,9 @@ def _min_replicas(args, k, violation):
 
 hpa_min_replicas = resource_policy(
     "kubernetes-hpa-min-replicas",
-    "HPAs keep at least the documented 2 replicas.",
+    f"HPAs keep at least the documented {HPA.min_replicas} replicas.",
     HPA_TYPES, _min_replicas, severity=HIGH,
-    remediation="Set spec.minReplicas=2 (scaling:eksHpaMinReplicas).",
+    remediation=f"Set spec.minReplicas={HPA.min_replicas} (scaling:eksHpaMinReplicas).",
     config_schema=schema(minReplicas=integer(HPA.min_replicas, "Lowest allowed minReplicas.", 1)))
 
 
@@ -56,9 +56,9 @@ def _max_replicas(args, k, violation):
 
 hpa_max_replicas = resource_policy(
     "kubernetes-hpa-max-replicas",
-    "HPAs do not scale past the documented 50 replicas.",
+    f"HPAs do not scale past the documented {HPA.max_replicas} replicas.",
     HPA_TYPES, _max_replicas, severity=HIGH,
-    remediation="Set spec.maxReplicas to 50 or less (scaling:eksHpaMaxReplicas).",
+    remediation=f"Set spec.maxReplicas to {HPA.max_replicas} or less (scaling:eksHpaMaxReplicas).",
     config_schema=schema(maxReplicas=integer(HPA.max_replicas, "Highest allowed maxReplicas.", 1)))
 
 
@@ -84,16 +84,18 @@ def _utilization_check(resource_name: str, knob_name: str):
 
 hpa_cpu_target = resource_policy(
     "kubernetes-hpa-cpu-target",
-    "HPAs scale on 70 % average CPU utilization.",
+    f"HPAs scale on {HPA.cpu_utilization_percent} % average CPU utilization.",
     HPA_TYPES, _utilization_check("cpu", "averageUtilization"), severity=MEDIUM,
-    remediation="Add metric {type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}}.",
+    remediation="Add metric {type: Resource, resource: {name: cpu, target: {type: Utilization, "
+                f"averageUtilization: {HPA.cpu_utilization_percent}}}}}}}.",
     config_schema=schema(averageUtilization=integer(HPA.cpu_utilization_percent, "CPU target in percent.", 1)))
 
 hpa_memory_target = resource_policy(
     "kubernetes-hpa-memory-target",
-    "HPAs scale on 80 % average memory utilization.",
+    f"HPAs scale on {HPA.memory_utilization_percent} % average memory utilization.",
     HPA_TYPES, _utilization_check("memory", "averageUtilization"), severity=MEDIUM,
-    remediation="Add metric {type: Resource, resource: {name: memory, target: {type: Utilization, averageUtilization: 80}}}.",
+    remediation="Add metric {type: Resource, resource: {name: memory, target: {type: Utilization, "
+                f"averageUtilization: {HPA.memory_utilization_percent}}}}}}}.",
     config_schema=schema(averageUtilization=integer(HPA.memory_utilization_percent, "Memory target in percent.", 1)))
 
 
@@ -111,10 +113,12 @@ def _requests_per_second(args, k, violation):
 
 hpa_requests_per_second = resource_policy(
     "kubernetes-hpa-requests-per-second",
-    "HPAs scale on the requests_per_second Pods metric at an AverageValue of 1000.",
+    f"HPAs scale on the {HPA.requests_per_second_metric} Pods metric at an AverageValue of "
+    f"{HPA.requests_per_second_average_value}.",
     HPA_TYPES, _requests_per_second, severity=MEDIUM,
-    remediation="Add metric {type: Pods, pods: {metric: {name: requests_per_second}, "
-                "target: {type: AverageValue, averageValue: '1000'}}} (needs a custom metrics adapter).",
+    remediation=f"Add metric {{type: Pods, pods: {{metric: {{name: {HPA.requests_per_second_metric}}}, "
+                f"target: {{type: AverageValue, averageValue: '{HPA.requests_per_second_average_value}'}}}}}} "
+                "(needs a custom metrics adapter).",
     config_schema=schema(metricName=string(HPA.requests_per_second_metric, "Custom metric name."),
                          averageValue=string(HPA.requests_per_second_average_value, "Target per pod.")))
 
@@ -152,10 +156,12 @@ def _scale_down(args, k, violation):
 
 hpa_scale_down = resource_policy(
     "kubernetes-hpa-scale-down-behavior",
-    "HPAs scale down slowly: 300 s stabilization and at most 50 % of pods per 60 s.",
+    f"HPAs scale down slowly: {HPA.scale_down_stabilization_seconds} s stabilization and at most "
+    f"{HPA.scale_down_percent} % of pods per {HPA.scale_down_period_seconds} s.",
     HPA_TYPES, _scale_down, severity=MEDIUM,
-    remediation="Set behavior.scaleDown={stabilizationWindowSeconds: 300, "
-                "policies: [{type: Percent, value: 50, periodSeconds: 60}]}.",
+    remediation=f"Set behavior.scaleDown={{stabilizationWindowSeconds: {HPA.scale_down_stabilization_seconds}, "
+                f"policies: [{{type: Percent, value: {HPA.scale_down_percent}, "
+                f"periodSeconds: {HPA.scale_down_period_seconds}}}]}}.",
     config_schema=schema(
         stabilizationWindowSeconds=integer(HPA.scale_down_stabilization_seconds, "Fewest seconds of stabilization."),
         percent=integer(HPA.scale_down_percent, "Most pods (percent) removed per period.", 1),
@@ -181,10 +187,14 @@ def _scale_up(args, k, violation):
 
 hpa_scale_up = resource_policy(
     "kubernetes-hpa-scale-up-behavior",
-    "HPAs scale up fast: no stabilization, 100 % or 5 pods per 30 s, whichever is more.",
+    f"HPAs scale up fast: {HPA.scale_up_stabilization_seconds} s stabilization, {HPA.scale_up_percent} % per "
+    f"{HPA.scale_up_percent_period_seconds} s or {HPA.scale_up_pods} pods per {HPA.scale_up_pods_period_seconds} s, "
+    "whichever is more.",
     HPA_TYPES, _scale_up, severity=MEDIUM,
-    remediation="Set behavior.scaleUp={stabilizationWindowSeconds: 0, selectPolicy: Max, policies: "
-                "[{type: Percent, value: 100, periodSeconds: 30}, {type: Pods, value: 5, periodSeconds: 30}]}.",
+    remediation=f"Set behavior.scaleUp={{stabilizationWindowSeconds: {HPA.scale_up_stabilization_seconds}, "
+                f"selectPolicy: {HPA.scale_up_select_policy}, policies: [{{type: Percent, value: {HPA.scale_up_percent}, "
+                f"periodSeconds: {HPA.scale_up_percent_period_seconds}}}, {{type: Pods, value: {HPA.scale_up_pods}, "
+                f"periodSeconds: {HPA.scale_up_pods_period_seconds}}}]}}.",
     config_schema=schema(
         stabilizationWindowSeconds=integer(HPA.scale_up_stabilization_seconds, "Most seconds of stabilization."),
         percent=integer(HPA.scale_up_percent, "Percent policy value.", 1),

@@ -95,9 +95,10 @@ def _min_insync(args, k, violation):
 
 min_insync_replicas = resource_policy(
     "aws-msk-configuration-min-insync-replicas",
-    "Kafka writes with acks=all reach at least two in-sync replicas (min.insync.replicas >= 2).",
+    f"Kafka writes with acks=all reach at least {MESSAGING.min_insync_replicas} in-sync replicas "
+    f"(min.insync.replicas >= {MESSAGING.min_insync_replicas}).",
     (CONFIGURATION, TOPIC), _min_insync, severity=HIGH,
-    remediation="Add 'min.insync.replicas=2' to the MSK configuration's server_properties.",
+    remediation=f"Add 'min.insync.replicas={MESSAGING.min_insync_replicas}' to the MSK configuration's server_properties.",
     config_schema=schema(minInsyncReplicas=integer(MESSAGING.min_insync_replicas,
                                                    "Fewest in-sync replicas for acks=all.", 1)))
 
@@ -113,9 +114,9 @@ def _partitions(args, k, violation):
 
 topic_partitions = resource_policy(
     "aws-msk-topic-partitions",
-    "Kafka topics have at least the documented 10 partitions.",
+    f"Kafka topics have at least the documented {MESSAGING.partitions} partitions.",
     (TOPIC,), _partitions, severity=HIGH,
-    remediation="Set partition_count=10 or more (scaling:kafkaTopicPartitions).",
+    remediation=f"Set partition_count={MESSAGING.partitions} or more (scaling:kafkaTopicPartitions).",
     config_schema=schema(minPartitions=integer(MESSAGING.partitions, "Fewest partitions per topic.", 1)))
 
 
@@ -130,9 +131,10 @@ def _replication_factor(args, k, violation):
 
 topic_replication_factor = resource_policy(
     "aws-msk-topic-replication-factor",
-    "Kafka topics are replicated three times (replication factor 3).",
+    f"Kafka topics are replicated {MESSAGING.replication_factor} times (replication factor {MESSAGING.replication_factor}).",
     (TOPIC,), _replication_factor, severity=HIGH,
-    remediation="Set replication_factor=3 (scaling:kafkaTopicReplicationFactor) with at least 3 brokers.",
+    remediation=f"Set replication_factor={MESSAGING.replication_factor} (scaling:kafkaTopicReplicationFactor) with at "
+                f"least {MESSAGING.replication_factor} brokers.",
     config_schema=schema(replicationFactor=integer(MESSAGING.replication_factor,
                                                    "Lowest replication factor.", 1)))
 

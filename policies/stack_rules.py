@@ -129,9 +129,9 @@ def _shard_count(args, k, report):
 
 rds_shard_count = stack_policy(
     "aws-rds-instance-shard-count",
-    "The database tier has exactly the documented number of shards (shardCount 16).",
+    f"The database tier has exactly the documented number of shards (shardCount {DATABASE.shard_count}).",
     _shard_count, severity=HIGH,
-    remediation="Set scaling:dbShardCount to 16; changing it re-maps keys and needs a data migration.",
+    remediation=f"Set scaling:dbShardCount to {DATABASE.shard_count}; changing it re-maps keys and needs a data migration.",
     config_schema=schema(shardCount=integer(DATABASE.shard_count, "Number of primary databases (shards).", 1)))
 
 

@@ -7,11 +7,13 @@ import math
 
 from .common import HIGH, as_number, fmt, get, integer, items, resource_policy, schema, string_list
 from scaling_kit.limits import RATE_LIMIT
+from scaling_kit.waf_rate import waf_rate_limit
 
 WEB_ACL_TYPES = ("aws:wafv2/webAcl:WebAcl",)
-# WAF counts requests over one of these windows; 300 s when evaluationWindowSec is absent.
-WAF_WINDOWS = (60, 120, 300, 600)
+# WAF counts requests over one of scaling_kit.waf_rate.WAF_WINDOWS; 300 s when evaluationWindowSec is absent (an AWS fact).
 DEFAULT_WINDOW = 300
+# The documented rate as the rule the RateLimit component declares (100 per 900 s -> 67 per 600 s).
+_DESIGN_LIMIT, _DESIGN_WINDOW = waf_rate_limit(RATE_LIMIT.max_requests, RATE_LIMIT.window_seconds)
 
 
 def equivalent_limits(max_requests: int, window_seconds: int, waf_window: int) -> set[int]:
@@ -75,9 +77,10 @@ def _rate_limit(args, k, violation):
 
 web_acl_rate_limit = resource_policy(
     "aws-wafv2-web-acl-rate-limit",
-    "Web ACLs block a client above 100 requests per 15 minutes (or the same rate over a WAF window).",
+    f"Web ACLs block a client above {RATE_LIMIT.max_requests} requests per {RATE_LIMIT.window_seconds} s (or the same "
+    "rate over a WAF window).",
     WEB_ACL_TYPES, _rate_limit, severity=HIGH,
-    remediation="Add a rule with rate_based_statement(limit=67, evaluation_window_sec=600, "
+    remediation=f"Add a rule with rate_based_statement(limit={_DESIGN_LIMIT}, evaluation_window_sec={_DESIGN_WINDOW}, "
                 "aggregate_key_type='IP' or CUSTOM_KEYS on the user header) and action block.",
     config_schema=schema(
         maxRequests=integer(RATE_LIMIT.max_requests, "Requests allowed per client per window.", 1),

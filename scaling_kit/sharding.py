@@ -11,14 +11,16 @@ same shard as that code. Ids ``parseInt`` would only half-read are rejected with
 of being routed somewhere: a shorter id, a non-hex character in the first eight (``parseInt`` stops
 there, so ``"12zz..."`` and ``"12......"`` would silently share a shard), a sign (``"-1234567"`` gives a
 negative shard in JavaScript), a ``0x`` prefix or leading whitespace (both skipped by ``parseInt``).
-Pure standard library, so applications can vendor it without Pulumi.
+Pure standard library (with ``limits.py`` beside it), so applications can vendor it without Pulumi.
 """
 
 from __future__ import annotations
 
 import string
 
-SHARD_KEY_HEX_CHARS = 8
+from .limits import DATABASE
+
+SHARD_KEY_HEX_CHARS = DATABASE.shard_key_hex_chars
 """How many leading characters of the user id form the shard key (the design's ``substring(0, 8)``)."""
 
 _HEX_DIGITS = frozenset(string.hexdigits)

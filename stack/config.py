@@ -33,7 +33,7 @@ from typing import Any, ClassVar, Mapping, Optional
 import pulumi
 
 from scaling_kit.aws_limits import LOG_RETENTION_DAYS
-from scaling_kit.limits import HPA
+from scaling_kit.limits import AUTO_SCALING, CACHE, DATABASE, HPA, LOAD_BALANCING, MESSAGING, RATE_LIMIT
 
 PROJECT = "scaling"
 ENVIRONMENTS = ("dev", "prod")
@@ -138,7 +138,7 @@ class NetworkSettings:
 
 @dataclass(frozen=True)
 class LoadBalancerSettings:
-    """Application Load Balancer: the design's nginx upstream (least_conn, weights 5/5/3, 60 s)."""
+    """Application Load Balancer: the design's nginx upstream (defaults: scaling_kit/limits.py)."""
     PREFIX: ClassVar[str] = "lb"
     ingress_cidrs: list[str] = setting("CIDRs allowed to reach the load balancer on 80/443.",
                                        ["0.0.0.0/0"], min_items=1, check=lambda v: next(
@@ -149,18 +149,20 @@ class LoadBalancerSettings:
     backend_names: list[str] = setting("Names of the backend target groups (the design's api1..3).",
                                        ["api1", "api2", "api3"], min_items=1, max_items=5)
     backend_weights: list[int] = setting("Weight of each backend, in the order of backendNames.",
-                                         [5, 5, 3], min_items=1, max_items=5, item_minimum=0,
+                                         list(LOAD_BALANCING.backend_weights), min_items=1, max_items=5, item_minimum=0,
                                          item_maximum=999)
-    backend_port: int = setting("Port the backends listen on.", 3000, minimum=1, maximum=65535)
+    backend_port: int = setting("Port the backends listen on.", LOAD_BALANCING.backend_port, minimum=1, maximum=65535)
     health_check_path: str = setting("HTTP path of the target group health check.", "/health")
-    idle_timeout_seconds: int = setting("Idle timeout of the load balancer (the design's 60 s proxy timeouts).",
-                                        60, minimum=1, maximum=4000)
+    idle_timeout_seconds: int = setting(
+        f"Idle timeout of the load balancer (the design's {LOAD_BALANCING.idle_timeout_seconds} s proxy timeouts).",
+        LOAD_BALANCING.idle_timeout_seconds, minimum=1, maximum=4000)
     deletion_protection: bool = setting("Protect the load balancer from deletion.", True)
     access_log_retention_days: int = setting("Days to keep access logs in S3.", 90, minimum=1,
                                              maximum=3650)
     deregistration_delay_seconds: int = setting(
-        "Seconds a deregistering target keeps serving in-flight requests (the design's 60 s timeouts bound them).",
-        60, minimum=0, maximum=3600)
+        f"Seconds a deregistering target keeps serving in-flight requests (the design's "
+        f"{LOAD_BALANCING.idle_timeout_seconds} s timeouts bound them).",
+        LOAD_BALANCING.idle_timeout_seconds, minimum=0, maximum=3600)
     slow_start_seconds: int = setting(
         "Seconds a new target ramps up to its full share; 0 disables (AWS allows 0 or 30 to 900).", 0,
         minimum=0, maximum=900, check=lambda v: None if v == 0 or v >= 30 else "expected 0 or 30 to 900")
@@ -185,12 +187,12 @@ class LoadBalancerSettings:
 
 @dataclass(frozen=True)
 class RateLimitSettings:
-    """WAF rate limiting: the design's 100 requests per 15 minutes per client."""
+    """WAF rate limiting: the design's requests per window per client (defaults: scaling_kit/limits.py)."""
     PREFIX: ClassVar[str] = "rateLimit"
-    requests: int = setting("Requests allowed per client in one window.", 100, minimum=1,
+    requests: int = setting("Requests allowed per client in one window.", RATE_LIMIT.max_requests, minimum=1,
                             maximum=2_000_000_000)
-    window_seconds: int = setting("Length of the window in seconds (the design's 15 minutes).", 900,
-                                  minimum=60, maximum=86_400)
+    window_seconds: int = setting(f"Length of the window in seconds (the design's {RATE_LIMIT.window_seconds // 60} minutes).",
+                                  RATE_LIMIT.window_seconds, minimum=60, maximum=86_400)
     key_header: str = setting("Header that identifies the client (e.g. x-user-id); empty means client IP.",
                               "", check=_header_or_empty)
     mode: str = setting("block: answer 429 above the limit; count: only count (for rollout).", "block",
@@ -204,17 +206,18 @@ class RateLimitSettings:
 class AutoScalingSettings:
     """EC2 Auto Scaling group behind the load balancer (the design's ai-agent-asg)."""
     PREFIX: ClassVar[str] = "asg"
-    min_size: int = setting("Minimum instances.", 2, minimum=0, maximum=1000)
-    max_size: int = setting("Maximum instances.", 20, minimum=1, maximum=1000)
-    desired_capacity: int = setting("Initial desired instances (scaling owns it afterwards).", 5,
-                                    minimum=0, maximum=1000)
+    min_size: int = setting("Minimum instances.", AUTO_SCALING.min_size, minimum=0, maximum=1000)
+    max_size: int = setting("Maximum instances.", AUTO_SCALING.max_size, minimum=1, maximum=1000)
+    desired_capacity: int = setting("Initial desired instances (scaling owns it afterwards).",
+                                    AUTO_SCALING.desired_capacity, minimum=0, maximum=1000)
     instance_type: str = setting("EC2 instance type.", "m6i.large")
     ami_id: str = setting("AMI ID; empty means the latest Amazon Linux 2023 from the SSM public parameter.",
                           "", check=_ami_or_empty)
-    health_check_grace_period_seconds: int = setting("Seconds before ELB health checks count.", 300,
+    health_check_grace_period_seconds: int = setting("Seconds before ELB health checks count.",
+                                                     AUTO_SCALING.health_check_grace_period_seconds,
                                                      minimum=0, maximum=7200)
-    cpu_target_percent: int = setting("Target average CPU utilization for target tracking.", 70,
-                                      minimum=1, maximum=100)
+    cpu_target_percent: int = setting("Target average CPU utilization for target tracking.",
+                                      HPA.cpu_utilization_percent, minimum=1, maximum=100)
     requests_per_target: int = setting("Target ALB requests per target per minute for target tracking.",
                                        1000, minimum=1, maximum=1_000_000)
     instance_refresh_min_healthy_percent: int = setting(
@@ -242,27 +245,30 @@ class DatabaseSettings:
                                         maximum=65536)
     max_allocated_storage_gb: int = setting("Storage autoscaling ceiling per primary, in GiB.", 1000,
                                             minimum=20, maximum=65536)
-    replica_count: int = setting("Read replicas per shard.", 2, minimum=0, maximum=15)
+    replica_count: int = setting("Read replicas per shard.", DATABASE.min_read_replicas_prod, minimum=0, maximum=15)
     replica_instance_class: str = setting(
         "Instance class of the replicas; empty means the primaries' class.", "",
         check=lambda v: None if not v or re.fullmatch(r"db\.[a-z0-9]+\.[a-z0-9]+", v) else "expected an RDS "
         "instance class such as db.r6g.large, or an empty string for the primaries' class")
     allow_major_version_upgrade: bool = setting(
         "Allow an in-place major upgrade when dbEngineVersion is raised (off: AWS rejects the change).", False)
-    shard_count: int = setting("Number of shards (the design's 16).", 16, minimum=1, maximum=64)
+    shard_count: int = setting(f"Number of shards (the design's {DATABASE.shard_count}).", DATABASE.shard_count,
+                               minimum=1, maximum=64)
     multi_az: bool = setting("Run each primary Multi-AZ.", True)
     backup_retention_days: int = setting("Automated backup retention in days.", 7, minimum=1, maximum=35)
     deletion_protection: bool = setting("Deletion protection and a final snapshot.", True)
     database_name: str = setting(
-        "Name of the application database.", "aiagent",
+        "Name of the application database.", DATABASE.database_name,
         check=lambda v: None if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,62}", v) else "expected a letter, then "
         "letters, digits or '_', at most 63 characters")
-    pool_max_connections: int = setting("Client pool size (the design's max 20).", 20, minimum=1,
-                                        maximum=1000)
-    pool_idle_timeout_seconds: int = setting("Idle client connection timeout (the design's 30 s).", 30,
-                                             minimum=1, maximum=14400)
-    pool_connect_timeout_seconds: int = setting("Connection timeout (the design's 2 s).", 2, minimum=1,
-                                                maximum=120)
+    pool_max_connections: int = setting(f"Client pool size (the design's max {DATABASE.pool_max_connections}).",
+                                        DATABASE.pool_max_connections, minimum=1, maximum=1000)
+    pool_idle_timeout_seconds: int = setting(
+        f"Idle client connection timeout (the design's {DATABASE.pool_idle_timeout_seconds} s).",
+        DATABASE.pool_idle_timeout_seconds, minimum=1, maximum=14400)
+    pool_connect_timeout_seconds: int = setting(
+        f"Connection timeout (the design's {DATABASE.pool_connect_timeout_seconds} s).",
+        DATABASE.pool_connect_timeout_seconds, minimum=1, maximum=120)
 
     def check(self) -> list[str]:
         if self.max_allocated_storage_gb < self.allocated_storage_gb:
@@ -279,13 +285,13 @@ class CacheSettings:
     engine: str = setting("Cache engine.", "valkey", choices=("valkey", "redis"))
     engine_version: str = setting("Engine version.", "8.0")
     node_type: str = setting("Node type.", "cache.r7g.large")
-    shards: int = setting("Node groups (shards) in cluster mode (the design's 3).", 3, minimum=1,
-                          maximum=500)
+    shards: int = setting(f"Node groups (shards) in cluster mode (the design's {CACHE.shards}).", CACHE.shards,
+                          minimum=1, maximum=500)
     replicas_per_shard: int = setting("Replicas per shard.", 1, minimum=0, maximum=5)
     snapshot_retention_days: int = setting("Days to keep automatic snapshots.", 7, minimum=0, maximum=35)
-    ttl_seconds: int = setting("Cache-aside TTL exported to applications (the design's 3600 s).", 3600,
-                               minimum=1, maximum=31_536_000)
-    session_key_prefix: str = setting("Key prefix for session state (stateless services).", "session:")
+    ttl_seconds: int = setting(f"Cache-aside TTL exported to applications (the design's {CACHE.ttl_seconds} s).",
+                               CACHE.ttl_seconds, minimum=1, maximum=31_536_000)
+    session_key_prefix: str = setting("Key prefix for session state (stateless services).", CACHE.session_key_prefix)
 
 
 @dataclass(frozen=True)
@@ -294,21 +300,25 @@ class StreamingSettings:
     PREFIX: ClassVar[str] = "kafka"
     version: str = setting("Kafka version of the MSK cluster.", "3.8.x")
     broker_instance_type: str = setting("Broker instance type.", "kafka.m7g.large")
-    broker_count: int = setting("Number of brokers; a multiple of the zone count.", 3, minimum=1,
-                                maximum=30)
+    # As many brokers as replicas of a partition: the smallest cluster that holds the design's topics.
+    broker_count: int = setting("Number of brokers; a multiple of the zone count.", MESSAGING.replication_factor,
+                                minimum=1, maximum=30)
     volume_size_gb: int = setting("Initial EBS volume per broker, in GiB.", 100, minimum=1,
                                   maximum=16384)
     max_volume_size_gb: int = setting("Storage autoscaling ceiling per broker, in GiB.", 1000, minimum=1,
                                       maximum=16384)
-    topic_partitions: int = setting("Partitions of the features topic (the design's 10).", 10,
-                                    minimum=1, maximum=10000)
-    topic_replication_factor: int = setting("Replication factor of topics (the design's 3).", 3,
-                                            minimum=1, maximum=30)
-    extra_topics: list[str] = setting("More topics to create, beside features, with the same settings.",
+    topic_partitions: int = setting(
+        f"Partitions of the {MESSAGING.topic} topic (the design's {MESSAGING.partitions}).", MESSAGING.partitions,
+        minimum=1, maximum=10000)
+    topic_replication_factor: int = setting(
+        f"Replication factor of topics (the design's {MESSAGING.replication_factor}).", MESSAGING.replication_factor,
+        minimum=1, maximum=30)
+    extra_topics: list[str] = setting(f"More topics to create, beside {MESSAGING.topic}, with the same settings.",
                                       [], max_items=50, check=lambda v: next(
                                           (f"{t!r}: {_topic(t)}" for t in v if _topic(t)), None))
     deployed_topics: list[str] = setting(
-        "Topics as deployed, 'name:partitions:replicationFactor' (features:10:3); the program refuses fewer "
+        "Topics as deployed, 'name:partitions:replicationFactor' "
+        f"({MESSAGING.topic}:{MESSAGING.partitions}:{MESSAGING.replication_factor}); the program refuses fewer "
         "partitions, another replication factor or dropping one. Record a topic here once it is deployed.",
         [], max_items=51, check=lambda v: next(
             (f"{t!r}: expected 'name:partitions:replicationFactor' such as 'features:10:3'" for t in v

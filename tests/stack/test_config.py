@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from scaling_kit.limits import AUTO_SCALING, CACHE, DATABASE, HPA, LOAD_BALANCING, MESSAGING, RATE_LIMIT
 from stack import config
 from stack.config import ConfigurationError, load_settings
 
@@ -26,18 +27,25 @@ def problems(**values) -> list[str]:
 
 
 def test_defaults_are_the_documented_limits():
+    """The loaded defaults are scaling_kit.limits' values (tests/stack/test_documented_limits.py checks every
+    declaration; this checks that loading keeps them)."""
     s = load()
-    assert (s.autoscaling.min_size, s.autoscaling.max_size, s.autoscaling.desired_capacity) == (2, 20, 5)
-    assert s.autoscaling.health_check_grace_period_seconds == 300
-    assert s.load_balancer.backend_weights == [5, 5, 3]
-    assert s.load_balancer.idle_timeout_seconds == 60
-    assert (s.rate_limit.requests, s.rate_limit.window_seconds) == (100, 900)
-    assert (s.database.shard_count, s.database.pool_max_connections) == (16, 20)
-    assert (s.database.pool_idle_timeout_seconds, s.database.pool_connect_timeout_seconds) == (30, 2)
-    assert (s.cache.shards, s.cache.ttl_seconds) == (3, 3600)
-    assert (s.streaming.topic_partitions, s.streaming.topic_replication_factor) == (10, 3)
-    assert (s.kubernetes.hpa_min_replicas, s.kubernetes.hpa_max_replicas) == (2, 50)
-    assert (s.kubernetes.hpa_cpu_target_percent, s.kubernetes.hpa_memory_target_percent) == (70, 80)
+    assert (s.autoscaling.min_size, s.autoscaling.max_size, s.autoscaling.desired_capacity) == \
+        (AUTO_SCALING.min_size, AUTO_SCALING.max_size, AUTO_SCALING.desired_capacity)
+    assert s.autoscaling.health_check_grace_period_seconds == AUTO_SCALING.health_check_grace_period_seconds
+    assert s.load_balancer.backend_weights == list(LOAD_BALANCING.backend_weights)
+    assert s.load_balancer.idle_timeout_seconds == LOAD_BALANCING.idle_timeout_seconds
+    assert (s.rate_limit.requests, s.rate_limit.window_seconds) == (RATE_LIMIT.max_requests, RATE_LIMIT.window_seconds)
+    assert (s.database.shard_count, s.database.pool_max_connections) == \
+        (DATABASE.shard_count, DATABASE.pool_max_connections)
+    assert (s.database.pool_idle_timeout_seconds, s.database.pool_connect_timeout_seconds) == \
+        (DATABASE.pool_idle_timeout_seconds, DATABASE.pool_connect_timeout_seconds)
+    assert (s.cache.shards, s.cache.ttl_seconds) == (CACHE.shards, CACHE.ttl_seconds)
+    assert (s.streaming.topic_partitions, s.streaming.topic_replication_factor) == \
+        (MESSAGING.partitions, MESSAGING.replication_factor)
+    assert (s.kubernetes.hpa_min_replicas, s.kubernetes.hpa_max_replicas) == (HPA.min_replicas, HPA.max_replicas)
+    assert (s.kubernetes.hpa_cpu_target_percent, s.kubernetes.hpa_memory_target_percent) == \
+        (HPA.cpu_utilization_percent, HPA.memory_utilization_percent)
     assert s.is_production
 
 
