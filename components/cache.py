@@ -23,6 +23,7 @@ from scaling_kit.limits import CACHE
 
 from scaling_kit.aws_limits import LOG_RETENTION_DAYS
 from .encryption import customer_managed_key
+from .naming import physical_name
 from .tagging import house_tags, merge_tags
 
 ENGINES = ("valkey", "redis")
@@ -30,6 +31,8 @@ ENGINES = ("valkey", "redis")
 SUPPORTED_MAJORS = {"valkey": (7, 8), "redis": (6, 7)}
 MAX_SHARDS = 500
 MAX_REPLICAS = 5
+# ElastiCache names (replication group ids: 40) are short; a snapshot name gets the RDS-like 63 to be safe.
+FINAL_SNAPSHOT_NAME_MAX_LENGTH = 63
 AUTH_TOKEN_MIN, AUTH_TOKEN_MAX = 32, 128
 # ElastiCache AUTH tokens allow printable ASCII, but of the non-alphanumerics only these.
 AUTH_TOKEN_SPECIALS = "!&#$^<>-"
@@ -274,8 +277,8 @@ class Cache(pulumi.ComponentResource):
             auth_token_update_strategy="ROTATE" if token else None,
             snapshot_retention_limit=args.snapshot_retention_days, snapshot_window=args.snapshot_window,
             maintenance_window=args.maintenance_window, auto_minor_version_upgrade=True,
-            final_snapshot_identifier=(f"{pulumi.get_stack()}-{name}-final".lower() if args.final_snapshot
-                                       else None),
+            final_snapshot_identifier=(physical_name(f"{name}-final", FINAL_SNAPSHOT_NAME_MAX_LENGTH)
+                                       if args.final_snapshot else None),
             log_delivery_configurations=[
                 aws.elasticache.ReplicationGroupLogDeliveryConfigurationArgs(
                     destination=log_groups[kind].name, destination_type="cloudwatch-logs", log_format="json",

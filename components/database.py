@@ -31,6 +31,7 @@ import pulumi_aws as aws
 from scaling_kit.limits import DATABASE
 
 from .encryption import customer_managed_key
+from .naming import physical_name
 from .tagging import house_tags, merge_tags
 
 ENGINE = "postgres"
@@ -41,6 +42,7 @@ LOG_EXPORTS = ("postgresql", "upgrade")
 MAX_REPLICAS = 15                 # RDS for PostgreSQL: at most 15 read replicas per source
 _IDENTIFIER_LIMIT = 63
 _LONGEST_SUFFIX = "-replica-14"   # the longest identifier suffix a shard uses (MAX_REPLICAS - 1)
+IDENTIFIER_MAX_LENGTH = _IDENTIFIER_LIMIT - len(_LONGEST_SUFFIX)
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WEEK_MINUTES = 7 * 24 * 60
 
@@ -142,11 +144,12 @@ class DatabaseArgs:
 # Pure helpers and validation (no Outputs, testable without the engine)
 # --------------------------------------------------------------------------------------------
 
-def default_identifier(name: str, stack: Optional[str] = None) -> str:
-    """``<stack>-<name>`` in lower case, runs of other characters as one ``-`` (stack names may hold ``_`` and
-    ``.``, RDS identifiers may not): unique per stack, so dev and prod can share an account."""
-    text = re.sub(r"[^a-z0-9]+", "-", f"{stack or pulumi.get_stack()}-{name}".lower()).strip("-")
-    return text if text[:1].isalpha() else f"db-{text}"
+def default_identifier(name: str, stack: Optional[str] = None, *, project: Optional[str] = None,
+                       max_length: int = IDENTIFIER_MAX_LENGTH) -> str:
+    """``<project>-<stack>-<name>`` (``components.naming.physical_name``): unique per project and stack, so two
+    projects' ``prod`` stacks can share an account. At most ``max_length`` characters, by default what leaves
+    room for the longest suffix (``-replica-14``) within RDS's 63."""
+    return physical_name(name, max_length, project=project, stack=stack, must_start_with_letter=True)
 
 
 def parameter_group_family(engine_version: str) -> str:
@@ -241,7 +244,7 @@ def validate_windows(backup_window: str, maintenance_window: str) -> None:
 
 def validate_identifier(identifier: str) -> None:
     """RDS identifier rules, leaving room for the longest suffix (``-replica-14``)."""
-    limit = _IDENTIFIER_LIMIT - len(_LONGEST_SUFFIX)
+    limit = IDENTIFIER_MAX_LENGTH
     if (not re.fullmatch(r"[a-z][a-z0-9-]*", identifier) or "--" in identifier or identifier.endswith("-")
             or len(identifier) > limit):
         raise ValueError(f"identifier: {identifier!r} is not allowed; expected a lower-case letter, then letters, "

@@ -35,8 +35,10 @@ import pulumi_kubernetes as k8s
 
 from .encryption import customer_managed_key
 from .metrics_pipeline import PodDemand
+from .naming import physical_name
 from .tagging import house_tags, merge_tags
 
+CLUSTER_NAME_MAX_LENGTH = 100  # EKS: 1-100 letters, digits, '-' and '_'
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 AUTHENTICATION_MODES = ("API", "API_AND_CONFIG_MAP")
 NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly")
@@ -254,7 +256,7 @@ class EksCluster(pulumi.ComponentResource):
         tags = merge_tags(house_tags(args.environment), args.tags)
         child = pulumi.ResourceOptions(parent=self)
         prod = args.environment == "prod"
-        cluster_name = args.cluster_name or f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}"[:100]
+        cluster_name = args.cluster_name or physical_name(name, CLUSTER_NAME_MAX_LENGTH)
         partition = aws.get_partition(opts=pulumi.InvokeOptions(parent=self)).partition
         region = aws.get_region(opts=pulumi.InvokeOptions(parent=self)).region
 

@@ -19,7 +19,6 @@ group and the instance group can reference each other without a dependency cycle
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import json
 import re
@@ -31,6 +30,7 @@ import pulumi_aws as aws
 
 from scaling_kit.limits import LOAD_BALANCING
 
+from .naming import physical_name
 from .tagging import house_tags, merge_tags
 
 # AWS's current recommendation (console default since 2025-09): TLS 1.3 and 1.2 with restricted ciphers and
@@ -179,12 +179,8 @@ def access_log_bucket_policy(bucket_arn: str, account_id: str, elb_account_arn: 
 
 def access_log_bucket_name(project: str, stack: str, name: str, account_id: str, region: str) -> str:
     """A deterministic, globally unique bucket name (account and region in it), at most 63 characters."""
-    base = re.sub(r"[^a-z0-9]+", "-", f"{project}-{stack}-{name}-logs".lower()).strip("-")
     suffix = f"-{account_id}-{region}"
-    if len(base) + len(suffix) > 63:
-        digest = hashlib.sha256(base.encode()).hexdigest()[:8]
-        base = f"{base[:63 - len(suffix) - 9].rstrip('-')}-{digest}"
-    return f"{base}{suffix}"
+    return physical_name(f"{name}-logs", 63 - len(suffix), project=project, stack=stack) + suffix
 
 
 class LoadBalancer(pulumi.ComponentResource):

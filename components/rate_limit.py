@@ -26,9 +26,12 @@ from scaling_kit.aws_limits import LOG_RETENTION_DAYS
 from scaling_kit.limits import RATE_LIMIT
 from scaling_kit.waf_rate import WAF_MAX_LIMIT, WAF_MIN_LIMIT, WAF_WINDOWS, waf_rate_limit
 
+from .naming import physical_name
 from .tagging import house_tags, merge_tags
 
 MODES = ("block", "count")
+WAF_LOG_GROUP_PREFIX = "aws-waf-logs-"   # WAF delivers only to log groups whose name starts so
+LOG_GROUP_NAME_MAX_LENGTH = 512
 RESPONSE_BODY_KEY = "rate-limited"
 _HEADER = re.compile(r"[A-Za-z0-9-]{1,64}")
 # Credentials never belong in logs: WAF replaces these headers with REDACTED.
@@ -161,7 +164,7 @@ class RateLimit(pulumi.ComponentResource):
 
         # WAF accepts only log groups whose name starts with aws-waf-logs-; project and stack keep the
         # stacks of one account apart.
-        log_group_name = f"aws-waf-logs-{pulumi.get_project()}-{pulumi.get_stack()}-{name}"
+        log_group_name = physical_name(name, LOG_GROUP_NAME_MAX_LENGTH, prefix=WAF_LOG_GROUP_PREFIX)
         log_group = aws.cloudwatch.LogGroup(f"{name}-logs", name=log_group_name,
                                             retention_in_days=args.log_retention_days, tags=tags, opts=child)
         invoke = pulumi.InvokeOptions(parent=self)

@@ -18,8 +18,8 @@ import pulumi
 from scaling_kit.limits import DATABASE
 from scaling_kit.sharding import SHARD_KEY_HEX_CHARS
 
-from .database import (Database, DatabaseArgs, declare_shared_resources, default_identifier,
-                       validate_database_args)
+from .database import (IDENTIFIER_MAX_LENGTH, Database, DatabaseArgs, declare_shared_resources,
+                       default_identifier, validate_database_args)
 
 MAX_SHARDS = 64
 
@@ -39,6 +39,12 @@ class ShardedDatabaseArgs:
 def shard_name(name: str, index: int) -> str:
     """Child name of shard ``index``: depends on the index only, so it never changes when shards are added."""
     return f"{name}-shard-{index:02d}"
+
+
+def default_base_identifier(name: str, stack: Optional[str] = None, project: Optional[str] = None) -> str:
+    """``<project>-<stack>-<name>`` with room for the shard suffix (``-shard-00``) and the replica suffix."""
+    return default_identifier(name, stack, project=project,
+                              max_length=IDENTIFIER_MAX_LENGTH - len(shard_name("", 0)))
 
 
 def validate_sharded_database_args(args: ShardedDatabaseArgs, base_identifier: str) -> list[DatabaseArgs]:
@@ -81,7 +87,7 @@ class ShardedDatabase(pulumi.ComponentResource):
     """Pool settings for applications plus the routing parameters (``shardCount``, ``shardKeyHexChars``)."""
 
     def __init__(self, name: str, args: ShardedDatabaseArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        base_identifier = args.database.identifier or default_identifier(name)
+        base_identifier = args.database.identifier or default_base_identifier(name)
         shard_args = validate_sharded_database_args(args, base_identifier)
         super().__init__("scaling:database:ShardedDatabase", name, None, opts)
 

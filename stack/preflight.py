@@ -20,7 +20,7 @@ from components.cache import validate_cache_args
 from components.load_balancer import validate_load_balancer_args
 from components.network import validate_network_args
 from components.rate_limit import validate_rate_limit_args
-from components.sharded_database import default_identifier, validate_sharded_database_args
+from components.sharded_database import default_base_identifier, validate_sharded_database_args
 from components.streaming import validate_streaming_args
 
 from .cache_and_streaming import cache_args, streaming_args
@@ -61,7 +61,7 @@ def preflight_problems(settings: StackSettings) -> list[str]:
         ("rateLimit*", lambda: validate_rate_limit_args(rate_limit_args(settings, "arn:planned"))),
         ("asg*", lambda: validate_auto_scaling_group_args(planned_auto_scaling_group_args(settings, network))),
         ("db*", lambda: validate_sharded_database_args(sharded_database_args(settings, network, app_sgs),
-                                                       default_identifier("db"))),
+                                                       default_base_identifier("db", settings.stack, PROJECT))),
         ("cache*", lambda: validate_cache_args(cache_args(settings, network, app_sgs))),
         ("kafka*/network*", lambda: validate_streaming_args(streaming_args(settings, network, app_sgs))),
     ]

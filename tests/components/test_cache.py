@@ -135,7 +135,7 @@ def test_no_auth_token_means_no_password_resource():
 def test_snapshots_windows_and_final_snapshot():
     rg = build(args(snapshot_retention_days=14)).one(RG, "cache-rg").inputs
     assert rg["snapshotRetentionLimit"] == 14 and rg["snapshotWindow"] == "03:00-04:00"
-    assert rg["maintenanceWindow"] == "sun:05:00-sun:06:00" and rg["finalSnapshotIdentifier"] == "dev-cache-final"
+    assert rg["maintenanceWindow"] == "sun:05:00-sun:06:00" and rg["finalSnapshotIdentifier"] == "scaling-dev-cache-final"
 
 
 def test_slow_and_engine_logs_go_to_their_cloudwatch_groups():

@@ -94,11 +94,20 @@ def test_adjacent_windows_are_fine():
     validate_windows("23:30-00:30", "sat:00:30-sat:23:30")
 
 
-def test_default_identifier_is_a_valid_rds_identifier_for_any_stack_name():
-    assert default_identifier("orders", "prod") == "prod-orders"
-    assert default_identifier("s1_db-shard-00", "Team.EU_prod") == "team-eu-prod-s1-db-shard-00"
-    assert default_identifier("db", "2024") == "db-2024-db"
-    validate_identifier(default_identifier("s1_db-shard-00", "Team.EU_prod"))
+def test_default_identifier_is_a_valid_rds_identifier_for_any_project_and_stack_name():
+    assert default_identifier("orders", "prod", project="scaling") == "scaling-prod-orders"
+    assert default_identifier("s1_db-shard-00", "Team.EU_prod", project="scaling") == \
+        "scaling-team-eu-prod-s1-db-shard-00"
+    assert default_identifier("db", "prod", project="2024") == "x-2024-prod-db"
+    validate_identifier(default_identifier("s1_db-shard-00", "Team.EU_prod", project="scaling"))
+
+
+def test_two_projects_prod_stacks_get_different_identifiers_that_fit_even_when_long():
+    assert default_identifier("db", "prod", project="billing") != default_identifier("db", "prod", project="search")
+    long_a, long_b = (default_identifier("orders", "prod", project=f"{'p' * 60}{suffix}") for suffix in "ab")
+    assert long_a != long_b
+    for identifier in (long_a, long_b):
+        validate_identifier(identifier)
 
 
 def test_replicas_go_round_robin_over_the_zones():
@@ -130,7 +139,7 @@ def test_primary_is_encrypted_private_backed_up_monitored_and_passwordless():
     ev, _ = build()
     primary = ev.one(INSTANCE, "orders-primary").inputs
     key_arn = "arn:aws:kms:us-east-1:123456789012:orders-kms"
-    assert primary["identifier"] == "prod-orders" and primary["engine"] == "postgres"
+    assert primary["identifier"] == "scaling-prod-orders" and primary["engine"] == "postgres"
     assert primary["engineVersion"] == "16" and primary["allowMajorVersionUpgrade"] is False
     assert primary["storageEncrypted"] is True and primary["kmsKeyId"] == key_arn
     assert primary["manageMasterUserPassword"] is True and primary["masterUserSecretKmsKeyId"] == key_arn
@@ -139,7 +148,7 @@ def test_primary_is_encrypted_private_backed_up_monitored_and_passwordless():
     assert primary["backupRetentionPeriod"] == 7 and primary["backupWindow"] == "03:00-04:00"
     assert primary["maintenanceWindow"] == "sun:05:00-sun:06:00"
     assert primary["deletionProtection"] is True and primary["skipFinalSnapshot"] is False
-    assert primary["finalSnapshotIdentifier"] == "prod-orders-final" and primary["deleteAutomatedBackups"] is False
+    assert primary["finalSnapshotIdentifier"] == "scaling-prod-orders-final" and primary["deleteAutomatedBackups"] is False
     assert primary["performanceInsightsEnabled"] is True and primary["performanceInsightsKmsKeyId"] == key_arn
     assert primary["monitoringInterval"] == 60
     assert primary["monitoringRoleArn"] == "arn:aws:iam:us-east-1:123456789012:orders-monitoring-role"
@@ -180,7 +189,7 @@ def test_replicas_follow_the_primary_in_their_own_zones_and_in_parallel():
     replica_urns = {r.urn for r in replicas}
     for i, replica in enumerate(replicas):
         inputs = replica.inputs
-        assert inputs["identifier"] == f"prod-orders-replica-{i}" and inputs["replicateSourceDb"] == "prod-orders"
+        assert inputs["identifier"] == f"scaling-prod-orders-replica-{i}" and inputs["replicateSourceDb"] == "scaling-prod-orders"
         assert inputs["storageEncrypted"] is True and inputs["kmsKeyId"].endswith(":orders-kms")
         assert inputs["instanceClass"] == "db.r6g.xlarge" and inputs["publiclyAccessible"] is False
         assert inputs["vpcSecurityGroupIds"] == ["orders-sg-id"] and inputs["skipFinalSnapshot"] is True
@@ -204,11 +213,11 @@ def test_proxy_requires_tls_and_iam_and_uses_the_managed_secret():
     ev, db = build()
     secret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-orders-primary"
     proxy = ev.one("aws:rds/proxy:Proxy", "orders-proxy").inputs
-    assert proxy["name"] == "prod-orders-proxy" and proxy["engineFamily"] == "POSTGRESQL"
+    assert proxy["name"] == "scaling-prod-orders-proxy" and proxy["engineFamily"] == "POSTGRESQL"
     assert proxy["requireTls"] is True and proxy["debugLogging"] is False
     assert proxy["auths"] == [{"authScheme": "SECRETS", "iamAuth": "REQUIRED", "secretArn": secret,
                                "clientPasswordAuthType": "POSTGRES_SCRAM_SHA_256",
-                               "description": "prod-orders master user (RDS-managed secret)"}]
+                               "description": "scaling-prod-orders master user (RDS-managed secret)"}]
     assert proxy["vpcSubnetIds"] == list(BASE.subnet_ids) and proxy["vpcSecurityGroupIds"] == ["orders-proxy-sg-id"]
     assert proxy["idleClientTimeout"] == 60
     assert resolve(db.secret_arn)[0] == secret
@@ -231,12 +240,12 @@ def test_proxy_role_reads_only_this_secret_and_decrypts_only_through_secrets_man
 def test_proxy_pool_and_target_point_at_the_primary():
     ev, _ = build(pool_connect_timeout_seconds=3)
     pool = ev.one("aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup", "orders-proxy-pool").inputs
-    assert pool["dbProxyName"] == "prod-orders-proxy"
+    assert pool["dbProxyName"] == "scaling-prod-orders-proxy"
     assert pool["connectionPoolConfig"] == {"connectionBorrowTimeout": 3, "maxConnectionsPercent": 90,
                                             "maxIdleConnectionsPercent": 50}
     target = ev.one("aws:rds/proxyTarget:ProxyTarget", "orders-proxy-target").inputs
-    assert target == {"dbProxyName": "prod-orders-proxy", "targetGroupName": "default",
-                      "dbInstanceIdentifier": "prod-orders"}
+    assert target == {"dbProxyName": "scaling-prod-orders-proxy", "targetGroupName": "default",
+                      "dbInstanceIdentifier": "scaling-prod-orders"}
 
 
 def test_security_groups_admit_only_the_app_tier_and_the_proxy_on_5432():
@@ -263,11 +272,11 @@ def test_without_app_security_groups_only_the_proxy_gets_in():
 
 def test_outputs_give_consumers_every_endpoint():
     _, db = build()
-    assert resolve(db.writer_endpoint)[0] == "prod-orders.c0ffee.us-east-1.rds.amazonaws.com"
-    assert resolve(db.proxy_endpoint)[0] == "prod-orders-proxy.proxy-c0ffee.us-east-1.rds.amazonaws.com"
+    assert resolve(db.writer_endpoint)[0] == "scaling-prod-orders.c0ffee.us-east-1.rds.amazonaws.com"
+    assert resolve(db.proxy_endpoint)[0] == "scaling-prod-orders-proxy.proxy-c0ffee.us-east-1.rds.amazonaws.com"
     assert [resolve(r)[0] for r in db.reader_endpoints] == [
-        "prod-orders-replica-0.c0ffee.us-east-1.rds.amazonaws.com",
-        "prod-orders-replica-1.c0ffee.us-east-1.rds.amazonaws.com"]
+        "scaling-prod-orders-replica-0.c0ffee.us-east-1.rds.amazonaws.com",
+        "scaling-prod-orders-replica-1.c0ffee.us-east-1.rds.amazonaws.com"]
     assert db.port == 5432 and resolve(db.security_group_id)[0] == "orders-sg-id"
     assert db.client_settings["max"] == 20
 
@@ -295,7 +304,7 @@ def test_dev_protects_nothing_and_skips_the_final_snapshot():
     assert not any(r.protect for r in ev.resources)
     primary = ev.one(INSTANCE, "orders-primary").inputs
     assert primary["skipFinalSnapshot"] is True and "finalSnapshotIdentifier" not in primary
-    assert primary["deletionProtection"] is False and primary["identifier"] == "dev-orders"
+    assert primary["deletionProtection"] is False and primary["identifier"] == "scaling-dev-orders"
 
 
 def test_nothing_that_would_replace_a_database_is_hidden_by_ignore_changes():
@@ -308,7 +317,7 @@ def test_nothing_that_would_replace_a_database_is_hidden_by_ignore_changes():
 def test_identifier_follows_the_component_name_so_a_rename_is_a_visible_urn_change():
     ev, _ = build()
     names = {r.inputs["identifier"] for r in ev.by_type(INSTANCE)}
-    assert names == {"prod-orders", "prod-orders-replica-0", "prod-orders-replica-1"}
+    assert names == {"scaling-prod-orders", "scaling-prod-orders-replica-0", "scaling-prod-orders-replica-1"}
     ev2, _ = build(identifier="legacy-orders")
     assert ev2.one(INSTANCE, "orders-primary").inputs["identifier"] == "legacy-orders"
 

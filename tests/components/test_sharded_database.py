@@ -53,11 +53,11 @@ def test_every_shard_is_validated_including_its_identifier_length():
 
 def test_shards_have_deterministic_names_and_identifiers():
     ev, sharded = build(3)
-    assert [s.identifier for s in sharded.shards] == ["prod-users-shard-00", "prod-users-shard-01",
-                                                      "prod-users-shard-02"]
+    assert [s.identifier for s in sharded.shards] == ["scaling-prod-users-shard-00", "scaling-prod-users-shard-01",
+                                                      "scaling-prod-users-shard-02"]
     assert sorted(r.name for r in ev.by_type("scaling:database:Database")) == [
         "users-shard-00", "users-shard-01", "users-shard-02"]
-    assert ev.one(INSTANCE, "users-shard-02-replica-0").inputs["identifier"] == "prod-users-shard-02-replica-0"
+    assert ev.one(INSTANCE, "users-shard-02-replica-0").inputs["identifier"] == "scaling-prod-users-shard-02-replica-0"
 
 
 def test_adding_a_shard_never_renames_an_existing_one():
@@ -102,12 +102,12 @@ def test_shard_map_and_outputs_follow_shard_order():
     _, sharded = build(2)
     shard_map = resolve(sharded.shard_map)[0]
     assert shard_map == {
-        "0": {"writer": "prod-users-shard-00.c0ffee.us-east-1.rds.amazonaws.com",
-              "proxy": "prod-users-shard-00-proxy.proxy-c0ffee.us-east-1.rds.amazonaws.com",
-              "readers": ["prod-users-shard-00-replica-0.c0ffee.us-east-1.rds.amazonaws.com"]},
-        "1": {"writer": "prod-users-shard-01.c0ffee.us-east-1.rds.amazonaws.com",
-              "proxy": "prod-users-shard-01-proxy.proxy-c0ffee.us-east-1.rds.amazonaws.com",
-              "readers": ["prod-users-shard-01-replica-0.c0ffee.us-east-1.rds.amazonaws.com"]},
+        "0": {"writer": "scaling-prod-users-shard-00.c0ffee.us-east-1.rds.amazonaws.com",
+              "proxy": "scaling-prod-users-shard-00-proxy.proxy-c0ffee.us-east-1.rds.amazonaws.com",
+              "readers": ["scaling-prod-users-shard-00-replica-0.c0ffee.us-east-1.rds.amazonaws.com"]},
+        "1": {"writer": "scaling-prod-users-shard-01.c0ffee.us-east-1.rds.amazonaws.com",
+              "proxy": "scaling-prod-users-shard-01-proxy.proxy-c0ffee.us-east-1.rds.amazonaws.com",
+              "readers": ["scaling-prod-users-shard-01-replica-0.c0ffee.us-east-1.rds.amazonaws.com"]},
     }
     assert [resolve(a)[0] for a in sharded.secret_arns] == [
         "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-users-shard-00-primary",
@@ -120,7 +120,7 @@ def test_a_routed_user_finds_its_shard_in_the_map():
     shard_map = resolve(sharded.shard_map)[0]
     shard = shard_for("5f1e2d3c-0000-4000-8000-000000000000", sharded.client_settings["shardCount"])
     assert shard == 0x5F1E2D3C % 3
-    assert shard_map[str(shard)]["proxy"].startswith(f"prod-users-shard-{shard:02d}-proxy.")
+    assert shard_map[str(shard)]["proxy"].startswith(f"scaling-prod-users-shard-{shard:02d}-proxy.")
 
 
 def test_prod_protects_every_instance_and_the_key_dev_nothing():
@@ -146,7 +146,7 @@ def test_prod_stack_runs_the_documented_shards_and_replicas():
     assert len(replicas) == DATABASE.shard_count * DATABASE.min_read_replicas_prod
     assert all(r.protect for r in instances)
     primary = ev.one(INSTANCE, "db-shard-15-primary").inputs
-    assert primary["identifier"] == "prod-db-shard-15" and primary["multiAz"] is True
+    assert primary["identifier"] == "scaling-prod-db-shard-15" and primary["multiAz"] is True
     assert primary["backupRetentionPeriod"] >= 7 and primary["deletionProtection"] is True
     assert ev.outputs["dbClientSettings"] == {
         "port": DATABASE.port, "database": DATABASE.database_name, "user": "postgres", "authentication": "iam",
