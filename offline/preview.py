@@ -6,68 +6,116 @@
     python -m offline.preview --stack dev --set scaling:asgMaxSize=40   # try a value
     python -m offline.preview --stack prod --no-policies  # skip the policy pack
     python -m offline.preview --stack prod --markdown     # report for a PR comment or job summary
+    python -m offline.preview --stack prod --diff base.json   # what changes from an earlier --json preview
 
-After the tree and counts, a policy pack runs against the evaluated resources, as
+The text preview shows, per resource, the settings a reviewer checks first (offline/key_settings.py), the
+stack outputs and a summary line, in at most 120 columns; with colour and tables on a terminal (not
+under NO_COLOR). After the tree and counts, a policy pack runs against the evaluated resources, as
 `pulumi preview --policy-pack DIR --policy-pack-config FILE` would: by default the bundled scaling pack
 with its config/<stack>.json.
 
-Exit codes: 0 fine, 1 a mandatory policy violation, 2 configuration error (one message per problem),
-3 usage error.
+Exit codes: 0 fine, 1 a mandatory policy violation, 2 configuration error (a stack file that does not
+parse, invalid settings: one message per problem), 3 usage error (options, unknown stack, --diff file).
+How to read the output: docs/preview.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import textwrap
 from collections import Counter
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 from pathlib import Path
 
-from scaling_kit.stackfiles import StackFileError, parse_overrides, read_project
+from scaling_kit.stackfiles import StackFileError, StackFileNotFound, parse_overrides, read_project
 
 from .engine import Evaluation, RecordedResource, display_value, evaluate
+from .key_settings import LINE_WIDTH, MAX_VALUE_WIDTH, SHOWN_UNKNOWN, display_type, key_settings, summarize
 from .policy_pack import BUNDLED_PACK_DIR, PolicyPackError, load_policy_pack
+from .report import summary_line
 
 EXIT_OK, EXIT_POLICY, EXIT_CONFIG, EXIT_USAGE = 0, 1, 2, 3
-# Inputs too noisy to show as key settings in the tree.
-_HIDDEN_INPUTS = {"tags", "tagsAll", "name", "assumeRolePolicy", "policy"}
-_MAX_KEY_SETTINGS = 6
+COLOR_CHOICES = ("auto", "always", "never")
 
 
-def key_settings(resource: RecordedResource) -> str:
-    """A short ``key=value`` summary of the scalar inputs of a resource."""
-    parts = []
-    for key, value in sorted(resource.inputs.items()):
-        if key in _HIDDEN_INPUTS or isinstance(value, (dict, list)) and not _is_secret(value):
-            continue
-        shown = display_value(value)
-        text = shown if isinstance(shown, str) else json.dumps(shown)
-        parts.append(f"{key}={text[:48] + '...' if len(text) > 48 else text}")
+def _flags(resource: RecordedResource) -> list[str]:
     flags = [flag for flag, on in (("protect", resource.protect), ("retainOnDelete", resource.retain_on_delete))
              if on]
     if resource.ignore_changes:
         flags.append("ignoreChanges=" + ",".join(resource.ignore_changes))
-    return " ".join(parts[:_MAX_KEY_SETTINGS] + [f"[{f}]" for f in flags])
+    return flags
 
 
-def _is_secret(value: Any) -> bool:
-    return display_value(value) == "[secret]"
+def settings_tokens(resource: RecordedResource, value_width: int = MAX_VALUE_WIDTH) -> list[str]:
+    """``key=value`` pairs a reviewer checks first (offline/key_settings.py), then the resource options."""
+    pairs = [f"{label}={value}"
+             for label, value in key_settings(resource.type, display_value(resource.inputs), value_width)]
+    return pairs + [f"[{flag}]" for flag in _flags(resource)]
 
 
-def render_tree(evaluation: Evaluation) -> str:
+def settings_text(resource: RecordedResource) -> str:
+    return " ".join(settings_tokens(resource))
+
+
+def pack(tokens: list[str], width: int, indent: str) -> list[str]:
+    """Tokens on as few lines of at most ``width`` as fit, never splitting one ``key=value``."""
+    lines: list[str] = []
+    current = ""
+    for token in tokens:
+        token = _fit(token, width - len(indent))
+        if current and len(current) + 1 + len(token) > width:
+            lines.append(current)
+            current = ""
+        current = f"{current} {token}" if current else indent + token
+    if current:
+        lines.append(current)
+    return lines
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:max(width - 3, 0)] + "..."
+
+
+def wrap_line(line: str, width: int = LINE_WIDTH) -> list[str]:
+    """An over-long line as several, each continuation indented 4 more than the original."""
+    if len(line) <= width:
+        return [line]
+    indent = " " * (len(line) - len(line.lstrip()))
+    return textwrap.wrap(line.strip(), width=width, initial_indent=indent, subsequent_indent=indent + "    ",
+                         break_on_hyphens=False) or [_fit(line, width)]
+
+
+def _children(evaluation: Evaluation) -> dict[str, list[RecordedResource]]:
     children: dict[str, list[RecordedResource]] = {}
     urns = {r.urn for r in evaluation.resources}
     for r in evaluation.resources:
         children.setdefault(r.parent if r.parent in urns else "", []).append(r)
+    for siblings in children.values():
+        siblings.sort(key=lambda r: (r.custom, r.type, r.name))
+    return children
+
+
+def render_tree(evaluation: Evaluation, width: int = LINE_WIDTH) -> str:
+    """Components (``#``) and cloud resources (``+``) as an indented tree, each line at most ``width``:
+    settings that do not fit beside the name continue on indented lines below it."""
+    children = _children(evaluation)
     lines = [f"Stack {evaluation.project}-{evaluation.stack}"]
 
     def walk(parent: str, depth: int) -> None:
-        for r in sorted(children.get(parent, []), key=lambda r: (r.custom, r.type, r.name)):
-            settings = key_settings(r) if r.custom else ""
-            lines.append(f"{'  ' * depth}{'+ ' if r.custom else '# '}{r.type}  {r.name}"
-                         + (f"  {settings}" if settings else ""))
+        for r in children.get(parent, []):
+            indent = "  " * depth
+            header = _fit(f"{indent}{'+ ' if r.custom else '# '}{display_type(r.type)}  {r.name}", width)
+            tokens = settings_tokens(r) if r.custom else []
+            settings = " ".join(tokens)
+            if settings and len(header) + 2 + len(settings) <= width:
+                lines.append(f"{header}  {settings}")
+            else:
+                lines.append(header)
+                lines.extend(pack(tokens, width, indent + "    "))
             walk(r.urn, depth + 1)
 
     walk("", 1)
@@ -81,6 +129,86 @@ def render_counts(evaluation: Evaluation) -> str:
              f"resources, {sum(not r.custom for r in evaluation.resources)} components)"]
     lines += [f"  {t.ljust(width)}  {n}" for t, n in sorted(counts.items())]
     return "\n".join(lines)
+
+
+def render_outputs(evaluation: Evaluation, width: int = LINE_WIDTH) -> str:
+    """The stack outputs, one per line, values summarized to fit ``width``."""
+    outputs = display_value(evaluation.outputs)
+    if not outputs:
+        return "Outputs: none"
+    name_width = min(max(len(k) for k in outputs), 32)
+    lines = [f"Outputs: {len(outputs)}"]
+    for key, value in outputs.items():
+        prefix = f"  {key.ljust(name_width)}  "
+        lines.append(_fit(prefix + summarize(value, max(width - len(prefix), 10)), width))
+    return "\n".join(lines)
+
+
+def render_text(evaluation: Evaluation, report: Any = None, width: int = LINE_WIDTH) -> str:
+    """The whole plain-text preview: tree, counts, outputs, policies, summary line."""
+    parts = [render_tree(evaluation, width), render_counts(evaluation), render_outputs(evaluation, width)]
+    if report is not None:
+        from .policy_check import render as render_policies
+        parts.append("\n".join(w for line in render_policies(report).splitlines() for w in wrap_line(line, width)))
+    parts.append(_fit(summary_line(evaluation, report), width))
+    return "\n\n".join(parts)
+
+
+def use_rich(choice: str, stream: Any = None, environ: Optional[Mapping[str, str]] = None) -> bool:
+    """Colour and tables for a terminal; plain text for pipes, files and under ``NO_COLOR``
+    (https://no-color.org: any non-empty value). ``--color always``/``never`` override both."""
+    if choice != "auto":
+        return choice == "always"
+    environ = os.environ if environ is None else environ
+    if environ.get("NO_COLOR"):
+        return False
+    stream = sys.stdout if stream is None else stream
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def render_rich(evaluation: Evaluation, report: Any = None, file: Any = None, force: bool = False) -> None:
+    """The preview with rich: a coloured tree, tables for counts and outputs."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+    from rich.tree import Tree
+
+    console = Console(file=file, force_terminal=force or None, highlight=False,
+                      width=None if (file is None and not force) else LINE_WIDTH)
+    children = _children(evaluation)
+    tree = Tree(Text(f"Stack {evaluation.project}-{evaluation.stack}", style="bold"))
+
+    def walk(parent: str, node: Any) -> None:
+        for r in children.get(parent, []):
+            label = Text()
+            label.append(display_type(r.type), style="green" if r.custom else "magenta")
+            label.append(f"  {r.name}", style="bold")
+            if r.custom:
+                for key, value in key_settings(r.type, display_value(r.inputs)):
+                    label.append(f"  {key}=", style="dim")
+                    label.append(value, style="yellow" if value == SHOWN_UNKNOWN else "cyan")
+                for flag in _flags(r):
+                    label.append(f"  [{flag}]", style="bold red")
+            walk(r.urn, node.add(label))
+
+    walk("", tree)
+    console.print(tree)
+    counts = Table(title=f"Resources: {len(evaluation.resources)}", title_justify="left")
+    counts.add_column("type")
+    counts.add_column("count", justify="right")
+    for type_, n in sorted(Counter(r.type for r in evaluation.resources).items()):
+        counts.add_row(type_, str(n))
+    console.print(counts)
+    outputs = Table(title="Outputs", title_justify="left")
+    outputs.add_column("name", style="bold")
+    outputs.add_column("value", overflow="fold")
+    for key, value in display_value(evaluation.outputs).items():
+        outputs.add_row(key, summarize(value, 80))
+    console.print(outputs)
+    if report is not None:
+        from .policy_check import render as render_policies
+        console.print(Text(render_policies(report), style="red" if report.mandatory else "yellow"))
+    console.print(Text(summary_line(evaluation, report), style="bold"))
 
 
 def as_json(evaluation: Evaluation) -> dict:
@@ -106,8 +234,21 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"error: {message}\n")
 
 
-def main(argv: Optional[list[str]] = None) -> int:
-    parser = _Parser(prog="python -m offline.preview", description=__doc__.splitlines()[0])
+def _quiet_broken_pipe() -> None:
+    """The reader went away (``| head``): send what is left to /dev/null so the interpreter's final flush
+    does not print a BrokenPipeError traceback either."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout without a file descriptor (tests capture it)
+        pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m offline.preview", description=__doc__.split("\n\n", 1)[0],
+                     epilog="Exit codes: 0 fine, 1 a mandatory policy violation, 2 configuration error (stack "
+                            "files, settings), 3 usage error (options, unknown stack, --diff file). "
+                            "See docs/preview.md.")
     parser.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
     parser.add_argument("--cwd", type=Path, default=Path.cwd(), metavar="DIR",
                         help="folder of the Pulumi project to preview (default: the working directory)")
@@ -119,14 +260,32 @@ def main(argv: Optional[list[str]] = None) -> int:
     fmt.add_argument("--json", action="store_true", help="print JSON instead of the tree")
     fmt.add_argument("--markdown", action="store_true",
                      help="print a Markdown report (summary, policy verdicts, resources per component)")
+    parser.add_argument("--diff", type=Path, metavar="BASE.json",
+                        help="compare with an earlier --json preview: resources added, removed and changed, each "
+                             "changed input old -> new and whether it replaces the resource")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override one config value (repeatable)")
     parser.add_argument("--no-policies", action="store_true", help="do not run the policy pack")
-    args = parser.parse_args(argv)
+    parser.add_argument("--color", choices=COLOR_CHOICES, default="auto",
+                        help="colour and tables: auto (a terminal without NO_COLOR), always or never "
+                             "(default: auto)")
+    return parser
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    from .diff import BaseFileError, compare, load_base
     try:
         overrides = parse_overrides(args.set, read_project(args.cwd)["name"])
+        base = load_base(args.diff) if args.diff is not None else None
         evaluation = evaluate(args.stack, root=args.cwd, config_overrides=overrides)
-    except (ValueError, FileNotFoundError, StackFileError) as exc:
+    except StackFileNotFound as exc:  # no Pulumi.yaml in --cwd, or no file for --stack: the command is wrong
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except StackFileError as exc:  # a stack or project file that does not parse: the configuration is wrong
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except (BaseFileError, ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if evaluation.error is not None:
@@ -134,34 +293,59 @@ def main(argv: Optional[list[str]] = None) -> int:
         return EXIT_CONFIG
     report = None
     if not args.no_policies:
-        from .policy_check import render as render_policies, run_policies
+        from .policy_check import run_policies
         try:
             pack = load_policy_pack(args.policy_pack)
             report = run_policies(evaluation, args.stack, config_path=args.policy_pack_config, pack=pack)
         except (ValueError, PolicyPackError) as exc:  # an invalid pack or policy config file
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
+    data = as_json(evaluation)
+    diff = compare(base, data, base_name=str(args.diff)) if base is not None else None
+    try:
+        _print_result(args, evaluation, report, data, diff)
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+    return EXIT_POLICY if report is not None and report.mandatory else EXIT_OK
+
+
+def _print_result(args: argparse.Namespace, evaluation: Evaluation, report: Any, data: dict, diff: Any) -> None:
     if args.json:
-        data = as_json(evaluation)
         if report is not None:
             data["policies"] = report.as_dict()
+        if diff is not None:
+            data["diff"] = diff.as_dict()
         print(json.dumps(data, indent=2))
     elif args.markdown:
         from .report import render_markdown
-        print(render_markdown(evaluation, report))
-    else:
-        print(render_tree(evaluation))
-        print()
-        print(render_counts(evaluation))
+        text = render_markdown(evaluation, report)
+        if diff is not None:
+            from .diff import render_markdown as render_diff_markdown
+            head, sep, rest = text.partition("\n#### ")  # the diff right after the summary line
+            text = head + render_diff_markdown(diff) + "\n" + sep.lstrip("\n") + rest
+        print(text)
+    elif diff is not None:
+        from .diff import render_text as render_diff_text
+        parts = [render_diff_text(diff)]
         if report is not None:
-            print()
-            print(render_policies(report))
-    return EXIT_POLICY if report is not None and report.mandatory else EXIT_OK
+            from .policy_check import render as render_policies
+            parts.append("\n".join(w for line in render_policies(report).splitlines() for w in wrap_line(line)))
+        parts.append(_fit(summary_line(evaluation, report), LINE_WIDTH))
+        print("\n\n".join(parts))
+    elif use_rich(args.color):
+        render_rich(evaluation, report, force=args.color == "always")
+    else:
+        print(render_text(evaluation, report))
+    sys.stdout.flush()  # a closed pipe shows up here, inside the handler, not at interpreter exit
 
 
 def cli() -> None:
     """Entry point of the installed ``scaling-preview`` command."""
-    sys.exit(main())
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        code = 130
+    sys.exit(code)
 
 
 if __name__ == "__main__":
