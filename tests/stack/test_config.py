@@ -138,9 +138,3 @@ def test_stack_files_load_and_hold_no_plain_text_secret(stack):
         if any(word in key.lower() for word in ("password", "token", "secret", "key")) and \
                 not key.lower().endswith(("keyheader", "keyprefix")):
             assert isinstance(value, dict) and "secure" in value, f"{key} must be set with --secret"
-
-
-def test_readme_configuration_reference_is_current():
-    readme = (ROOT / "README.md").read_text()
-    assert config.markdown_reference() in readme, \
-        "README configuration reference is stale: paste `python -m stack.config --markdown`"
