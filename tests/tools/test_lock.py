@@ -59,7 +59,8 @@ def test_every_requirement_is_pinned_within_its_range():
             name = canonicalize_name(requirement.name)
             assert name in locked, f"{source}: {requirement.name} has no pin in constraints.txt; run `make lock`"
             assert requirement.specifier.contains(locked[name], prereleases=True), \
-                f"constraints.txt pins {name}=={locked[name]}, outside {source}'s {requirement.specifier}; run `make lock`"
+                f"constraints.txt pins {name}=={locked[name]}, outside {source}'s {requirement.specifier}; " \
+                "run `make lock`"
 
 
 def test_constraints_hold_no_extras_so_pip_accepts_them():

@@ -1,7 +1,8 @@
 """The GitHub Actions workflows: valid against the workflow schema, and consistent with the README.
 
 The schema is the one vendored inside the ``check-jsonschema`` package (offline, no download); the
-workflows must run the README's two commands (``./scaling test``, ``./scaling preview --stack <stack>``), keep one deploy of a stack at a time, put prod behind
+workflows must run the README's two commands (``./scaling test``, ``./scaling preview --stack <stack>``),
+keep one deploy of a stack at a time, put prod behind
 the ``production`` environment and pass the policy pack with a per-stack config file that exists.
 """
 
