@@ -139,3 +139,10 @@ def test_runtime_package_imports_without_pulumi():
             "assert not any(m == 'pulumi' or m.startswith(('pulumi.', 'pulumi_')) for m in sys.modules), "
             "sorted(m for m in sys.modules if 'pulumi' in m)")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_unroutable_id_message_in_full():
+    with pytest.raises(ValueError) as info:
+        shard_for("12zz5678-aaaa", 16)
+    assert str(info.value) == ("user_id: '12zz5678-aaaa' cannot be routed; expected its first 8 characters to be "
+                               "hexadecimal digits (0-9, a-f, A-F), such as a UUID")
