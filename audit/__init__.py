@@ -13,7 +13,7 @@ from typing import Callable, Iterable, Optional
 from . import autoscaling, elasticache, elbv2, msk, rds
 from .context import AuditContext
 from .expectations import Expectations, load_expectations
-from .findings import ERROR, WARNING, Finding, Report, render_table, to_json
+from .findings import ERROR, NOTHING_FOUND_CHECK, WARNING, Finding, Report, render_table, to_json
 from .session import Clients, SessionOptions, resolve_options
 
 # Service name (as in --only) -> the module's audit function, in the order of the table.
@@ -39,4 +39,30 @@ def run_audit(expectations: Expectations, clients: Clients, services: Optional[I
     ctx = AuditContext(expectations=expectations, clients=clients, report=report)
     for name in names:
         SERVICES[name](ctx)
+    if ctx.count_checks and not report.found:
+        report.add(nothing_found(expectations, clients, report))
     return report
+
+
+def nothing_found(expectations: Expectations, clients: Clients, report: Report) -> Finding:
+    """One finding that says what an empty result most likely means, instead of a row of zero counts."""
+    tags = expectations.tag_text
+    account = _account_id(clients)
+    where = f"account {account}, region {report.region}" if account else f"region {report.region}"
+    unreadable = [f for f in report.findings if str(f.expected).startswith("readable")]
+    hint = (f"the credentials point at {where}. If the stack is deployed elsewhere, pass --region or --profile "
+            f"(the region comes from --region, else AWS_REGION, else the stack's aws:region); check that the stack "
+            f"is deployed (pulumi stack ls) and that its resources carry the tags {tags}.")
+    if unreadable:
+        hint += f" {len(unreadable)} call(s) were refused or failed (see the 'readable' findings): the caller may " \
+                "lack tag:GetResources and the Describe permissions."
+    return Finding(f"stack {expectations.stack}", NOTHING_FOUND_CHECK, f"resources tagged {tags}",
+                   f"nothing tagged {tags} found in {report.region}", ERROR, hint=hint)
+
+
+def _account_id(clients: Clients) -> Optional[str]:
+    """The caller's account, for the hint only: any failure just leaves it out."""
+    try:
+        return clients("sts").get_caller_identity()["Account"]
+    except Exception:  # noqa: BLE001 - best effort: the finding stands without it
+        return None

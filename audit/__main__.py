@@ -7,6 +7,9 @@ stack configuration and the documented limits.
 
 Exit codes: 0 no finding of severity error, 1 at least one error finding, 2 usage or configuration
 error (unknown stack, invalid configuration, no credentials, bad option).
+
+When nothing tagged for the stack is found, the first finding says so, with a hint about the account and
+region the credentials point at. --json has every finding in full; the table wraps long cells.
 """
 
 from __future__ import annotations
@@ -35,7 +38,9 @@ class _Parser(argparse.ArgumentParser):
 
 def main(argv: Optional[list[str]] = None, clients: Optional[Clients] = None) -> int:
     """``clients`` lets tests pass prepared clients; the command line never does."""
-    parser = _Parser(prog="python -m audit", description=__doc__.splitlines()[0])
+    description, _, rest = __doc__.partition("\n\n")
+    parser = _Parser(prog="python -m audit", description=description.strip(), epilog="examples:\n" + rest.rstrip(),
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml, matches tag Stack")
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",

@@ -50,6 +50,8 @@ class AuditContext:
     report: Report
     cache: dict = field(default_factory=dict)
     """Per-run memo of lookups shared by resources (e.g. SSL policy protocols)."""
+    count_checks: int = 0
+    """How many "how many resources are there" checks ran (none: nothing could be looked for)."""
 
     @property
     def settings(self):
@@ -108,6 +110,8 @@ class AuditContext:
         the audit cannot tell a deliberate copy (say a snapshot restored for an investigation) from a
         mistake; surplus resources are still checked like declared ones, so a bad copy also shows errors."""
         scope = f"stack {self.expectations.stack}"
+        self.report.found += len(found)
+        self.count_checks += 1
         self.check(scope, f"{kind} count", expected, len(found), ok=len(found) >= expected)
         if len(found) > expected:
             ranked = sorted(found, key=lambda item: item[1], reverse=True)

@@ -33,19 +33,41 @@ def test_clean_report_says_so_and_still_counts_checks():
                                                  "0 error(s), 0 warning(s)."]
 
 
-def test_long_values_are_cut_in_the_table_but_not_in_json():
+def test_long_values_wrap_in_the_table_and_stay_whole_in_json():
     report = Report(stack="prod", region="us-east-1")
-    long_text = "permission denied on DescribeDBInstances: AccessDenied: " + "x" * 100
-    report.add(Finding("stack prod", "database instances", "readable", long_text))
-    assert "..." in render_table(report) and long_text not in render_table(report)
+    endpoint = "https://rds.us-east-1.amazonaws.com/"
+    long_text = ("unreachable: EndpointConnectionError: Could not connect to the endpoint URL: "
+                 + "x" * 40 + " " + endpoint)
+    report.add(Finding("stack prod", "database instances", "readable (rds:DescribeDBInstances)", long_text))
+    table = render_table(report, width=100)
+    assert "..." not in table
+    rows = table.split("\n\n")[0].splitlines()
+    assert all(len(line) <= 100 for line in rows) and len(rows) > 2  # header + a row over several lines
+    # Every character of the value is in the table, the endpoint at the end included, in order (a word
+    # longer than the column is split over lines, never cut).
+    actual_start = rows[0].index("ACTUAL")
+    shown = "".join(line[actual_start:] for line in rows[1:])
+    assert "".join(shown.split()) == "".join(long_text.split())
     assert to_json(report)["findings"][0]["actual"] == long_text
+
+
+def test_a_hint_is_printed_below_its_row_and_kept_in_json():
+    report = Report(stack="dev", region="eu-west-1")
+    report.add(Finding("stack dev", "resources found", "resources tagged Project=scaling, Stack=dev",
+                       "nothing tagged Project=scaling, Stack=dev found in eu-west-1", hint="try --region"))
+    lines = render_table(report, width=120).splitlines()
+    assert lines[-3].strip() == "hint: try --region" and lines[-2] == ""  # after the (wrapped) row
+    assert lines[-1].startswith("Audited stack dev in eu-west-1: nothing tagged for the stack found; ")
+    assert to_json(report)["findings"][0]["hint"] == "try --region"
+    assert to_json(report)["summary"]["nothingFound"] is True
 
 
 def test_json_has_findings_and_summary():
     data = json.loads(json.dumps(to_json(_report())))
-    assert data["summary"] == {"checks": 12, "resources": 3, "errors": 2, "warnings": 1}
+    assert data["summary"] == {"checks": 12, "resources": 3, "found": 0, "errors": 2, "warnings": 1,
+                               "nothingFound": False}
     assert data["findings"][1] == {"resource": "asg/web", "check": "max size", "expected": 20, "actual": 40,
-                                   "severity": ERROR}
+                                   "severity": ERROR, "hint": ""}
 
 
 def test_unknown_severity_is_rejected():

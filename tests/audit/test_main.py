@@ -55,9 +55,38 @@ def test_missing_everything_for_an_undeployed_stack(account, prod, capsys):
     assert main(["--stack", "dev", "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
     counts = {f["check"]: (f["expected"], f["actual"]) for f in data["findings"]}
+    nothing = counts.pop("resources found")
     assert counts == {"auto scaling groups count": (1, 0), "application load balancers count": (1, 0),
                       "target groups count": (3, 0), "database primaries (shards) count": (2, 0),
                       "cache replication groups count": (1, 0), "MSK clusters count": (1, 0)}
+    assert nothing == ("resources tagged Project=scaling, Stack=dev",
+                       "nothing tagged Project=scaling, Stack=dev found in us-east-1")
+    [finding] = [f for f in data["findings"] if f["check"] == "resources found"]
+    assert "account 123456789012, region us-east-1" in finding["hint"] and "--region" in finding["hint"]
+    assert data["summary"]["nothingFound"] is True and data["summary"]["found"] == 0
+
+
+def test_nothing_found_leads_the_table_with_its_hint(account, prod, capsys):
+    assert main(["--stack", "dev", "--only", "rds"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split()[:4] == ["error", "stack", "dev", "resources"]
+    assert any(line.strip().startswith("hint: the credentials point at account") for line in lines)
+    assert "nothing tagged for the stack found" in lines[-1]
+
+
+def test_a_deployed_stack_has_no_nothing_found_finding(account, prod, capsys):
+    main(_args(account, "--json"))
+    data = json.loads(capsys.readouterr().out)
+    assert data["summary"]["found"] > 0 and data["summary"]["nothingFound"] is False
+
+
+def test_help_is_complete_sentences_with_examples_and_exit_codes(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert "check them against the\nstack configuration and the documented limits." in out
+    assert "Exit codes: 0 no finding of severity error" in out and "python -m audit --stack prod --json" in out
 
 
 @pytest.mark.parametrize("argv, message", [
