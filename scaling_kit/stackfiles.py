@@ -101,8 +101,26 @@ def parse_overrides(pairs: list[str], project: str) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise ValueError(f"--set {pair!r}: expected KEY=VALUE, e.g. {project}:asgMaxSize=20")
+        if not value.strip():
+            # An empty value is almost always a shell variable that was not set (--set aws:region=$REGION).
+            raise ValueError(f"--set {pair!r}: empty value for {key}; give a value, e.g. {project}:asgMaxSize=20, "
+                             "or leave the option out to keep the stack file's value")
         overrides[key if ":" in key else f"{project}:{key}"] = value
     return overrides
+
+
+def read_overrides_file(path: Path, project: str) -> dict[str, str]:
+    """``--set-file FILE``: a YAML (or JSON) mapping of key to value, meaning one ``--set KEY=VALUE`` per entry
+    (lists and maps as JSON, booleans as true/false, as the engine passes them). A key without a namespace is
+    the project's."""
+    path = Path(path)
+    if not path.is_file():
+        raise StackFileNotFound(f"--set-file {path}: no such file")
+    document = _load_yaml(path)
+    if not isinstance(document, dict) or not all(isinstance(k, str) and k for k in document):
+        raise StackFileError(f"--set-file {path}: expected a mapping of config keys to values, e.g. "
+                             f"{project}:lbDomainName: api.example.com")
+    return {(key if ":" in key else f"{project}:{key}"): stringify(value) for key, value in document.items()}
 
 
 def program_path(root: Path, project: Optional[dict] = None) -> Path:

@@ -33,6 +33,7 @@ from typing import Any, ClassVar, Mapping, Optional
 import pulumi
 
 from scaling_kit.aws_limits import LOG_RETENTION_DAYS
+from scaling_kit.config_checks import key_problems, region_problem
 from scaling_kit.limits import AUTO_SCALING, CACHE, DATABASE, HPA, LOAD_BALANCING, MESSAGING, RATE_LIMIT
 
 PROJECT = "scaling"
@@ -571,13 +572,11 @@ def known_keys() -> set[str]:
 
 def load_settings(raw: Mapping[str, Any], stack: str) -> StackSettings:
     """Turn raw configuration (``{"scaling:asgMaxSize": "20", ...}``) into settings or raise
-    ``ConfigurationError`` listing every problem. Keys of other namespaces (``aws:region``) are ignored."""
-    problems: list[str] = []
-    allowed = known_keys()
-    for key in sorted(raw):
-        if key.startswith(f"{PROJECT}:") and key not in allowed:
-            problems.append(f"{key}: unknown setting; see the configuration reference in the README "
-                            "(settings are case-sensitive)")
+    ``ConfigurationError`` listing every problem. Keys of the providers' namespaces are the providers' to
+    judge, except ``aws:region``; an unknown namespace or key gets a "did you mean" (scaling_kit/config_checks.py)."""
+    problems: list[str] = key_problems(raw, PROJECT, known_keys())
+    if (region := region_problem(raw)) is not None:
+        problems.append(region)
     env_key = f"{PROJECT}:{ENVIRONMENT_KEY}"
     environment = raw.get(env_key, _MISSING)
     if environment is _MISSING:

@@ -80,7 +80,7 @@ def test_each_bad_value_names_the_key_the_value_and_what_is_allowed(key, value, 
 def test_unknown_keys_are_errors_so_typos_do_not_pass():
     assert problems(asgMaxsize=20) == [
         "scaling:asgMaxsize: unknown setting; see the configuration reference in the README "
-        "(settings are case-sensitive)"]
+        "(settings are case-sensitive); did you mean 'scaling:asgMaxSize'?"]
 
 
 def test_other_namespaces_are_not_ours_to_judge():
