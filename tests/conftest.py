@@ -39,6 +39,24 @@ def run_program(program: Callable[[], None], *, preview: bool = False, stack: st
     return evaluation
 
 
+def run_refused_program(program: Callable[[], None], *, stack: str = "dev") -> tuple[ValueError, Evaluation]:
+    """Run ``program``, which must raise ``ValueError``, and return the error with what was declared before it.
+
+    ``pytest.raises`` around ``run_program`` proves only that something raised; a component that declared
+    half its children before validating would pass it. Callers assert ``evaluation.resources == []``."""
+    errors: list[ValueError] = []
+
+    def guarded() -> None:
+        try:
+            program()
+        except ValueError as error:
+            errors.append(error)
+
+    evaluation = run_program(guarded, stack=stack)
+    assert errors, "the program raised no ValueError"
+    return errors[0], evaluation
+
+
 @pytest.fixture(params=["dev", "prod"])
 def each_stack(request) -> Evaluation:
     return stack_evaluation(request.param)

@@ -10,7 +10,7 @@ from pulumi.runtime import rpc
 from components.cache import (AUTH_TOKEN_SPECIALS, Cache, CacheArgs, parameter_group_family, validate_cache_args,
                               windows_overlap)
 from offline.engine import OfflineMocks
-from tests.conftest import run_program, stack_evaluation
+from tests.conftest import run_program, run_refused_program, stack_evaluation
 from tests.helpers import untagged
 
 SUBNETS = ("subnet-a", "subnet-b", "subnet-c")
@@ -182,8 +182,8 @@ def test_every_taggable_resource_has_the_house_tags():
 
 
 def test_invalid_arguments_declare_nothing():
-    with pytest.raises(ValueError):
-        build(args(num_node_groups=0))
+    error, ev = run_refused_program(lambda: Cache("cache", args(num_node_groups=0)))
+    assert str(error).startswith("num_node_groups: 0 is out of range") and ev.resources == []
 
 
 def test_stack_exports_the_cache_with_the_token_only_as_a_secret(each_stack):

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from components.rate_limit import (WAF_MAX_LIMIT, WAF_MIN_LIMIT, WAF_WINDOWS, RateLimit, RateLimitArgs,
                                    validate_rate_limit_args, waf_rate_limit)
 from scaling_kit.limits import RATE_LIMIT
-from tests.conftest import run_program
+from tests.conftest import run_program, run_refused_program
 from tests.helpers import untagged
 
 ACL = "aws:wafv2/webAcl:WebAcl"
@@ -97,8 +97,8 @@ def test_validation_names_argument_value_and_allowed(args, message):
 
 
 def test_bad_arguments_declare_no_resource():
-    with pytest.raises(ValueError):
-        run_program(lambda: RateLimit("rl", RateLimitArgs(mode="deny")))
+    error, ev = run_refused_program(lambda: RateLimit("rl", RateLimitArgs(mode="deny")))
+    assert str(error).startswith("mode: 'deny' is not allowed") and ev.resources == []
 
 
 def build(**kwargs):

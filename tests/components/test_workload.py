@@ -13,7 +13,7 @@ from components.workload import (HpaMetric, ScalingPolicy, Workload, WorkloadArg
                                  validate_requests_for_utilization, validate_workload_args, workload_demand)
 from offline.engine import UNKNOWN
 from scaling_kit.limits import CACHE, CIRCUIT_BREAKER, DATABASE, HPA, MESSAGING, RATE_LIMIT
-from tests.conftest import run_program, stack_evaluation
+from tests.conftest import run_program, run_refused_program, stack_evaluation
 
 CATALOG = metrics_catalog(MetricsPipelineArgs())
 
@@ -226,8 +226,8 @@ def test_objects_live_in_the_workload_namespace(default_workload):
 
 
 def test_invalid_args_declare_nothing():
-    with pytest.raises(ValueError):
-        run_program(lambda: Workload("app", args(min_replicas=3, max_replicas=2)))
+    error, ev = run_refused_program(lambda: Workload("app", args(min_replicas=3, max_replicas=2)))
+    assert str(error).startswith("min_replicas: 3 is above max_replicas (2)") and ev.resources == []
 
 
 def test_stack_feeds_other_tiers_endpoints_and_secret_into_the_workload():
@@ -235,7 +235,10 @@ def test_stack_feeds_other_tiers_endpoints_and_secret_into_the_workload():
     config = ev.one("kubernetes:core/v1:ConfigMap", "app-config").inputs["data"]
     assert config["KAFKA_ACKS"] == "all" and config["CACHE_TTL_SECONDS"] == "3600"
     assert "CACHE_AUTH_TOKEN" not in config
-    # Endpoints of tiers present in this stack are wired (unknown until the tier exists).
-    present = {"DB_PROXY_ENDPOINT", "CACHE_CONFIGURATION_ENDPOINT", "KAFKA_BOOTSTRAP_BROKERS"} & set(config)
-    assert all(config[k] == UNKNOWN or config[k] for k in present)
+    # prod has every tier, so the app gets every endpoint: the exact set, not an intersection that would pass
+    # with none of them (unknown during a preview until the tier exists, never empty).
+    endpoints = {"DB_SHARD_MAP", "DB_PROXY_ENDPOINT", "DB_PORT", "CACHE_CONFIGURATION_ENDPOINT", "CACHE_PORT",
+                 "KAFKA_BOOTSTRAP_BROKERS"}
+    assert set(config) == set(design_app_settings()) | endpoints
+    assert all(config[k] == UNKNOWN or config[k] for k in endpoints)
     assert ev.outputs["workloadNamespace"] == "ai-agent-system" and ev.outputs["hpaName"] == "ai-agent-system"
