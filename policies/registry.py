@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from . import (alb, autoscaling, durability, ec2, eks, elasticache, kubernetes, msk, rds, s3, secrets,
+from . import (alb, autoscaling, durability, ec2, eks, elasticache, iam, kubernetes, msk, rds, s3, secrets,
                stack_rules, waf)
 
 ALL_POLICIES: list[Policy] = [
     *alb.POLICIES, *waf.POLICIES, *autoscaling.POLICIES, *ec2.POLICIES, *rds.POLICIES, *elasticache.POLICIES,
-    *msk.POLICIES, *eks.POLICIES, *kubernetes.POLICIES, *s3.POLICIES, *secrets.POLICIES, *durability.POLICIES,
+    *msk.POLICIES, *eks.POLICIES, *kubernetes.POLICIES, *s3.POLICIES, *secrets.POLICIES, *iam.POLICIES, *durability.POLICIES,
     *stack_rules.POLICIES,
 ]
 
