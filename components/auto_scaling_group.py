@@ -25,6 +25,7 @@ import pulumi_aws as aws
 from scaling_kit.limits import AUTO_SCALING, DATABASE, HPA, LOAD_BALANCING
 
 from .tagging import house_tags, merge_tags
+from .validation import ArgumentError, check_arguments
 
 AL2023_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
 # PostgreSQL (RDS Proxy and instances), Redis/Valkey, MSK with TLS and with IAM auth.
@@ -107,7 +108,7 @@ class AutoScalingGroupArgs:
 def validate_capacity(min_size: int, desired_capacity: int, max_size: int) -> None:
     """0 <= min <= desired <= max and max >= 1."""
     if not 0 <= min_size <= desired_capacity <= max_size or max_size < 1:
-        raise ValueError(f"min_size/desired_capacity/max_size: {min_size}/{desired_capacity}/{max_size} is not "
+        raise ArgumentError("min_size/desired_capacity/max_size", f"{min_size}/{desired_capacity}/{max_size} is not "
                          "allowed; expected 0 <= min_size <= desired_capacity <= max_size and max_size >= 1")
 
 
@@ -122,49 +123,50 @@ def request_count_targets(sources: Sequence[TrafficSource], requests_per_instanc
 
 def validate_auto_scaling_group_args(args: AutoScalingGroupArgs) -> None:
     """Raise ``ValueError`` naming the argument, its value and what is allowed."""
+    check_arguments(args)
     validate_capacity(args.min_size, args.desired_capacity, args.max_size)
     if len(args.subnet_ids) < 2:
-        raise ValueError(f"subnet_ids: {len(args.subnet_ids)} subnet(s) given; expected subnets in at least two "
+        raise ArgumentError("subnet_ids", f"{len(args.subnet_ids)} subnet(s) given; expected subnets in at least two "
                          "availability zones so a zone outage leaves capacity")
     if args.subnet_zones:
         if len(args.subnet_zones) != len(args.subnet_ids):
-            raise ValueError(f"subnet_zones: {len(args.subnet_zones)} zone(s) for {len(args.subnet_ids)} subnet(s); "
+            raise ArgumentError("subnet_zones", f"{len(args.subnet_zones)} zone(s) for {len(args.subnet_ids)} subnet(s); "
                              "give the zone of each subnet")
         if len(set(args.subnet_zones)) < 2:
-            raise ValueError(f"subnet_zones: {list(args.subnet_zones)!r} is one zone; expected at least two")
+            raise ArgumentError("subnet_zones", f"{list(args.subnet_zones)!r} is one zone; expected at least two")
     if args.health_check_type not in HEALTH_CHECK_TYPES:
-        raise ValueError(f"health_check_type: {args.health_check_type!r} is not allowed; expected one of "
+        raise ArgumentError("health_check_type", f"{args.health_check_type!r} is not allowed; expected one of "
                          f"{HEALTH_CHECK_TYPES}")
     if args.health_check_type == "ELB" and not args.traffic_sources:
-        raise ValueError("health_check_type: 'ELB' needs traffic_sources (target groups); give them or use 'EC2'")
+        raise ArgumentError("health_check_type", "'ELB' needs traffic_sources (target groups); give them or use 'EC2'")
     names = [s.name for s in args.traffic_sources]
     if len(set(names)) != len(names):
-        raise ValueError(f"traffic_sources: names {names!r} have duplicates")
+        raise ArgumentError("traffic_sources", f"names {names!r} have duplicates")
     if any(s.weight < 0 for s in args.traffic_sources) or (args.traffic_sources and
                                                           not any(s.weight for s in args.traffic_sources)):
-        raise ValueError(f"traffic_sources: weights {[s.weight for s in args.traffic_sources]!r} are not allowed; "
+        raise ArgumentError("traffic_sources", f"weights {[s.weight for s in args.traffic_sources]!r} are not allowed; "
                          "expected weights >= 0 and at least one above 0")
     for arg in ("health_check_grace_period_seconds", "default_instance_warmup_seconds"):
         if getattr(args, arg) < 0:
-            raise ValueError(f"{arg}: {getattr(args, arg)} is out of range; expected 0 or more seconds")
+            raise ArgumentError(arg, f"{getattr(args, arg)} is out of range; expected 0 or more seconds")
     if not 1 <= args.port <= 65535:
-        raise ValueError(f"port: {args.port} is out of range; expected 1 to 65535")
+        raise ArgumentError("port", f"{args.port} is out of range; expected 1 to 65535")
     if not args.instance_type or "." not in args.instance_type:
-        raise ValueError(f"instance_type: {args.instance_type!r} is not an instance type such as m6i.large")
+        raise ArgumentError("instance_type", f"{args.instance_type!r} is not an instance type such as m6i.large")
     if args.ami_id and not args.ami_id.startswith("ami-"):
-        raise ValueError(f"ami_id: {args.ami_id!r} is not an AMI ID; expected ami-... or empty for Amazon Linux 2023")
+        raise ArgumentError("ami_id", f"{args.ami_id!r} is not an AMI ID; expected ami-... or empty for Amazon Linux 2023")
     if not 8 <= args.root_volume_size_gb <= 16384:
-        raise ValueError(f"root_volume_size_gb: {args.root_volume_size_gb} is out of range; expected 8 to 16384")
+        raise ArgumentError("root_volume_size_gb", f"{args.root_volume_size_gb} is out of range; expected 8 to 16384")
     if not 1 <= args.cpu_target_percent <= 100:
-        raise ValueError(f"cpu_target_percent: {args.cpu_target_percent} is out of range; expected 1 to 100")
+        raise ArgumentError("cpu_target_percent", f"{args.cpu_target_percent} is out of range; expected 1 to 100")
     if args.requests_per_target < 1:
-        raise ValueError(f"requests_per_target: {args.requests_per_target} is out of range; expected at least 1")
+        raise ArgumentError("requests_per_target", f"{args.requests_per_target} is out of range; expected at least 1")
     if not 0 <= args.instance_refresh_min_healthy_percent <= 100:
-        raise ValueError(f"instance_refresh_min_healthy_percent: {args.instance_refresh_min_healthy_percent} is out "
+        raise ArgumentError("instance_refresh_min_healthy_percent", f"{args.instance_refresh_min_healthy_percent} is out "
                          "of range; expected 0 to 100")
     for port in args.data_tier_ports:
         if not 1 <= port <= 65535:
-            raise ValueError(f"data_tier_ports: {port} is out of range; expected 1 to 65535")
+            raise ArgumentError("data_tier_ports", f"{port} is out of range; expected 1 to 65535")
 
 
 class AutoScalingGroup(pulumi.ComponentResource):

@@ -25,6 +25,7 @@ from scaling_kit.aws_limits import LOG_RETENTION_DAYS
 from .encryption import customer_managed_key
 from .naming import physical_name
 from .tagging import house_tags, merge_tags
+from .validation import ArgumentError, check_arguments, resolve_protect
 
 ENGINES = ("valkey", "redis")
 # Major versions ElastiCache offers in cluster mode with AUTH and TLS, per engine.
@@ -95,7 +96,8 @@ class CacheArgs:
     session_key_prefix: str = CACHE.session_key_prefix
     """Key prefix of session state. Defaults to ``session:``."""
     protect: Optional[bool] = None
-    """``protect`` on the replication group and KMS key. Defaults to True when environment is ``prod``."""
+    """Whether Pulumi refuses to delete or replace the stateful resources (data, and the keys that encrypt it).
+    Defaults to True when ``environment`` is ``prod``."""
     environment: str = "prod"
     """Environment for the house tags. Defaults to ``prod``."""
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -113,7 +115,7 @@ def parameter_group_family(engine: str, engine_version: str) -> str:
 def _major(version: str) -> int:
     match = re.fullmatch(r"(\d+)\.(\d+|x)(\.\d+)?", version)
     if not match:
-        raise ValueError(f"engine_version: {version!r} is not a version such as '8.0' or '7.1'")
+        raise ArgumentError("engine_version", f"{version!r} is not a version such as '8.0' or '7.1'")
     return int(match.group(1))
 
 
@@ -144,54 +146,55 @@ def windows_overlap(snapshot_window: str, maintenance_window: str) -> bool:
 
 def validate_cache_args(args: CacheArgs) -> None:
     """Raise ``ValueError`` naming the argument, its value and what is allowed."""
+    check_arguments(args)
     if args.engine not in ENGINES:
-        raise ValueError(f"engine: {args.engine!r} is not allowed; expected one of {ENGINES}")
+        raise ArgumentError("engine", f"{args.engine!r} is not allowed; expected one of {ENGINES}")
     major = _major(args.engine_version)
     if major not in SUPPORTED_MAJORS[args.engine]:
-        raise ValueError(f"engine_version: {args.engine_version!r} is not supported for {args.engine}; expected "
+        raise ArgumentError("engine_version", f"{args.engine_version!r} is not supported for {args.engine}; expected "
                          f"major version {' or '.join(map(str, SUPPORTED_MAJORS[args.engine]))}")
     if not args.subnet_ids:
-        raise ValueError("subnet_ids: [] is empty; expected the isolated subnets, one per zone")
+        raise ArgumentError("subnet_ids", "[] is empty; expected the isolated subnets, one per zone")
     if not 1 <= args.num_node_groups <= MAX_SHARDS:
-        raise ValueError(f"num_node_groups: {args.num_node_groups} is out of range; expected 1 to {MAX_SHARDS}")
+        raise ArgumentError("num_node_groups", f"{args.num_node_groups} is out of range; expected 1 to {MAX_SHARDS}")
     if not 0 <= args.replicas_per_node_group <= MAX_REPLICAS:
-        raise ValueError(f"replicas_per_node_group: {args.replicas_per_node_group} is out of range; "
+        raise ArgumentError("replicas_per_node_group", f"{args.replicas_per_node_group} is out of range; "
                          f"expected 0 to {MAX_REPLICAS}")
     if not args.automatic_failover:
-        raise ValueError("automatic_failover: False is not allowed; cluster mode requires automatic failover")
+        raise ArgumentError("automatic_failover", "False is not allowed; cluster mode requires automatic failover")
     if args.replicas_per_node_group < 1:
-        raise ValueError(f"replicas_per_node_group: {args.replicas_per_node_group} is not allowed with automatic "
+        raise ArgumentError("replicas_per_node_group", f"{args.replicas_per_node_group} is not allowed with automatic "
                          "failover (required in cluster mode); expected 1 to 5 so a replica can be promoted")
     if args.multi_az and len(args.subnet_ids) < 2:
-        raise ValueError(f"subnet_ids: {len(args.subnet_ids)} subnet(s) cannot hold a Multi-AZ group; expected at "
+        raise ArgumentError("subnet_ids", f"{len(args.subnet_ids)} subnet(s) cannot hold a Multi-AZ group; expected at "
                          "least 2 (one per zone)")
     if args.auth_token and not args.transit_encryption:
-        raise ValueError("auth_token: True requires transit_encryption=True; ElastiCache accepts an AUTH token "
+        raise ArgumentError("auth_token", "True requires transit_encryption=True; ElastiCache accepts an AUTH token "
                          "only over TLS")
     if not AUTH_TOKEN_MIN <= args.auth_token_length <= AUTH_TOKEN_MAX:
-        raise ValueError(f"auth_token_length: {args.auth_token_length} is out of range; expected "
+        raise ArgumentError("auth_token_length", f"{args.auth_token_length} is out of range; expected "
                          f"{AUTH_TOKEN_MIN} to {AUTH_TOKEN_MAX}")
     if not 1 <= args.port <= 65535:
-        raise ValueError(f"port: {args.port} is out of range; expected 1 to 65535")
+        raise ArgumentError("port", f"{args.port} is out of range; expected 1 to 65535")
     if not 0 <= args.snapshot_retention_days <= 35:
-        raise ValueError(f"snapshot_retention_days: {args.snapshot_retention_days} is out of range; expected 0 to 35")
+        raise ArgumentError("snapshot_retention_days", f"{args.snapshot_retention_days} is out of range; expected 0 to 35")
     if not _SNAPSHOT_WINDOW.match(args.snapshot_window):
-        raise ValueError(f"snapshot_window: {args.snapshot_window!r} is not a UTC range such as '03:00-04:00'")
+        raise ArgumentError("snapshot_window", f"{args.snapshot_window!r} is not a UTC range such as '03:00-04:00'")
     if not _MAINTENANCE_WINDOW.match(args.maintenance_window):
-        raise ValueError(f"maintenance_window: {args.maintenance_window!r} is not a UTC range such as "
+        raise ArgumentError("maintenance_window", f"{args.maintenance_window!r} is not a UTC range such as "
                          "'sun:05:00-sun:06:00'")
     for arg, (start, end) in (("snapshot_window", _daily_minutes(args.snapshot_window)),
                               ("maintenance_window", _weekly_minutes(args.maintenance_window))):
         if end - start < 60:
-            raise ValueError(f"{arg}: {getattr(args, arg)!r} lasts {end - start} minutes; expected at least 60")
+            raise ArgumentError(arg, f"{getattr(args, arg)!r} lasts {end - start} minutes; expected at least 60")
     if windows_overlap(args.snapshot_window, args.maintenance_window):
-        raise ValueError(f"maintenance_window: {args.maintenance_window!r} overlaps snapshot_window "
+        raise ArgumentError("maintenance_window", f"{args.maintenance_window!r} overlaps snapshot_window "
                          f"{args.snapshot_window!r}; ElastiCache requires them apart")
     if args.log_retention_days not in LOG_RETENTION_DAYS:
-        raise ValueError(f"log_retention_days: {args.log_retention_days} is not allowed; expected one of "
+        raise ArgumentError("log_retention_days", f"{args.log_retention_days} is not allowed; expected one of "
                          f"{LOG_RETENTION_DAYS}")
     if args.ttl_seconds < 1:
-        raise ValueError(f"ttl_seconds: {args.ttl_seconds} is out of range; expected at least 1")
+        raise ArgumentError("ttl_seconds", f"{args.ttl_seconds} is out of range; expected at least 1")
 
 
 class Cache(pulumi.ComponentResource):
@@ -216,7 +219,7 @@ class Cache(pulumi.ComponentResource):
         validate_cache_args(args)
         super().__init__("scaling:cache:Cache", name, None, opts)
         tags = merge_tags(house_tags(args.environment), args.tags)
-        protect = args.environment == "prod" if args.protect is None else args.protect
+        protect = resolve_protect(args.protect, args.environment)
         child = pulumi.ResourceOptions(parent=self)
 
         if args.kms_key_arn is None:

@@ -33,6 +33,7 @@ from scaling_kit.limits import DATABASE
 from .encryption import customer_managed_key
 from .naming import physical_name
 from .tagging import house_tags, merge_tags
+from .validation import ArgumentError, check_arguments, resolve_protect
 
 ENGINE = "postgres"
 SUPPORTED_ENGINE_VERSIONS = ("14", "15", "16", "17")
@@ -134,8 +135,11 @@ class DatabaseArgs:
     """Share of ``max_connections`` the proxy keeps open while idle. Defaults to 50."""
     shared: Optional[SharedDatabaseResources] = None
     """Shared pieces from ``declare_shared_resources``. Defaults to none (the shard declares its own)."""
+    protect: Optional[bool] = None
+    """Whether Pulumi refuses to delete or replace the stateful resources (data, and the keys that encrypt it).
+    Defaults to True when ``environment`` is ``prod``."""
     environment: str = "prod"
-    """Environment for the house tags; ``prod`` also protects the stateful resources. Defaults to ``prod``."""
+    """Environment for the house tags and the default of ``protect``: ``dev`` or ``prod``. Defaults to ``prod``."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Extra tags, merged over the house tags. Defaults to none."""
 
@@ -221,11 +225,11 @@ def validate_windows(backup_window: str, maintenance_window: str) -> None:
     """Both windows well-formed, at least 30 minutes, and not overlapping (RDS rejects overlaps)."""
     hhmm = r"([01]\d|2[0-3]):[0-5]\d"
     if not re.fullmatch(f"{hhmm}-{hhmm}", backup_window):
-        raise ValueError(f"backup_window: {backup_window!r} is not allowed; expected UTC 'hh:mm-hh:mm' "
+        raise ArgumentError("backup_window", f"{backup_window!r} is not allowed; expected UTC 'hh:mm-hh:mm' "
                          "such as '03:00-04:00'")
     day = "(" + "|".join(_DAYS) + ")"
     if not re.fullmatch(f"{day}:{hhmm}-{day}:{hhmm}", maintenance_window):
-        raise ValueError(f"maintenance_window: {maintenance_window!r} is not allowed; expected UTC "
+        raise ArgumentError("maintenance_window", f"{maintenance_window!r} is not allowed; expected UTC "
                          "'ddd:hh:mm-ddd:hh:mm' such as 'sun:05:00-sun:06:00'")
     b_start, b_end = backup_window.split("-")
     b_len = (_week_minutes("mon", b_end) - _week_minutes("mon", b_start)) % 1440
@@ -233,12 +237,12 @@ def validate_windows(backup_window: str, maintenance_window: str) -> None:
     m_from, m_to = _week_minutes(*m_start.split(":", 1)), _week_minutes(*m_end.split(":", 1))
     m_len = (m_to - m_from) % _WEEK_MINUTES
     if b_len < 30:
-        raise ValueError(f"backup_window: {backup_window!r} lasts {b_len} minutes; expected at least 30")
+        raise ArgumentError("backup_window", f"{backup_window!r} lasts {b_len} minutes; expected at least 30")
     if m_len < 30:
-        raise ValueError(f"maintenance_window: {maintenance_window!r} lasts {m_len} minutes; expected at least 30")
+        raise ArgumentError("maintenance_window", f"{maintenance_window!r} lasts {m_len} minutes; expected at least 30")
     daily = [(d * 1440 + _week_minutes("mon", b_start), b_len) for d in range(7)]
     if any(_overlaps(window, (m_from, m_len)) for window in daily):
-        raise ValueError(f"maintenance_window: {maintenance_window!r} overlaps backup_window "
+        raise ArgumentError("maintenance_window", f"{maintenance_window!r} overlaps backup_window "
                          f"{backup_window!r}; expected non-overlapping windows")
 
 
@@ -247,79 +251,80 @@ def validate_identifier(identifier: str) -> None:
     limit = IDENTIFIER_MAX_LENGTH
     if (not re.fullmatch(r"[a-z][a-z0-9-]*", identifier) or "--" in identifier or identifier.endswith("-")
             or len(identifier) > limit):
-        raise ValueError(f"identifier: {identifier!r} is not allowed; expected a lower-case letter, then letters, "
+        raise ArgumentError("identifier", f"{identifier!r} is not allowed; expected a lower-case letter, then letters, "
                          f"digits or single hyphens, not ending with a hyphen, at most {limit} characters")
 
 
 def validate_database_args(args: DatabaseArgs, identifier: str) -> None:
     """Raise ``ValueError`` naming the argument, its value and what is allowed."""
+    check_arguments(args)
     validate_identifier(identifier)
     if len(args.subnet_ids) < 2:
-        raise ValueError(f"subnet_ids: {len(args.subnet_ids)} subnet(s) given; expected at least 2 in different "
+        raise ArgumentError("subnet_ids", f"{len(args.subnet_ids)} subnet(s) given; expected at least 2 in different "
                          "zones (the DB subnet group and the proxy need two zones)")
     if args.engine_version not in SUPPORTED_ENGINE_VERSIONS:
-        raise ValueError(f"engine_version: {args.engine_version!r} is not allowed; expected a major version, one "
+        raise ArgumentError("engine_version", f"{args.engine_version!r} is not allowed; expected a major version, one "
                          f"of {SUPPORTED_ENGINE_VERSIONS} (minor versions are applied by AWS; pinning one would "
                          "ask for a downgrade after the next automatic minor upgrade)")
     if args.shared is not None and args.shared.engine_version != args.engine_version:
-        raise ValueError(f"engine_version: {args.engine_version!r} differs from the shared parameter group's "
+        raise ArgumentError("engine_version", f"{args.engine_version!r} differs from the shared parameter group's "
                          f"{args.shared.engine_version!r}; expected the same major version")
     for attr in ("instance_class", "replica_instance_class"):
         value = getattr(args, attr)
         if (value or attr == "instance_class") and not re.fullmatch(r"db\.[a-z0-9]+\.[a-z0-9]+", value):
-            raise ValueError(f"{attr}: {value!r} is not allowed; expected an RDS instance class such as "
+            raise ArgumentError(attr, f"{value!r} is not allowed; expected an RDS instance class such as "
                              "'db.r6g.large'" + (" or '' for instance_class" if attr != "instance_class" else ""))
     if args.storage_type not in STORAGE_TYPES:
-        raise ValueError(f"storage_type: {args.storage_type!r} is not allowed; expected one of {STORAGE_TYPES} "
+        raise ArgumentError("storage_type", f"{args.storage_type!r} is not allowed; expected one of {STORAGE_TYPES} "
                          "(gp3 gives baseline IOPS independent of size; a later type change is a long modification)")
     if not 20 <= args.allocated_storage_gb <= 65536:
-        raise ValueError(f"allocated_storage_gb: {args.allocated_storage_gb} is out of range; expected 20 to 65536")
+        raise ArgumentError("allocated_storage_gb", f"{args.allocated_storage_gb} is out of range; expected 20 to 65536")
     if not args.allocated_storage_gb <= args.max_allocated_storage_gb <= 65536:
-        raise ValueError(f"max_allocated_storage_gb: {args.max_allocated_storage_gb} is out of range; expected "
+        raise ArgumentError("max_allocated_storage_gb", f"{args.max_allocated_storage_gb} is out of range; expected "
                          f"allocated_storage_gb ({args.allocated_storage_gb}) to 65536")
     if not 0 <= args.replica_count <= MAX_REPLICAS:
-        raise ValueError(f"replica_count: {args.replica_count} is out of range; expected 0 to {MAX_REPLICAS}")
+        raise ArgumentError("replica_count", f"{args.replica_count} is out of range; expected 0 to {MAX_REPLICAS}")
     if not 0 <= args.backup_retention_days <= 35:
-        raise ValueError(f"backup_retention_days: {args.backup_retention_days} is out of range; expected 0 to 35")
+        raise ArgumentError("backup_retention_days", f"{args.backup_retention_days} is out of range; expected 0 to 35")
     if args.replica_count > 0 and args.backup_retention_days < 1:
-        raise ValueError(f"backup_retention_days: {args.backup_retention_days} with replica_count "
+        raise ArgumentError("backup_retention_days", f"{args.backup_retention_days} with replica_count "
                          f"{args.replica_count}; read replicas need automated backups on the source, expected "
                          "backup_retention_days >= 1 or replica_count 0")
     validate_windows(args.backup_window, args.maintenance_window)
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,62}", args.database_name):
-        raise ValueError(f"database_name: {args.database_name!r} is not allowed; expected a letter, then letters, "
+        raise ArgumentError("database_name", f"{args.database_name!r} is not allowed; expected a letter, then letters, "
                          "digits or '_', at most 63 characters")
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,62}", args.master_username) or \
             args.master_username.lower() in ("rdsadmin", "rdsrepladmin", "rds_superuser"):
-        raise ValueError(f"master_username: {args.master_username!r} is not allowed; expected a letter, then "
+        raise ArgumentError("master_username", f"{args.master_username!r} is not allowed; expected a letter, then "
                          "letters, digits or '_', and not an RDS-reserved name")
     if not 1150 <= args.port <= 65535:
-        raise ValueError(f"port: {args.port} is out of range; expected 1150 to 65535")
+        raise ArgumentError("port", f"{args.port} is out of range; expected 1150 to 65535")
     if args.monitoring_interval_seconds not in MONITORING_INTERVALS:
-        raise ValueError(f"monitoring_interval_seconds: {args.monitoring_interval_seconds} is not allowed; "
+        raise ArgumentError("monitoring_interval_seconds", f"{args.monitoring_interval_seconds} is not allowed; "
                          f"expected one of {MONITORING_INTERVALS}")
     pi_days = args.performance_insights_retention_days
     if not (pi_days == 7 or pi_days == 731 or (pi_days % 31 == 0 and 31 <= pi_days <= 713)):
-        raise ValueError(f"performance_insights_retention_days: {pi_days} is not allowed; expected 7, a multiple "
+        raise ArgumentError("performance_insights_retention_days", f"{pi_days} is not allowed; expected 7, a multiple "
                          "of 31 up to 713, or 731")
     if args.log_min_duration_ms < -1:
-        raise ValueError(f"log_min_duration_ms: {args.log_min_duration_ms} is out of range; expected -1 or more")
+        raise ArgumentError("log_min_duration_ms", f"{args.log_min_duration_ms} is out of range; expected -1 or more")
     if args.pool_max_connections < 1:
-        raise ValueError(f"pool_max_connections: {args.pool_max_connections} is out of range; expected at least 1")
+        raise ArgumentError("pool_max_connections", f"{args.pool_max_connections} is out of range; expected at least 1")
     if not 1 <= args.pool_idle_timeout_seconds <= 14400:
-        raise ValueError(f"pool_idle_timeout_seconds: {args.pool_idle_timeout_seconds} is out of range; expected 1 "
+        raise ArgumentError("pool_idle_timeout_seconds", f"{args.pool_idle_timeout_seconds} is out of range; expected 1 "
                          "to 14400 (the proxy's idle client timeout, twice this, is at most 28800)")
     if not 1 <= args.pool_connect_timeout_seconds <= 3600:
-        raise ValueError(f"pool_connect_timeout_seconds: {args.pool_connect_timeout_seconds} is out of range; "
+        raise ArgumentError("pool_connect_timeout_seconds", f"{args.pool_connect_timeout_seconds} is out of range; "
                          "expected 1 to 3600 (the proxy's connection borrow timeout)")
     if not 1 <= args.proxy_max_connections_percent <= 100:
-        raise ValueError(f"proxy_max_connections_percent: {args.proxy_max_connections_percent} is out of range; "
+        raise ArgumentError("proxy_max_connections_percent", f"{args.proxy_max_connections_percent} is out of range; "
                          "expected 1 to 100")
     if not 0 <= args.proxy_max_idle_connections_percent <= args.proxy_max_connections_percent:
-        raise ValueError(f"proxy_max_idle_connections_percent: {args.proxy_max_idle_connections_percent} is out of "
+        raise ArgumentError("proxy_max_idle_connections_percent", f"{args.proxy_max_idle_connections_percent} is out of "
                          f"range; expected 0 to proxy_max_connections_percent ({args.proxy_max_connections_percent})")
     if args.zone_offset < 0:
-        raise ValueError(f"zone_offset: {args.zone_offset} is out of range; expected 0 or more")
+        raise ArgumentError("zone_offset", f"{args.zone_offset} is out of range; expected 0 or more")
 
 
 # --------------------------------------------------------------------------------------------
@@ -331,10 +336,10 @@ def declare_shared_resources(name: str, args: DatabaseArgs, parent: pulumi.Resou
     monitoring role under ``parent``. Call once per set of shards; ``args`` must be validated."""
     tags = merge_tags(house_tags(args.environment), args.tags)
     child = pulumi.ResourceOptions(parent=parent)
-    prod = args.environment == "prod"
+    protect = resolve_protect(args.protect, args.environment)
 
     key = customer_managed_key(f"{name}-kms", f"{name}: PostgreSQL storage, Performance Insights, secrets", tags,
-                               parent, prod)
+                               parent, protect)
     subnet_group = aws.rds.SubnetGroup(f"{name}-subnets", subnet_ids=list(args.subnet_ids),
                                        description=f"{name}: isolated subnets", tags=tags, opts=child)
     parameter_group = aws.rds.ParameterGroup(
@@ -414,7 +419,7 @@ class Database(pulumi.ComponentResource):
         tags = merge_tags(house_tags(args.environment), args.tags)
         child = pulumi.ResourceOptions(parent=self)
         # In prod Pulumi refuses to delete or replace these (a replacement deletes the old instance).
-        stateful = pulumi.ResourceOptions(parent=self, protect=args.environment == "prod")
+        stateful = pulumi.ResourceOptions(parent=self, protect=resolve_protect(args.protect, args.environment))
         shared = args.shared or declare_shared_resources(name, args, self)
 
         common = dict(

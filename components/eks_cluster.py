@@ -37,6 +37,7 @@ from .encryption import customer_managed_key
 from .metrics_pipeline import PodDemand
 from .naming import physical_name
 from .tagging import house_tags, merge_tags
+from .validation import ArgumentError, check_arguments, resolve_protect
 
 CLUSTER_NAME_MAX_LENGTH = 100  # EKS: 1-100 letters, digits, '-' and '_'
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
@@ -93,14 +94,14 @@ def validate_node_capacity(instance_type: str, node_max_size: int, demands: Sequ
     """``node_max_size`` nodes of ``instance_type`` must hold every pod of ``demands`` (plus this
     component's system pods) with its requests. Pods are assumed to pack; the check is a floor."""
     if instance_type not in INSTANCE_CAPACITY:
-        raise ValueError(f"node_instance_type: {instance_type!r} is not in the capacity table; expected one of "
+        raise ArgumentError("node_instance_type", f"{instance_type!r} is not in the capacity table; expected one of "
                          f"{sorted(INSTANCE_CAPACITY)} (add its vCPUs, memory and ENI max pods to INSTANCE_CAPACITY)")
     capacity = INSTANCE_CAPACITY[instance_type]
     pods, cpu, memory = allocatable(capacity)
     everything = [*demands, *SYSTEM_DEMAND]
     for pod in everything:
         if pod.cpu_millicores > cpu or pod.memory_mib > memory:
-            raise ValueError(f"node_instance_type: one {pod.name} pod requests {pod.cpu_millicores}m CPU and "
+            raise ArgumentError("node_instance_type", f"one {pod.name} pod requests {pod.cpu_millicores}m CPU and "
                              f"{pod.memory_mib} MiB, more than a {instance_type} node offers ({cpu}m, {memory} MiB)")
     need = {"pods": sum(p.pods for p in everything),
             "CPU millicores": sum(p.pods * p.cpu_millicores for p in everything),
@@ -112,7 +113,7 @@ def validate_node_capacity(instance_type: str, node_max_size: int, demands: Sequ
             per_node = have[what] // node_max_size
             nodes = -(-need[what] // per_node)
             detail = ", ".join(f"{p.pods} x {p.name}" for p in everything)
-            raise ValueError(f"node_max_size: {node_max_size} {instance_type} nodes offer {have[what]} {what} "
+            raise ArgumentError("node_max_size", f"{node_max_size} {instance_type} nodes offer {have[what]} {what} "
                              f"({per_node} each after reservations) but the pods at their maximum ({detail}) "
                              f"request {need[what]}; expected node_max_size >= {nodes} or a larger instance type")
 
@@ -159,48 +160,52 @@ class EksClusterArgs:
     """Cluster Autoscaler image tag; its minor must be the cluster's. Defaults to ``v1.33.0``."""
     cluster_autoscaler_chart_version: str = "9.46.6"
     """cluster-autoscaler Helm chart version. Defaults to ``9.46.6``."""
+    protect: Optional[bool] = None
+    """Whether Pulumi refuses to delete or replace the stateful resources (data, and the keys that encrypt it).
+    Defaults to True when ``environment`` is ``prod``."""
     environment: str = "prod"
-    """Environment for the house tags; ``prod`` protects the cluster and its key. Defaults to ``prod``."""
+    """Environment for the house tags and the default of ``protect``: ``dev`` or ``prod``. Defaults to ``prod``."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Extra tags, merged over the house tags. Defaults to none."""
 
 
 def validate_eks_cluster_args(args: EksClusterArgs) -> None:
     """Raise ``ValueError`` naming the argument, its value and what is allowed."""
+    check_arguments(args)
     if not re.fullmatch(r"1\.\d{2}", args.version):
-        raise ValueError(f"version: {args.version!r} is not a Kubernetes minor version such as '1.33'")
+        raise ArgumentError("version", f"{args.version!r} is not a Kubernetes minor version such as '1.33'")
     if len(args.subnet_ids) < 2:
-        raise ValueError(f"subnet_ids: {len(args.subnet_ids)} subnet(s); EKS needs subnets in at least two zones")
+        raise ArgumentError("subnet_ids", f"{len(args.subnet_ids)} subnet(s); EKS needs subnets in at least two zones")
     if args.cluster_name is not None and not re.fullmatch(r"[0-9A-Za-z][A-Za-z0-9\-_]{0,99}", args.cluster_name):
-        raise ValueError(f"cluster_name: {args.cluster_name!r} is not allowed; expected 1-100 letters, digits, "
+        raise ArgumentError("cluster_name", f"{args.cluster_name!r} is not allowed; expected 1-100 letters, digits, "
                          "'-' or '_' starting with a letter or digit")
     for cidr in args.public_access_cidrs:
         try:
             ipaddress.IPv4Network(cidr, strict=True)
         except ValueError:
-            raise ValueError(f"public_access_cidrs: {cidr!r} is not an IPv4 CIDR block") from None
+            raise ArgumentError("public_access_cidrs", f"{cidr!r} is not an IPv4 CIDR block") from None
     if args.authentication_mode not in AUTHENTICATION_MODES:
-        raise ValueError(f"authentication_mode: {args.authentication_mode!r} is not allowed; expected one of "
+        raise ArgumentError("authentication_mode", f"{args.authentication_mode!r} is not allowed; expected one of "
                          f"{AUTHENTICATION_MODES} (CONFIG_MAP alone cannot use access entries)")
     for arn in args.admin_principal_arns:
         if not re.fullmatch(r"arn:aws[a-z-]*:iam::\d{12}:(role|user)/.+", arn):
-            raise ValueError(f"admin_principal_arns: {arn!r} is not an IAM role or user ARN")
+            raise ArgumentError("admin_principal_arns", f"{arn!r} is not an IAM role or user ARN")
     if not 1 <= args.node_min_size <= args.node_max_size:
-        raise ValueError(f"node_min_size: {args.node_min_size} must be at least 1 and at most node_max_size "
+        raise ArgumentError("node_min_size", f"{args.node_min_size} must be at least 1 and at most node_max_size "
                          f"({args.node_max_size})")
     if not 20 <= args.node_disk_size_gib <= 16384:
-        raise ValueError(f"node_disk_size_gib: {args.node_disk_size_gib} is out of range; expected 20 to 16384")
+        raise ArgumentError("node_disk_size_gib", f"{args.node_disk_size_gib} is out of range; expected 20 to 16384")
     for name in ("vpc_cni_version", "coredns_version", "kube_proxy_version"):
         value = getattr(args, name)
         if not re.fullmatch(r"v\d+\.\d+\.\d+-eksbuild\.\d+", value):
-            raise ValueError(f"{name}: {value!r} is not an EKS add-on version such as v1.20.1-eksbuild.3")
+            raise ArgumentError(name, f"{value!r} is not an EKS add-on version such as v1.20.1-eksbuild.3")
     for name in ("kube_proxy_version", "cluster_autoscaler_version"):
         value = getattr(args, name)
         if not value.startswith(f"v{args.version}."):
-            raise ValueError(f"{name}: {value!r} does not match the cluster's Kubernetes version {args.version}; "
+            raise ArgumentError(name, f"{value!r} does not match the cluster's Kubernetes version {args.version}; "
                              f"expected v{args.version}.x")
     if not re.fullmatch(r"\d+\.\d+\.\d+", args.cluster_autoscaler_chart_version):
-        raise ValueError(f"cluster_autoscaler_chart_version: {args.cluster_autoscaler_chart_version!r} is not a "
+        raise ArgumentError("cluster_autoscaler_chart_version", f"{args.cluster_autoscaler_chart_version!r} is not a "
                          "pinned chart version (MAJOR.MINOR.PATCH)")
     validate_node_capacity(args.node_instance_type, args.node_max_size, args.workload_demand)
 
@@ -255,7 +260,7 @@ class EksCluster(pulumi.ComponentResource):
         super().__init__("scaling:eks_cluster:EksCluster", name, None, opts)
         tags = merge_tags(house_tags(args.environment), args.tags)
         child = pulumi.ResourceOptions(parent=self)
-        prod = args.environment == "prod"
+        protect = resolve_protect(args.protect, args.environment)
         cluster_name = args.cluster_name or physical_name(name, CLUSTER_NAME_MAX_LENGTH)
         partition = aws.get_partition(opts=pulumi.InvokeOptions(parent=self)).partition
         region = aws.get_region(opts=pulumi.InvokeOptions(parent=self)).region
@@ -264,7 +269,7 @@ class EksCluster(pulumi.ComponentResource):
         if key_arn is None:
             # Losing the key loses every secret of the cluster.
             key = customer_managed_key(f"{name}-secrets-key", f"Envelope encryption of {cluster_name} secrets", tags,
-                                       self, prod)
+                                       self, protect)
             aws.kms.Alias(f"{name}-secrets-key-alias", name=f"alias/{cluster_name}-secrets", target_key_id=key.key_id,
                           opts=pulumi.ResourceOptions(parent=key))
             key_arn = key.arn
@@ -301,9 +306,9 @@ class EksCluster(pulumi.ComponentResource):
             bootstrap_self_managed_addons=False,
             # Standard support only: extended support bills the control plane six times over.
             upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type="STANDARD"),
-            deletion_protection=prod, tags=tags,
+            deletion_protection=protect, tags=tags,
             # Only the control plane (etcd) is protected; nodes and add-ons stay replaceable by updates.
-            opts=pulumi.ResourceOptions(parent=self, protect=prod,
+            opts=pulumi.ResourceOptions(parent=self, protect=protect,
                                         depends_on=[cluster_policy, key_policy, log_group]))
 
         for i, arn in enumerate(args.admin_principal_arns):

@@ -32,6 +32,7 @@ from scaling_kit.limits import LOAD_BALANCING
 
 from .naming import physical_name
 from .tagging import house_tags, merge_tags
+from .validation import ArgumentError, check_arguments, resolve_protect
 
 # AWS's current recommendation (console default since 2025-09): TLS 1.3 and 1.2 with restricted ciphers and
 # hybrid post-quantum key exchange. ELBSecurityPolicy-TLS13-1-2-2021-06 is its pre-PQ predecessor.
@@ -96,6 +97,9 @@ class LoadBalancerArgs:
     """Ramp-up time of a new target, 0 (off) or 30 to 900 s. Defaults to 0."""
     deletion_protection: bool = True
     """AWS deletion protection of the ALB; when off, the log bucket is also emptied on destroy. Defaults to True."""
+    protect: Optional[bool] = None
+    """Whether Pulumi refuses to delete or replace the stateful resources (data, and the keys that encrypt it).
+    Defaults to True when ``environment`` is ``prod``."""
     access_log_retention_days: int = 90
     """Days access logs are kept in S3. Defaults to 90."""
     environment: str = "prod"
@@ -107,58 +111,59 @@ class LoadBalancerArgs:
 def validate_backends(backends: Sequence[BackendArgs]) -> None:
     """1 to 5 uniquely named backends, weights 0 to 999, not all zero."""
     if not 1 <= len(backends) <= MAX_BACKENDS:
-        raise ValueError(f"backends: {len(backends)} given; expected 1 to {MAX_BACKENDS} (the limit of target "
+        raise ArgumentError("backends", f"{len(backends)} given; expected 1 to {MAX_BACKENDS} (the limit of target "
                          "groups in one weighted forward action)")
     names = [b.name for b in backends]
     for b in backends:
         if not isinstance(b.name, str) or not _NAME.fullmatch(b.name):
-            raise ValueError(f"backends: name {b.name!r} is not allowed; expected a lower-case letter, then up to "
+            raise ArgumentError("backends", f"name {b.name!r} is not allowed; expected a lower-case letter, then up to "
                              "30 letters, digits or '-'")
         if isinstance(b.weight, bool) or not isinstance(b.weight, int) or not 0 <= b.weight <= MAX_WEIGHT:
-            raise ValueError(f"backends: weight {b.weight!r} of {b.name!r} is out of range; expected 0 to {MAX_WEIGHT}")
+            raise ArgumentError("backends", f"weight {b.weight!r} of {b.name!r} is out of range; expected 0 to {MAX_WEIGHT}")
     if len(set(names)) != len(names):
-        raise ValueError(f"backends: names {names!r} have duplicates; each backend needs its own name")
+        raise ArgumentError("backends", f"names {names!r} have duplicates; each backend needs its own name")
     if not any(b.weight for b in backends):
-        raise ValueError(f"backends: weights {[b.weight for b in backends]!r} are all zero; at least one backend "
+        raise ArgumentError("backends", f"weights {[b.weight for b in backends]!r} are all zero; at least one backend "
                          "needs a weight above 0")
 
 
 def validate_load_balancer_args(args: LoadBalancerArgs) -> None:
     """Raise ``ValueError`` naming the argument, its value and what is allowed."""
+    check_arguments(args)
     validate_backends(args.backends)
     if len(args.subnet_ids) < 2:
-        raise ValueError(f"subnet_ids: {len(args.subnet_ids)} subnet(s) given; an Application Load Balancer needs "
+        raise ArgumentError("subnet_ids", f"{len(args.subnet_ids)} subnet(s) given; an Application Load Balancer needs "
                          "subnets in at least two availability zones")
     if not 1 <= args.backend_port <= 65535:
-        raise ValueError(f"backend_port: {args.backend_port} is out of range; expected 1 to 65535")
+        raise ArgumentError("backend_port", f"{args.backend_port} is out of range; expected 1 to 65535")
     if not args.health_check_path.startswith("/") or len(args.health_check_path) > 1024:
-        raise ValueError(f"health_check_path: {args.health_check_path!r} is not allowed; expected a path starting "
+        raise ArgumentError("health_check_path", f"{args.health_check_path!r} is not allowed; expected a path starting "
                          "with '/', at most 1024 characters")
     if not re.fullmatch(r"\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*", args.health_check_matcher):
-        raise ValueError(f"health_check_matcher: {args.health_check_matcher!r} is not allowed; expected HTTP codes "
+        raise ArgumentError("health_check_matcher", f"{args.health_check_matcher!r} is not allowed; expected HTTP codes "
                          "such as '200' or '200-299' or '200,302'")
     if not args.ingress_cidrs:
-        raise ValueError("ingress_cidrs: empty; expected at least one IPv4 CIDR (0.0.0.0/0 for the internet)")
+        raise ArgumentError("ingress_cidrs", "empty; expected at least one IPv4 CIDR (0.0.0.0/0 for the internet)")
     for cidr in args.ingress_cidrs:
         try:
             ipaddress.IPv4Network(cidr, strict=True)
         except ValueError:
-            raise ValueError(f"ingress_cidrs: {cidr!r} is not an IPv4 CIDR block such as 203.0.113.0/24") from None
+            raise ArgumentError("ingress_cidrs", f"{cidr!r} is not an IPv4 CIDR block such as 203.0.113.0/24") from None
     if args.certificate_arn and not args.certificate_arn.startswith("arn:"):
-        raise ValueError(f"certificate_arn: {args.certificate_arn!r} is not an ARN; expected arn:aws:acm:... or empty")
+        raise ArgumentError("certificate_arn", f"{args.certificate_arn!r} is not an ARN; expected arn:aws:acm:... or empty")
     if not args.ssl_policy.startswith("ELBSecurityPolicy-TLS13-"):
-        raise ValueError(f"ssl_policy: {args.ssl_policy!r} does not offer TLS 1.3; expected an "
+        raise ArgumentError("ssl_policy", f"{args.ssl_policy!r} does not offer TLS 1.3; expected an "
                          f"ELBSecurityPolicy-TLS13-* policy such as {TLS13_SSL_POLICY}")
     if not 1 <= args.idle_timeout_seconds <= 4000:
-        raise ValueError(f"idle_timeout_seconds: {args.idle_timeout_seconds} is out of range; expected 1 to 4000")
+        raise ArgumentError("idle_timeout_seconds", f"{args.idle_timeout_seconds} is out of range; expected 1 to 4000")
     if not 0 <= args.deregistration_delay_seconds <= 3600:
-        raise ValueError(f"deregistration_delay_seconds: {args.deregistration_delay_seconds} is out of range; "
+        raise ArgumentError("deregistration_delay_seconds", f"{args.deregistration_delay_seconds} is out of range; "
                          "expected 0 to 3600")
     if args.slow_start_seconds != 0 and not 30 <= args.slow_start_seconds <= 900:
-        raise ValueError(f"slow_start_seconds: {args.slow_start_seconds} is not allowed; expected 0 (off) or "
+        raise ArgumentError("slow_start_seconds", f"{args.slow_start_seconds} is not allowed; expected 0 (off) or "
                          "30 to 900")
     if args.access_log_retention_days < 1:
-        raise ValueError(f"access_log_retention_days: {args.access_log_retention_days} is out of range; "
+        raise ArgumentError("access_log_retention_days", f"{args.access_log_retention_days} is out of range; "
                          "expected at least 1")
 
 
@@ -302,7 +307,7 @@ class LoadBalancer(pulumi.ComponentResource):
         # Logs are audit data: with deletion protection (prod) the bucket is also protected in Pulumi and a
         # non-empty bucket makes destroy fail instead of being emptied.
         bucket = aws.s3.Bucket(f"{name}-logs", bucket=bucket_name, force_destroy=not args.deletion_protection,
-                               tags=tags, opts=pulumi.ResourceOptions(parent=self, protect=args.deletion_protection))
+                               tags=tags, opts=pulumi.ResourceOptions(parent=self, protect=resolve_protect(args.protect, args.environment)))
         opts = pulumi.ResourceOptions(parent=bucket)
         block = aws.s3.BucketPublicAccessBlock(f"{name}-logs-public-access", bucket=bucket.id,
                                                block_public_acls=True, block_public_policy=True,

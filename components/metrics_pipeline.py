@@ -29,6 +29,8 @@ import pulumi_kubernetes as k8s
 
 from scaling_kit.limits import HPA
 
+from .validation import ArgumentError, check_arguments
+
 METRICS_SERVER_REPO = "https://kubernetes-sigs.github.io/metrics-server/"
 PROMETHEUS_COMMUNITY_REPO = "https://prometheus-community.github.io/helm-charts"
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
@@ -93,24 +95,25 @@ class MetricsPipelineArgs:
 
 def validate_metrics_pipeline_args(args: MetricsPipelineArgs) -> None:
     """Raise ``ValueError`` naming the argument, its value and what is allowed."""
+    check_arguments(args)
     if not _DNS_LABEL.fullmatch(args.namespace):
-        raise ValueError(f"namespace: {args.namespace!r} is not a DNS label (lower-case letters, digits, '-', "
+        raise ArgumentError("namespace", f"{args.namespace!r} is not a DNS label (lower-case letters, digits, '-', "
                          "at most 63 characters)")
     for name in ("metrics_server_chart_version", "prometheus_chart_version", "prometheus_adapter_chart_version"):
         value = getattr(args, name)
         if not re.fullmatch(r"\d+\.\d+\.\d+", value):
-            raise ValueError(f"{name}: {value!r} is not a pinned chart version; expected MAJOR.MINOR.PATCH "
+            raise ArgumentError(name, f"{value!r} is not a pinned chart version; expected MAJOR.MINOR.PATCH "
                              "(ranges would let a preview and an update install different charts)")
     for name in ("request_counter", "metric_name"):
         value = getattr(args, name)
         if not _METRIC_NAME.fullmatch(value):
-            raise ValueError(f"{name}: {value!r} is not a Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)")
+            raise ArgumentError(name, f"{value!r} is not a Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)")
     for name in ("rate_window", "scrape_interval", "retention"):
         value = getattr(args, name)
         if not _PROM_DURATION.fullmatch(value) and not (name == "retention" and re.fullmatch(r"[1-9]\d*d", value)):
-            raise ValueError(f"{name}: {value!r} is not a duration such as 30s, 2m or 1h")
+            raise ArgumentError(name, f"{value!r} is not a duration such as 30s, 2m or 1h")
     if _seconds(args.rate_window) < 4 * _seconds(args.scrape_interval):
-        raise ValueError(f"rate_window: {args.rate_window!r} is shorter than four scrape intervals "
+        raise ArgumentError("rate_window", f"{args.rate_window!r} is shorter than four scrape intervals "
                          f"(scrape_interval {args.scrape_interval!r}); rate() would drop to nothing after one "
                          "missed scrape")
 

@@ -20,6 +20,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .tagging import house_tags, merge_tags
+from .validation import ArgumentError, check_arguments
 
 TIERS = ("public", "private", "isolated")
 MAX_ZONES = 8
@@ -55,21 +56,22 @@ def plan_subnets(cidr_block: str, az_count: int) -> dict[str, list[str]]:
 
 def validate_network_args(args: NetworkArgs) -> None:
     """Raise ``ValueError`` naming the argument, its value and what is allowed."""
+    check_arguments(args)
     try:
         vpc = ipaddress.IPv4Network(args.cidr_block, strict=True)
     except ValueError:
-        raise ValueError(f"cidr_block: {args.cidr_block!r} is not an IPv4 CIDR block such as 10.0.0.0/16") from None
+        raise ArgumentError("cidr_block", f"{args.cidr_block!r} is not an IPv4 CIDR block such as 10.0.0.0/16") from None
     if not 16 <= vpc.prefixlen <= 23:
-        raise ValueError(f"cidr_block: {args.cidr_block!r} has prefix /{vpc.prefixlen}; expected /16 to /23 "
+        raise ArgumentError("cidr_block", f"{args.cidr_block!r} has prefix /{vpc.prefixlen}; expected /16 to /23 "
                          "(AWS allows /16 at most; subnets of /28 need at least /23)")
     if not 2 <= args.az_count <= MAX_ZONES:
-        raise ValueError(f"az_count: {args.az_count} is out of range; expected 2 to {MAX_ZONES} "
+        raise ArgumentError("az_count", f"{args.az_count} is out of range; expected 2 to {MAX_ZONES} "
                          "(the load balancer needs two zones)")
     if args.availability_zones and len(args.availability_zones) < args.az_count:
-        raise ValueError(f"availability_zones: {list(args.availability_zones)!r} names fewer zones than "
+        raise ArgumentError("availability_zones", f"{list(args.availability_zones)!r} names fewer zones than "
                          f"az_count ({args.az_count})")
     if args.nat_gateways not in NAT_MODES:
-        raise ValueError(f"nat_gateways: {args.nat_gateways!r} is not allowed; expected one of {NAT_MODES}")
+        raise ArgumentError("nat_gateways", f"{args.nat_gateways!r} is not allowed; expected one of {NAT_MODES}")
 
 
 class Network(pulumi.ComponentResource):
@@ -99,7 +101,7 @@ class Network(pulumi.ComponentResource):
         zones = list(args.availability_zones) or aws.get_availability_zones(
             state="available", opts=pulumi.InvokeOptions(parent=self)).names
         if len(zones) < args.az_count:
-            raise ValueError(f"az_count: {args.az_count} zones requested but the region offers only {zones!r}")
+            raise ArgumentError("az_count", f"{args.az_count} zones requested but the region offers only {zones!r}")
         zones = zones[: args.az_count]
         plan = plan_subnets(args.cidr_block, args.az_count)
 

@@ -28,6 +28,7 @@ from scaling_kit.waf_rate import WAF_MAX_LIMIT, WAF_MIN_LIMIT, WAF_WINDOWS, waf_
 
 from .naming import physical_name
 from .tagging import house_tags, merge_tags
+from .validation import ArgumentError, check_arguments
 
 MODES = ("block", "count")
 WAF_LOG_GROUP_PREFIX = "aws-waf-logs-"   # WAF delivers only to log groups whose name starts so
@@ -67,22 +68,23 @@ class RateLimitArgs:
 
 def validate_rate_limit_args(args: RateLimitArgs) -> tuple[int, int]:
     """Raise ``ValueError`` naming the argument, its value and what is allowed; return the WAF rule."""
+    check_arguments(args)
     rule = waf_rate_limit(args.requests, args.window_seconds)
     if args.key_header and not _HEADER.fullmatch(args.key_header):
-        raise ValueError(f"key_header: {args.key_header!r} is not an HTTP header name; expected 1 to 64 letters, "
+        raise ArgumentError("key_header", f"{args.key_header!r} is not an HTTP header name; expected 1 to 64 letters, "
                          "digits or '-', or an empty string for the client IP")
     if args.mode not in MODES:
-        raise ValueError(f"mode: {args.mode!r} is not allowed; expected one of {MODES}")
+        raise ArgumentError("mode", f"{args.mode!r} is not allowed; expected one of {MODES}")
     if args.log_retention_days not in LOG_RETENTION_DAYS:
-        raise ValueError(f"log_retention_days: {args.log_retention_days} is not a CloudWatch Logs retention; "
+        raise ArgumentError("log_retention_days", f"{args.log_retention_days} is not a CloudWatch Logs retention; "
                          f"expected one of {LOG_RETENTION_DAYS}")
     try:
         json.loads(args.response_body)
     except ValueError:
-        raise ValueError(f"response_body: {args.response_body[:60]!r} is not JSON; the 429 response is "
+        raise ArgumentError("response_body", f"{args.response_body[:60]!r} is not JSON; the 429 response is "
                          "served as application/json") from None
     if not 0 < len(args.response_body.encode()) <= 4096:
-        raise ValueError(f"response_body: {len(args.response_body.encode())} bytes; WAF allows 1 to 4096")
+        raise ArgumentError("response_body", f"{len(args.response_body.encode())} bytes; WAF allows 1 to 4096")
     return rule
 
 

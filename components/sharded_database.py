@@ -18,6 +18,7 @@ import pulumi
 from scaling_kit.limits import DATABASE
 from scaling_kit.sharding import SHARD_KEY_HEX_CHARS
 
+from .validation import ArgumentError, check_arguments, resolve_protect
 from .database import (IDENTIFIER_MAX_LENGTH, Database, DatabaseArgs, declare_shared_resources,
                        default_identifier, validate_database_args)
 
@@ -34,6 +35,9 @@ class ShardedDatabaseArgs:
     set per shard."""
     shard_count: int = DATABASE.shard_count
     """Number of shards, 1 to 64. Defaults to 16 (the design's ``shardCount``)."""
+    protect: Optional[bool] = None
+    """Whether Pulumi refuses to delete or replace the stateful resources (data, and the keys that encrypt it).
+    Defaults to True when ``environment`` is ``prod``."""
 
 
 def shard_name(name: str, index: int) -> str:
@@ -49,16 +53,25 @@ def default_base_identifier(name: str, stack: Optional[str] = None, project: Opt
 
 def validate_sharded_database_args(args: ShardedDatabaseArgs, base_identifier: str) -> list[DatabaseArgs]:
     """Validate and return the per-shard arguments (without ``shared``); raise ``ValueError`` otherwise."""
+    check_arguments(args)
     if isinstance(args.shard_count, bool) or not isinstance(args.shard_count, int) \
             or not 1 <= args.shard_count <= MAX_SHARDS:
-        raise ValueError(f"shard_count: {args.shard_count!r} is out of range; expected an integer from 1 to "
+        raise ArgumentError("shard_count", f"{args.shard_count!r} is out of range; expected an integer from 1 to "
                          f"{MAX_SHARDS}")
     if args.database.shared is not None:
-        raise ValueError("database.shared: given; expected None (ShardedDatabase declares the shared pieces)")
-    shards = [dataclasses.replace(args.database, identifier=shard_name(base_identifier, i), zone_offset=i)
+        raise ArgumentError("database.shared", "given; expected None (ShardedDatabase declares the shared pieces)")
+    if args.database.protect is not None:
+        raise ArgumentError("database.protect", f"{args.database.protect!r} given on the template; expected None "
+                                                "(set ShardedDatabaseArgs.protect: it covers every shard and the shared key)")
+    protect = resolve_protect(args.protect, args.database.environment)
+    shards = [dataclasses.replace(args.database, identifier=shard_name(base_identifier, i), zone_offset=i,
+                                  protect=protect)
               for i in range(args.shard_count)]
     for shard in shards:
-        validate_database_args(shard, shard.identifier)
+        try:
+            validate_database_args(shard, shard.identifier)
+        except ArgumentError as error:
+            raise error.within("database") from error
     return shards
 
 
@@ -91,7 +104,7 @@ class ShardedDatabase(pulumi.ComponentResource):
         shard_args = validate_sharded_database_args(args, base_identifier)
         super().__init__("scaling:database:ShardedDatabase", name, None, opts)
 
-        shared = declare_shared_resources(name, args.database, self)
+        shared = declare_shared_resources(name, dataclasses.replace(args.database, protect=shard_args[0].protect), self)
         self.shards = [Database(shard_name(name, i), dataclasses.replace(a, shared=shared),
                                 pulumi.ResourceOptions(parent=self))
                        for i, a in enumerate(shard_args)]

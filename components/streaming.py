@@ -37,6 +37,7 @@ from scaling_kit.limits import MESSAGING
 from scaling_kit.aws_limits import LOG_RETENTION_DAYS
 from .encryption import customer_managed_key
 from .tagging import house_tags, merge_tags
+from .validation import ArgumentError, check_arguments, resolve_protect
 
 IAM_TLS_PORT = 9098           # SASL/IAM over TLS, the only listener clients may use
 JMX_EXPORTER_PORT, NODE_EXPORTER_PORT = 11001, 11002
@@ -115,7 +116,8 @@ class StreamingArgs:
     kms_key_arn: Optional[pulumi.Input[str]] = None
     """Customer KMS key for encryption at rest. Defaults to a new key with rotation."""
     protect: Optional[bool] = None
-    """``protect`` on the cluster, topics and KMS key. Defaults to True when environment is ``prod``."""
+    """Whether Pulumi refuses to delete or replace the stateful resources (data, and the keys that encrypt it).
+    Defaults to True when ``environment`` is ``prod``."""
     environment: str = "prod"
     """Environment for the house tags. Defaults to ``prod``."""
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -125,7 +127,7 @@ class StreamingArgs:
 def kafka_version_tuple(version: str) -> tuple[int, int]:
     match = _VERSION.match(version)
     if not match:
-        raise ValueError(f"kafka_version: {version!r} is not an MSK version such as '3.8.x' or '3.6.0'")
+        raise ArgumentError("kafka_version", f"{version!r} is not an MSK version such as '3.8.x' or '3.6.0'")
     return int(match[1]), int(match[2])
 
 
@@ -135,72 +137,73 @@ def validate_topic_changes(topics: Sequence[TopicSpec], deployed: Sequence[Topic
     for old in deployed:
         new = wanted.get(old.name)
         if new is None:
-            raise ValueError(f"topics: deployed topic {old.name!r} is missing; removing it deletes its messages. "
+            raise ArgumentError("topics", f"deployed topic {old.name!r} is missing; removing it deletes its messages. "
                              f"Keep it, or drop it from deployed_topics first if the data may go")
         if new.partitions < old.partitions:
-            raise ValueError(f"topics: {old.name!r} partitions {new.partitions} is below the deployed "
+            raise ArgumentError("topics", f"{old.name!r} partitions {new.partitions} is below the deployed "
                              f"{old.partitions}; Kafka cannot remove partitions (keys would move and data be "
                              f"lost). Expected at least {old.partitions}")
         if new.replication_factor != old.replication_factor:
-            raise ValueError(f"topics: {old.name!r} replication_factor {new.replication_factor} differs from the "
+            raise ArgumentError("topics", f"{old.name!r} replication_factor {new.replication_factor} differs from the "
                              f"deployed {old.replication_factor}; changing it replaces the topic and deletes its "
                              f"messages. Expected {old.replication_factor}, or a new topic")
 
 
 def validate_streaming_args(args: StreamingArgs) -> None:
     """Raise ``ValueError`` naming the argument, its value and what is allowed."""
+    check_arguments(args)
     zones = len(args.subnet_ids)
     if zones not in (2, 3):
-        raise ValueError(f"subnet_ids: {zones} subnet(s); expected 2 or 3, one per zone (MSK spreads brokers "
+        raise ArgumentError("subnet_ids", f"{zones} subnet(s); expected 2 or 3, one per zone (MSK spreads brokers "
                          "evenly over them)")
     if args.broker_count < zones or args.broker_count % zones:
-        raise ValueError(f"broker_count: {args.broker_count} is not a multiple of the {zones} zones; expected "
+        raise ArgumentError("broker_count", f"{args.broker_count} is not a multiple of the {zones} zones; expected "
                          f"{zones}, {2 * zones}, {3 * zones}, ...")
     version = kafka_version_tuple(args.kafka_version)
     if args.topics and version < MIN_TOPIC_API_VERSION:
-        raise ValueError(f"kafka_version: {args.kafka_version!r} is too old for the MSK topic API; expected 3.6 "
+        raise ArgumentError("kafka_version", f"{args.kafka_version!r} is too old for the MSK topic API; expected 3.6 "
                          "or later")
     if not 1 <= args.volume_size_gb <= 16384:
-        raise ValueError(f"volume_size_gb: {args.volume_size_gb} is out of range; expected 1 to 16384")
+        raise ArgumentError("volume_size_gb", f"{args.volume_size_gb} is out of range; expected 1 to 16384")
     if not args.volume_size_gb <= args.max_volume_size_gb <= 16384:
-        raise ValueError(f"max_volume_size_gb: {args.max_volume_size_gb} is out of range; expected "
+        raise ArgumentError("max_volume_size_gb", f"{args.max_volume_size_gb} is out of range; expected "
                          f"{args.volume_size_gb} (volume_size_gb) to 16384")
     if not 10 <= args.storage_target_utilization_percent <= 80:
-        raise ValueError(f"storage_target_utilization_percent: {args.storage_target_utilization_percent} is out "
+        raise ArgumentError("storage_target_utilization_percent", f"{args.storage_target_utilization_percent} is out "
                          "of range; expected 10 to 80")
     if not 1 <= args.replication_factor <= args.broker_count:
-        raise ValueError(f"replication_factor: {args.replication_factor} is out of range; expected 1 to "
+        raise ArgumentError("replication_factor", f"{args.replication_factor} is out of range; expected 1 to "
                          f"broker_count ({args.broker_count})")
     # Below the replication factor, so acks=all writes go on through the loss of one replica.
     if not 1 <= args.min_insync_replicas <= max(1, args.replication_factor - 1):
-        raise ValueError(f"min_insync_replicas: {args.min_insync_replicas} is out of range; expected 1 to "
+        raise ArgumentError("min_insync_replicas", f"{args.min_insync_replicas} is out of range; expected 1 to "
                          f"{max(1, args.replication_factor - 1)} (below replication_factor "
                          f"{args.replication_factor}, so acks=all survives one broker loss)")
     if args.default_partitions < 1:
-        raise ValueError(f"default_partitions: {args.default_partitions} is out of range; expected at least 1")
+        raise ArgumentError("default_partitions", f"{args.default_partitions} is out of range; expected at least 1")
     names = [t.name for t in args.topics]
     if len(set(names)) != len(names):
-        raise ValueError(f"topics: {names!r} has duplicates; topic names must be unique")
+        raise ArgumentError("topics", f"{names!r} has duplicates; topic names must be unique")
     for topic in args.topics:
         if not _TOPIC.match(topic.name) or topic.name in (".", ".."):
-            raise ValueError(f"topics: {topic.name!r} is not a Kafka topic name (1 to 249 of letters, digits, "
+            raise ArgumentError("topics", f"{topic.name!r} is not a Kafka topic name (1 to 249 of letters, digits, "
                              "'.', '_', '-')")
         if topic.partitions < 1:
-            raise ValueError(f"topics: {topic.name!r} partitions {topic.partitions} is out of range; expected at "
+            raise ArgumentError("topics", f"{topic.name!r} partitions {topic.partitions} is out of range; expected at "
                              "least 1")
         if not 1 <= topic.replication_factor <= args.broker_count:
-            raise ValueError(f"topics: {topic.name!r} replication_factor {topic.replication_factor} is out of "
+            raise ArgumentError("topics", f"{topic.name!r} replication_factor {topic.replication_factor} is out of "
                              f"range; expected 1 to broker_count ({args.broker_count})")
     validate_topic_changes(args.topics, args.deployed_topics)
     if args.policy_topic not in names:
-        raise ValueError(f"policy_topic: {args.policy_topic!r} is not one of the topics {names!r}")
+        raise ArgumentError("policy_topic", f"{args.policy_topic!r} is not one of the topics {names!r}")
     if not _GROUP.match(args.consumer_group):
-        raise ValueError(f"consumer_group: {args.consumer_group!r} is not a group id (letters, digits, '.', '_', '-')")
+        raise ArgumentError("consumer_group", f"{args.consumer_group!r} is not a group id (letters, digits, '.', '_', '-')")
     if args.enhanced_monitoring not in ENHANCED_MONITORING:
-        raise ValueError(f"enhanced_monitoring: {args.enhanced_monitoring!r} is not allowed; expected one of "
+        raise ArgumentError("enhanced_monitoring", f"{args.enhanced_monitoring!r} is not allowed; expected one of "
                          f"{ENHANCED_MONITORING}")
     if args.log_retention_days not in LOG_RETENTION_DAYS:
-        raise ValueError(f"log_retention_days: {args.log_retention_days} is not allowed; expected one of "
+        raise ArgumentError("log_retention_days", f"{args.log_retention_days} is not allowed; expected one of "
                          f"{LOG_RETENTION_DAYS}")
 
 
@@ -281,7 +284,7 @@ class Streaming(pulumi.ComponentResource):
         validate_streaming_args(args)
         super().__init__("scaling:streaming:Streaming", name, None, opts)
         tags = merge_tags(house_tags(args.environment), args.tags)
-        protect = args.environment == "prod" if args.protect is None else args.protect
+        protect = resolve_protect(args.protect, args.environment)
         child = pulumi.ResourceOptions(parent=self)
 
         if args.kms_key_arn is None:

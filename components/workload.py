@@ -28,6 +28,7 @@ import pulumi_kubernetes as k8s
 from scaling_kit.limits import CACHE, CIRCUIT_BREAKER, DATABASE, HPA, MESSAGING, RATE_LIMIT
 
 from .metrics_pipeline import MetricsCatalog, PodDemand
+from .validation import ArgumentError, check_arguments
 
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 _ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
@@ -210,14 +211,14 @@ def validate_metrics_served(metrics: list[HpaMetric], catalog: MetricsCatalog, r
     """Every HPA metric must be served by the cluster, the Pods metric from the workload's own counter."""
     for metric in metrics:
         if metric.kind == "Resource" and metric.name not in catalog.resource_metrics:
-            raise ValueError(f"metrics_catalog: the HPA's Resource metric {metric.name!r} is not served "
+            raise ArgumentError("metrics_catalog", f"the HPA's Resource metric {metric.name!r} is not served "
                              f"(served: {sorted(catalog.resource_metrics)}); install metrics-server")
         if metric.kind == "Pods":
             if metric.name not in catalog.pods_metrics:
-                raise ValueError(f"metrics_catalog: the HPA's Pods metric {metric.name!r} is not served "
+                raise ArgumentError("metrics_catalog", f"the HPA's Pods metric {metric.name!r} is not served "
                                  f"(served: {sorted(catalog.pods_metrics)}); add a prometheus-adapter rule for it")
             if catalog.pods_metrics[metric.name] != request_counter:
-                raise ValueError(f"request_counter: {request_counter!r} is not the series the pipeline computes "
+                raise ArgumentError("request_counter", f"{request_counter!r} is not the series the pipeline computes "
                                  f"{metric.name!r} from ({catalog.pods_metrics[metric.name]!r}); the HPA "
                                  "would see no data")
 
@@ -229,52 +230,53 @@ def validate_requests_for_utilization(metrics: list[HpaMetric], containers: Mapp
             continue
         for container, requests in containers.items():
             if not requests.get(metric.name):
-                raise ValueError(f"{metric.name}_request: container {container!r} has no {metric.name} request; "
+                raise ArgumentError(f"{metric.name}_request", f"container {container!r} has no {metric.name} request; "
                                  f"the HPA's {metric.name} utilization target needs one on every container")
 
 
 def validate_pdb(min_replicas: int, max_unavailable: int) -> None:
     """At the minimum replica count a drain may evict a pod, and at least one pod keeps serving."""
     if max_unavailable < 1 or disruptions_allowed(min_replicas, max_unavailable) < 1:
-        raise ValueError(f"pdb_max_unavailable: {max_unavailable} allows no disruption at min_replicas "
+        raise ArgumentError("pdb_max_unavailable", f"{max_unavailable} allows no disruption at min_replicas "
                          f"({min_replicas}); node drains would block forever. Expected at least 1")
     if min_replicas - disruptions_allowed(min_replicas, max_unavailable) < 1:
-        raise ValueError(f"pdb_max_unavailable: {max_unavailable} lets a drain evict every pod at min_replicas "
+        raise ArgumentError("pdb_max_unavailable", f"{max_unavailable} lets a drain evict every pod at min_replicas "
                          f"({min_replicas}); expected below min_replicas (raise min_replicas to at least 2)")
 
 
 def _validate_policies(name: str, policies: tuple[ScalingPolicy, ...]) -> None:
     if not policies:
-        raise ValueError(f"{name}: empty; expected at least one policy")
+        raise ArgumentError(name, "empty; expected at least one policy")
     for p in policies:
         if p.type not in SCALE_POLICY_TYPES:
-            raise ValueError(f"{name}: policy type {p.type!r} is not allowed; expected one of {SCALE_POLICY_TYPES}")
+            raise ArgumentError(name, f"policy type {p.type!r} is not allowed; expected one of {SCALE_POLICY_TYPES}")
         if p.value < 1:
-            raise ValueError(f"{name}: policy value {p.value} is out of range; expected at least 1")
+            raise ArgumentError(name, f"policy value {p.value} is out of range; expected at least 1")
         if not 1 <= p.period_seconds <= 1800:
-            raise ValueError(f"{name}: period_seconds {p.period_seconds} is out of range; expected 1 to 1800")
+            raise ArgumentError(name, f"period_seconds {p.period_seconds} is out of range; expected 1 to 1800")
 
 
 def validate_workload_args(args: WorkloadArgs) -> None:
     """Raise ``ValueError`` naming the argument, its value and what is allowed."""
+    check_arguments(args)
     for name in ("name", "namespace"):
         value = getattr(args, name)
         if not _DNS_LABEL.fullmatch(value):
-            raise ValueError(f"{name}: {value!r} is not a DNS label (lower-case letters, digits, '-', at most 63)")
+            raise ArgumentError(name, f"{value!r} is not a DNS label (lower-case letters, digits, '-', at most 63)")
     if not args.image or any(c.isspace() for c in args.image):
-        raise ValueError(f"image: {args.image!r} is not an image reference")
+        raise ArgumentError("image", f"{args.image!r} is not an image reference")
     for name in ("container_port", "service_port"):
         if not 1 <= getattr(args, name) <= 65535:
-            raise ValueError(f"{name}: {getattr(args, name)} is out of range; expected 1 to 65535")
+            raise ArgumentError(name, f"{getattr(args, name)} is out of range; expected 1 to 65535")
     for name in ("health_check_path", "metrics_path"):
         if not getattr(args, name).startswith("/"):
-            raise ValueError(f"{name}: {getattr(args, name)!r} must start with '/'")
+            raise ArgumentError(name, f"{getattr(args, name)!r} must start with '/'")
     if args.run_as_user < 1:
-        raise ValueError(f"run_as_user: {args.run_as_user} is root; expected a UID of at least 1")
+        raise ArgumentError("run_as_user", f"{args.run_as_user} is root; expected a UID of at least 1")
     if args.min_replicas < 1:
-        raise ValueError(f"min_replicas: {args.min_replicas} is out of range; expected at least 1")
+        raise ArgumentError("min_replicas", f"{args.min_replicas} is out of range; expected at least 1")
     if args.min_replicas > args.max_replicas:
-        raise ValueError(f"min_replicas: {args.min_replicas} is above max_replicas ({args.max_replicas}); "
+        raise ArgumentError("min_replicas", f"{args.min_replicas} is above max_replicas ({args.max_replicas}); "
                          "expected min <= max")
     metrics = hpa_metrics(args)
     validate_metrics_served(metrics, args.metrics_catalog, args.request_counter)
@@ -283,45 +285,45 @@ def validate_workload_args(args: WorkloadArgs) -> None:
     for name in ("cpu_request_millicores", "memory_request_mib"):
         value = getattr(args, name)
         if value is None or value < 1:
-            raise ValueError(f"{name}: {value} is not allowed; every container needs requests (the scheduler "
+            raise ArgumentError(name, f"{value} is not allowed; every container needs requests (the scheduler "
                              "and the node sizing count them); expected at least 1")
     for name, limit, request in (("cpu_limit_millicores", cpu_limit(args), args.cpu_request_millicores),
                                  ("memory_limit_mib", memory_limit(args), args.memory_request_mib)):
         if limit is None:
-            raise ValueError(f"{name}: missing; every container needs requests and limits")
+            raise ArgumentError(name, "missing; every container needs requests and limits")
         if request is not None and limit < request:
-            raise ValueError(f"{name}: {limit} is below the request ({request}); expected at least the request")
+            raise ArgumentError(name, f"{limit} is below the request ({request}); expected at least the request")
     for name in ("cpu_utilization_percent", "memory_utilization_percent"):
         value = getattr(args, name)
         if value is not None and not 1 <= value <= 100:
-            raise ValueError(f"{name}: {value} is out of range; expected 1 to 100 or None")
+            raise ArgumentError(name, f"{value} is out of range; expected 1 to 100 or None")
     if not hpa_metrics(args):
-        raise ValueError("cpu_utilization_percent/memory_utilization_percent/requests_metric: all None; the HPA "
+        raise ArgumentError("cpu_utilization_percent/memory_utilization_percent/requests_metric", "all None; the HPA "
                          "needs at least one metric")
     if not re.fullmatch(r"[0-9]+(\.[0-9]+)?(m|k|M|G)?", args.requests_per_pod) or float(
             re.sub(r"[a-zA-Z]", "", args.requests_per_pod)) <= 0:
-        raise ValueError(f"requests_per_pod: {args.requests_per_pod!r} is not a positive Kubernetes quantity "
+        raise ArgumentError("requests_per_pod", f"{args.requests_per_pod!r} is not a positive Kubernetes quantity "
                          "such as \"1000\"")
     for name in ("scale_down_stabilization_seconds", "scale_up_stabilization_seconds"):
         if not 0 <= getattr(args, name) <= 3600:
-            raise ValueError(f"{name}: {getattr(args, name)} is out of range; expected 0 to 3600")
+            raise ArgumentError(name, f"{getattr(args, name)} is out of range; expected 0 to 3600")
     _validate_policies("scale_down_policies", args.scale_down_policies)
     _validate_policies("scale_up_policies", args.scale_up_policies)
     if args.scale_up_select_policy not in SELECT_POLICIES:
-        raise ValueError(f"scale_up_select_policy: {args.scale_up_select_policy!r} is not allowed; "
+        raise ArgumentError("scale_up_select_policy", f"{args.scale_up_select_policy!r} is not allowed; "
                          f"expected one of {SELECT_POLICIES}")
     validate_pdb(args.min_replicas, args.pdb_max_unavailable)
     plain = {**args.app_settings, **args.endpoints}
     for key in [*plain, *args.secrets]:
         if not _ENV_NAME.fullmatch(key):
-            raise ValueError(f"app_settings/endpoints/secrets: key {key!r} is not an environment variable name "
+            raise ArgumentError("app_settings/endpoints/secrets", f"key {key!r} is not an environment variable name "
                              "(upper-case letters, digits, '_')")
     for key in plain:
         if any(word in key for word in _SECRET_WORDS):
-            raise ValueError(f"app_settings/endpoints: {key!r} looks secret; pass it in secrets so it lands in a "
+            raise ArgumentError("app_settings/endpoints", f"{key!r} looks secret; pass it in secrets so it lands in a "
                              "Kubernetes Secret, never in the ConfigMap")
     if (both := sorted(set(plain) & set(args.secrets))):
-        raise ValueError(f"secrets: {both} also appear in app_settings/endpoints; give each key once")
+        raise ArgumentError("secrets", f"{both} also appear in app_settings/endpoints; give each key once")
 
 
 def workload_demand(args: WorkloadArgs) -> PodDemand:

@@ -145,12 +145,19 @@ def test_alb_settings_follow_the_design_and_secure_defaults():
 
 
 def test_dev_can_switch_deletion_protection_off_and_the_log_bucket_then_empties_on_destroy():
-    ev = build(deletion_protection=False)
+    ev = build(deletion_protection=False, environment="dev")
     assert ev.one("aws:lb/loadBalancer:LoadBalancer", "lb-alb").inputs["enableDeletionProtection"] is False
     dev_bucket = ev.one("aws:s3/bucket:Bucket", "lb-logs")
     assert dev_bucket.inputs["forceDestroy"] is True and dev_bucket.protect is False
     prod_bucket = build().one("aws:s3/bucket:Bucket", "lb-logs")
     assert prod_bucket.inputs["forceDestroy"] is False and prod_bucket.protect is True
+
+
+@pytest.mark.parametrize("environment, protect, expected", [("dev", True, True), ("prod", False, False),
+                                                            ("dev", None, False), ("prod", None, True)])
+def test_protect_of_the_log_bucket_defaults_to_the_environment_and_can_be_set(environment, protect, expected):
+    bucket = build(environment=environment, protect=protect).one("aws:s3/bucket:Bucket", "lb-logs")
+    assert bucket.protect is expected
 
 
 @given(st.from_regex(r"[A-Za-z][A-Za-z0-9_-]{0,60}", fullmatch=True),
