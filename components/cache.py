@@ -2,8 +2,9 @@
 
 Valkey by default (Redis OSS selectable), sharded over ``num_node_groups`` node groups with replicas in
 other zones, Multi-AZ with automatic failover, encrypted at rest with a customer KMS key and in transit
-(TLS required), an AUTH token that only ever exists as a Pulumi secret, daily snapshots, slow and engine
-logs in CloudWatch, and a security group that admits the application tier only.
+(TLS required), an AUTH token that only ever exists as a Pulumi secret and in a Secrets Manager secret
+encrypted with the cache's key (``auth_token_read_statements`` let the application read it), daily snapshots,
+slow and engine logs in CloudWatch, and a security group that admits the application tier only.
 
 Applications also get the design's cache-aside settings (TTL 3600 s, ``feature:`` and ``session:`` key
 prefixes) as outputs, so the numbers live in one place.
@@ -197,6 +198,21 @@ def validate_cache_args(args: CacheArgs) -> None:
         raise ArgumentError("ttl_seconds", f"{args.ttl_seconds} is out of range; expected at least 1")
 
 
+def auth_token_read_statements(secret_arn: str, kms_key_arn: str) -> list[dict]:
+    """IAM statements to read the AUTH token secret: the secret by ARN, and its key only when Secrets Manager
+    of the secret's region asks for it (``kms:ViaService``), so the role cannot decrypt anything else."""
+    region = secret_arn.split(":")[3] if secret_arn.count(":") >= 6 else ""
+    if not secret_arn.startswith("arn:") or not region:
+        raise ValueError(f"secret_arn: {secret_arn!r} is not a Secrets Manager secret ARN "
+                         "(arn:<partition>:secretsmanager:<region>:<account>:secret:<name>)")
+    return [
+        {"Sid": "CacheAuthTokenRead", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+         "Resource": secret_arn},
+        {"Sid": "CacheAuthTokenDecrypt", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": kms_key_arn,
+         "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}}},
+    ]
+
+
 class Cache(pulumi.ComponentResource):
     """An encrypted ElastiCache replication group in cluster mode, reachable only from the app tier."""
 
@@ -214,6 +230,11 @@ class Cache(pulumi.ComponentResource):
     """KMS key that encrypts the data at rest."""
     settings: dict
     """Cache-aside settings for applications: ``ttlSeconds``, ``featureKeyPrefix``, ``sessionKeyPrefix``."""
+    auth_token_secret_arn: pulumi.Output[str]
+    """ARN of the Secrets Manager secret whose value is the AUTH token (empty when ``auth_token`` is False)."""
+    auth_token_read_statements: pulumi.Output[list]
+    """IAM statements (JSON-able dicts) to read the AUTH token: ``secretsmanager:GetSecretValue`` on the
+    secret and ``kms:Decrypt`` on the cache's key only through Secrets Manager. Empty without a token."""
 
     def __init__(self, name: str, args: CacheArgs, opts: Optional[pulumi.ResourceOptions] = None):
         validate_cache_args(args)
@@ -291,6 +312,22 @@ class Cache(pulumi.ComponentResource):
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self, protect=protect, additional_secret_outputs=["auth_token"]))
 
+        secret_arn: pulumi.Output[str] = pulumi.Output.from_input("")
+        read_statements: pulumi.Output[list] = pulumi.Output.from_input([])
+        if token:
+            # The application reads the token at start-up with its own role instead of receiving it in its
+            # environment; the secret uses the cache's key, so reading it also needs kms:Decrypt on that key.
+            secret = aws.secretsmanager.Secret(
+                f"{name}-auth-token-secret", description=f"{name}: AUTH token of the {args.engine} cache",
+                kms_key_id=kms_key_arn, recovery_window_in_days=30, tags=tags,
+                opts=pulumi.ResourceOptions(parent=self, protect=protect))
+            aws.secretsmanager.SecretVersion(
+                f"{name}-auth-token-value", secret_id=secret.id, secret_string=pulumi.Output.secret(token.result),
+                opts=pulumi.ResourceOptions(parent=secret))
+            secret_arn = secret.arn
+            read_statements = pulumi.Output.all(secret.arn, kms_key_arn).apply(
+                lambda v: auth_token_read_statements(v[0], v[1]))
+
         self.configuration_endpoint = group.configuration_endpoint_address
         self.port = args.port
         self.auth_token = pulumi.Output.secret(token.result if token else "")
@@ -299,6 +336,8 @@ class Cache(pulumi.ComponentResource):
         self.kms_key_arn = pulumi.Output.from_input(kms_key_arn)
         self.settings = {"ttlSeconds": args.ttl_seconds, "featureKeyPrefix": args.feature_key_prefix,
                          "sessionKeyPrefix": args.session_key_prefix}
+        self.auth_token_secret_arn = secret_arn
+        self.auth_token_read_statements = read_statements
         self.register_outputs({
             "configuration_endpoint": self.configuration_endpoint,
             "port": self.port,
@@ -307,4 +346,6 @@ class Cache(pulumi.ComponentResource):
             "replication_group_id": self.replication_group_id,
             "kms_key_arn": self.kms_key_arn,
             "settings": self.settings,
+            "auth_token_secret_arn": self.auth_token_secret_arn,
+            "auth_token_read_statements": self.auth_token_read_statements,
         })

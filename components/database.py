@@ -115,6 +115,12 @@ class DatabaseArgs:
     """Database created on the primary. Defaults to ``aiagent``."""
     master_username: str = "postgres"
     """Master user; its password lives only in the RDS-managed secret. Defaults to ``postgres``."""
+    app_db_user: str = ""
+    """Database user the application connects as through the proxy, with an IAM auth token as its password;
+    ``connect_policy_statements`` grant ``rds-db:connect`` for this user only. Defaults to
+    ``master_username``, the one user whose credentials the proxy holds (the RDS-managed secret). A narrower
+    role needs what this component cannot do from outside the database: ``CREATE ROLE ... LOGIN`` with its
+    ``GRANT``s in the database, and that role's own secret added to the proxy's authentication list."""
     port: int = DATABASE.port
     """PostgreSQL port. Defaults to 5432."""
     monitoring_interval_seconds: int = 60
@@ -197,12 +203,38 @@ def proxy_pool_settings(args: DatabaseArgs) -> dict[str, int]:
     }
 
 
+def app_db_user(args: DatabaseArgs) -> str:
+    """The database user the application connects as (``app_db_user``, else the master user)."""
+    return args.app_db_user or args.master_username
+
+
+def proxy_db_user_arn(proxy_arn: str, db_user: str) -> str:
+    """The ``rds-db:connect`` resource of ``db_user`` through an RDS Proxy.
+
+    ``arn:<partition>:rds:<region>:<account>:db-proxy:prx-<id>`` gives
+    ``arn:<partition>:rds-db:<region>:<account>:dbuser:prx-<id>/<db_user>``: for a proxy the resource id in
+    the ARN is the proxy's ``prx-`` id (AWS, "Connecting to a database using IAM authentication")."""
+    parts = proxy_arn.split(":")
+    if len(parts) != 7 or parts[0] != "arn" or parts[2] != "rds" or parts[5] != "db-proxy" \
+            or not parts[6].startswith("prx-"):
+        raise ValueError(f"proxy_arn: {proxy_arn!r} is not an RDS Proxy ARN "
+                         "(arn:<partition>:rds:<region>:<account>:db-proxy:prx-<id>)")
+    return f"arn:{parts[1]}:rds-db:{parts[3]}:{parts[4]}:dbuser:{parts[6]}/{db_user}"
+
+
+def proxy_connect_statements(proxy_arns: Sequence[str], db_user: str) -> list[dict]:
+    """IAM statement letting a principal open IAM-authenticated connections as ``db_user`` through each
+    proxy in ``proxy_arns`` (and nothing else: not the instances, not another user)."""
+    return [{"Sid": "RdsProxyConnect", "Effect": "Allow", "Action": "rds-db:connect",
+             "Resource": [proxy_db_user_arn(arn, db_user) for arn in proxy_arns]}]
+
+
 def client_settings(args: DatabaseArgs) -> dict[str, Any]:
     """The pool settings applications use (node-postgres names), exported as ``dbClientSettings``."""
     return {
         "port": args.port,
         "database": args.database_name,
-        "user": args.master_username,
+        "user": app_db_user(args),
         "authentication": "iam",          # the proxy requires an IAM auth token as the password
         "sslMode": "verify-full",         # the proxy requires TLS
         "max": args.pool_max_connections,
@@ -298,6 +330,10 @@ def validate_database_args(args: DatabaseArgs, identifier: str) -> None:
             args.master_username.lower() in ("rdsadmin", "rdsrepladmin", "rds_superuser"):
         raise ArgumentError("master_username", f"{args.master_username!r} is not allowed; expected a letter, then "
                          "letters, digits or '_', and not an RDS-reserved name")
+    if args.app_db_user and (not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,62}", args.app_db_user) or
+                             args.app_db_user.lower() in ("rdsadmin", "rdsrepladmin", "rds_superuser")):
+        raise ArgumentError("app_db_user", f"{args.app_db_user!r} is not allowed; expected '' (the master user) or a "
+                         "letter, then letters, digits or '_', and not an RDS-reserved name")
     if not 1150 <= args.port <= 65535:
         raise ArgumentError("port", f"{args.port} is out of range; expected 1150 to 65535")
     if args.monitoring_interval_seconds not in MONITORING_INTERVALS:
@@ -407,6 +443,13 @@ class Database(pulumi.ComponentResource):
     """Security group of the instances."""
     proxy_security_group_id: pulumi.Output[str]
     """Security group of the proxy."""
+    proxy_arn: pulumi.Output[str]
+    """ARN of the RDS Proxy (its last segment is the ``prx-`` resource id IAM authentication names)."""
+    app_db_user: str
+    """Database user the application connects as through the proxy."""
+    connect_policy_statements: pulumi.Output[list]
+    """IAM statements (JSON-able dicts) granting ``rds-db:connect`` as ``app_db_user`` through this shard's
+    proxy; put them in the policy of the application's role."""
     kms_key_arn: pulumi.Output[str]
     """KMS key of storage, Performance Insights and the secret."""
     client_settings: dict[str, Any]
@@ -484,6 +527,10 @@ class Database(pulumi.ComponentResource):
         self.proxy_security_group_id = pulumi.Output.from_input(shared.proxy_security_group_id)
         self.kms_key_arn = pulumi.Output.from_input(shared.kms_key_arn)
         self.client_settings = client_settings(args)
+        self.proxy_arn = proxy.arn
+        self.app_db_user = app_db_user(args)
+        self.connect_policy_statements = proxy.arn.apply(
+            lambda arn: proxy_connect_statements([arn], self.app_db_user))
         self.register_outputs({
             "writer_endpoint": self.writer_endpoint,
             "proxy_endpoint": self.proxy_endpoint,
@@ -491,6 +538,8 @@ class Database(pulumi.ComponentResource):
             "port": self.port,
             "secret_arn": self.secret_arn,
             "security_group_id": self.security_group_id,
+            "proxy_arn": self.proxy_arn,
+            "connect_policy_statements": self.connect_policy_statements,
         })
 
     def _proxy(self, name: str, identifier: str, args: DatabaseArgs, shared: SharedDatabaseResources,

@@ -20,7 +20,7 @@ from scaling_kit.sharding import SHARD_KEY_HEX_CHARS
 
 from .validation import ArgumentError, check_arguments, resolve_protect
 from .database import (IDENTIFIER_MAX_LENGTH, Database, DatabaseArgs, declare_shared_resources,
-                       default_identifier, validate_database_args)
+                       default_identifier, proxy_connect_statements, validate_database_args)
 
 MAX_SHARDS = 64
 
@@ -96,6 +96,13 @@ class ShardedDatabase(pulumi.ComponentResource):
     """Security group of all proxies."""
     kms_key_arn: pulumi.Output[str]
     """The shared KMS key."""
+    proxy_arns: list[pulumi.Output[str]]
+    """ARN of each shard's RDS Proxy, in shard order."""
+    app_db_user: str
+    """Database user the application connects as through every proxy."""
+    connect_policy_statements: pulumi.Output[list]
+    """IAM statements (JSON-able dicts) granting ``rds-db:connect`` as ``app_db_user`` through every shard's
+    proxy (one statement naming each proxy's ``rds-db`` ARN); put them in the application role's policy."""
     client_settings: dict[str, Any]
     """Pool settings for applications plus the routing parameters (``shardCount``, ``shardKeyHexChars``)."""
 
@@ -119,6 +126,10 @@ class ShardedDatabase(pulumi.ComponentResource):
         self.security_group_id = pulumi.Output.from_input(shared.security_group_id)
         self.proxy_security_group_id = pulumi.Output.from_input(shared.proxy_security_group_id)
         self.kms_key_arn = pulumi.Output.from_input(shared.kms_key_arn)
+        self.proxy_arns = [s.proxy_arn for s in self.shards]
+        self.app_db_user = self.shards[0].app_db_user
+        self.connect_policy_statements = pulumi.Output.all(*self.proxy_arns).apply(
+            lambda arns: proxy_connect_statements(arns, self.app_db_user))
         self.client_settings = {**self.shards[0].client_settings, "shardCount": args.shard_count,
                                 "shardKeyHexChars": SHARD_KEY_HEX_CHARS}
         self.register_outputs({
@@ -127,4 +138,6 @@ class ShardedDatabase(pulumi.ComponentResource):
             "secret_arns": self.secret_arns,
             "port": self.port,
             "security_group_id": self.security_group_id,
+            "proxy_arns": self.proxy_arns,
+            "connect_policy_statements": self.connect_policy_statements,
         })

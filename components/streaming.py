@@ -13,7 +13,9 @@
   election, deny by default without ACLs.
 * Topics through the MSK topic API (``aws.msk.Topic``, Kafka 3.6 or later), the design's ``features``
   topic (10 partitions, replication factor 3) plus any others.
-* IAM policies for a producer of the topic and for the consumer group ``feature-processors``.
+* The IAM statements an application client needs (``client_policy_statements``): connect, write and read
+  the topic, join the consumer group ``feature-processors``, each by its ARN. The component attaches them
+  to nobody: the principal that uses the cluster takes them into its own policy (``AppIdentity``).
 
 Topic changes that destroy data are refused before anything is declared: fewer partitions than deployed
 (Kafka cannot remove partitions; the provider would fail mid-update), another replication factor (the
@@ -106,9 +108,9 @@ class StreamingArgs:
     deployed_topics: Sequence[TopicSpec] = ()
     """Topics as currently deployed; a change that would lose their data is refused. Defaults to none."""
     policy_topic: str = MESSAGING.topic
-    """Topic of the producer and consumer policies; one of ``topics``. Defaults to ``features``."""
+    """Topic the client statements grant; one of ``topics``. Defaults to ``features``."""
     consumer_group: str = MESSAGING.consumer_group
-    """Consumer group of the consumer policy. Defaults to ``feature-processors``."""
+    """Consumer group the client statements let the client join. Defaults to ``feature-processors``."""
     enhanced_monitoring: str = "PER_TOPIC_PER_BROKER"
     """CloudWatch metrics level. Defaults to ``PER_TOPIC_PER_BROKER``."""
     log_retention_days: int = 30
@@ -235,33 +237,25 @@ def kafka_resource_arn(cluster_arn: str, kind: str, name: str) -> str:
     return ":".join(parts[:5]) + f":{kind}/{resource[1]}/{resource[2]}/{name}"
 
 
-def producer_policy_document(cluster_arn: str, topic: str) -> str:
-    """Write to ``topic``. Clients should use ``acks=all`` (with min.insync.replicas=2 on the cluster)."""
-    return json.dumps({"Version": "2012-10-17", "Statement": [
+def client_policy_statements(cluster_arn: str, topic: str, group: str) -> list[dict]:
+    """IAM statements of an application that both produces to and consumes ``topic`` in consumer group
+    ``group`` (the design's app does both): the union of the producer and consumer documents, with Sids
+    unique enough to sit in one policy beside other services' statements."""
+    return [
         # Kafka 3 producers are idempotent by default, which needs WriteDataIdempotently on the cluster.
-        {"Sid": "Connect", "Effect": "Allow",
+        {"Sid": "KafkaConnect", "Effect": "Allow",
          "Action": ["kafka-cluster:Connect", "kafka-cluster:WriteDataIdempotently"], "Resource": cluster_arn},
-        {"Sid": "WriteTopic", "Effect": "Allow",
-         "Action": ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"],
+        {"Sid": "KafkaTopicReadWrite", "Effect": "Allow",
+         "Action": ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData", "kafka-cluster:ReadData"],
          "Resource": kafka_resource_arn(cluster_arn, "topic", topic)},
-    ]})
-
-
-def consumer_policy_document(cluster_arn: str, topic: str, group: str) -> str:
-    """Read ``topic`` as a member of consumer group ``group``."""
-    return json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Sid": "Connect", "Effect": "Allow", "Action": ["kafka-cluster:Connect"], "Resource": cluster_arn},
-        {"Sid": "ReadTopic", "Effect": "Allow",
-         "Action": ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"],
-         "Resource": kafka_resource_arn(cluster_arn, "topic", topic)},
-        {"Sid": "JoinGroup", "Effect": "Allow",
+        {"Sid": "KafkaConsumerGroup", "Effect": "Allow",
          "Action": ["kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"],
          "Resource": kafka_resource_arn(cluster_arn, "group", group)},
-    ]})
+    ]
 
 
 class Streaming(pulumi.ComponentResource):
-    """A provisioned MSK cluster with IAM authentication, its topics and client IAM policies."""
+    """A provisioned MSK cluster with IAM authentication, its topics and the IAM statements of its clients."""
 
     cluster_arn: pulumi.Output[str]
     """ARN of the MSK cluster."""
@@ -271,10 +265,9 @@ class Streaming(pulumi.ComponentResource):
     """Bootstrap brokers for TLS without SASL (port 9094). Empty: only IAM authentication is enabled."""
     topic_arns: dict[str, pulumi.Output[str]]
     """ARN of each topic, by name."""
-    producer_policy_arn: pulumi.Output[str]
-    """IAM policy to produce to ``policy_topic``."""
-    consumer_policy_arn: pulumi.Output[str]
-    """IAM policy to consume ``policy_topic`` in ``consumer_group``."""
+    client_policy_statements: pulumi.Output[list]
+    """IAM statements (JSON-able dicts) a client needs to connect, write and read ``policy_topic`` and join
+    ``consumer_group``, each on its own ARN; put them in the policy of the client's role."""
     security_group_id: pulumi.Output[str]
     """Security group of the broker network interfaces."""
     kms_key_arn: pulumi.Output[str]
@@ -378,23 +371,14 @@ class Streaming(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=cluster, protect=protect))
             topic_arns[topic.name] = resource.arn
 
-        producer = aws.iam.Policy(
-            f"{name}-producer", description=f"{name}: produce to {args.policy_topic} (clients use acks=all)",
-            policy=cluster.arn.apply(lambda arn: producer_policy_document(arn, args.policy_topic)),
-            tags=tags, opts=child)
-        consumer = aws.iam.Policy(
-            f"{name}-consumer",
-            description=f"{name}: consume {args.policy_topic} in consumer group {args.consumer_group}",
-            policy=cluster.arn.apply(lambda arn: consumer_policy_document(arn, args.policy_topic,
-                                                                          args.consumer_group)),
-            tags=tags, opts=child)
+        # Statements, not policies: a policy nobody attaches grants nothing (the client's identity holds them).
+        self.client_policy_statements = cluster.arn.apply(
+            lambda arn: client_policy_statements(arn, args.policy_topic, args.consumer_group))
 
         self.cluster_arn = cluster.arn
         self.bootstrap_brokers_iam = cluster.bootstrap_brokers_sasl_iam
         self.bootstrap_brokers_tls = cluster.bootstrap_brokers_tls
         self.topic_arns = topic_arns
-        self.producer_policy_arn = producer.arn
-        self.consumer_policy_arn = consumer.arn
         self.security_group_id = sg.id
         self.kms_key_arn = pulumi.Output.from_input(kms_key_arn)
         self.register_outputs({
@@ -402,8 +386,7 @@ class Streaming(pulumi.ComponentResource):
             "bootstrap_brokers_iam": self.bootstrap_brokers_iam,
             "bootstrap_brokers_tls": self.bootstrap_brokers_tls,
             "topic_arns": self.topic_arns,
-            "producer_policy_arn": self.producer_policy_arn,
-            "consumer_policy_arn": self.consumer_policy_arn,
+            "client_policy_statements": self.client_policy_statements,
             "security_group_id": self.security_group_id,
             "kms_key_arn": self.kms_key_arn,
         })

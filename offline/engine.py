@@ -14,6 +14,7 @@ Two modes:
 
 from __future__ import annotations
 
+import hashlib
 import runpy
 import sys
 from dataclasses import dataclass, field
@@ -124,9 +125,19 @@ def _invoke_results(region: str) -> dict[str, Callable[[dict], dict]]:
     }
 
 
+def _fake_hex(seed: str, length: int) -> str:
+    return hashlib.sha256(seed.encode()).hexdigest()[:length]
+
+
+def _fake_uuid(seed: str) -> str:
+    digest = _fake_hex(seed, 32)
+    return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:]}"
+
+
 def _computed_state(type_: str, name: str, inputs: dict, region: str) -> dict[str, Any]:
-    """Attributes the provider computes that components read (test mode only): RDS endpoints and the
-    RDS-managed master user secret."""
+    """Attributes the provider computes that components read (test mode only): RDS endpoints, the
+    RDS-managed master user secret, and ARNs in each service's real form where code parses them (MSK
+    cluster and topic, RDS Proxy, Secrets Manager) and the names of auto-named IAM roles and policies."""
     host = f"{inputs.get('identifier') or inputs.get('name') or name}.c0ffee.{region}.rds.amazonaws.com"
     if type_ == "aws:rds/instance:Instance":
         secret = ([{"secretArn": f"arn:aws:secretsmanager:{region}:{FAKE_ACCOUNT}:secret:rds!db-{name}",
@@ -134,9 +145,37 @@ def _computed_state(type_: str, name: str, inputs: dict, region: str) -> dict[st
                   if inputs.get("manageMasterUserPassword") else [])
         return {"address": host, "endpoint": f"{host}:{int(inputs.get('port', 5432))}", "masterUserSecrets": secret}
     if type_ == "aws:rds/proxy:Proxy":
-        return {"endpoint": host.replace(".c0ffee.", ".proxy-c0ffee.")}
+        # The last segment of a proxy's ARN is its resource id (prx-...), which rds-db:connect ARNs name.
+        return {"endpoint": host.replace(".c0ffee.", ".proxy-c0ffee."),
+                "arn": f"arn:aws:rds:{region}:{FAKE_ACCOUNT}:db-proxy:prx-{_fake_hex(name, 17)}"}
+    if type_ == "aws:msk/cluster:Cluster":
+        cluster = inputs.get("clusterName") or name
+        return {"arn": f"arn:aws:kafka:{region}:{FAKE_ACCOUNT}:cluster/{cluster}/{_fake_uuid(name)}-3",
+                "bootstrapBrokersSaslIam": ",".join(f"b-{i}.{cluster}.kafka.{region}.amazonaws.com:9098"
+                                                    for i in (1, 2, 3))}
+    if type_ == "aws:msk/topic:Topic" and ":cluster/" in str(inputs.get("clusterArn", "")):
+        return {"arn": inputs["clusterArn"].replace(":cluster/", ":topic/", 1) + f"/{inputs.get('name', name)}"}
+    if type_ in ("aws:iam/role:Role", "aws:iam/policy:Policy"):
+        # The provider auto-names both (name plus a random suffix); attachments refer to roles by name.
+        return {"name": inputs.get("name") or name}
+    if type_ == "aws:secretsmanager/secret:Secret":
+        # Secrets Manager appends six random characters to the name in the ARN.
+        return {"arn": f"arn:aws:secretsmanager:{region}:{FAKE_ACCOUNT}:secret:{inputs.get('name') or name}-"
+                       f"{_fake_hex(name, 6)}"}
+    if type_ == "aws:lb/loadBalancer:LoadBalancer":
+        return {"arnSuffix": f"app/{name}/50dc6c495c0c9188", "dnsName": f"{name}.{region}.elb.amazonaws.com",
+                "zoneId": "Z35SXDOTRQ7X7K"}
+    if type_ == "aws:lb/targetGroup:TargetGroup":
+        return {"arnSuffix": f"targetgroup/{name}/73e2d6bc24d8a067"}
     if type_ == "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup":
         return {"name": "default"}
+    if type_ == "aws:acm/certificate:Certificate" and inputs.get("validationMethod") == "DNS":
+        domain = inputs.get("domainName", name)
+        return {"domainValidationOptions": [{
+            "domainName": domain, "resourceRecordName": f"_c0ffee.{domain}.", "resourceRecordType": "CNAME",
+            "resourceRecordValue": f"_c0ffee.acm-validations.aws."}]}
+    if type_ == "aws:route53/record:Record":
+        return {"fqdn": str(inputs.get("name", name)).rstrip(".")}
     return {}
 
 
@@ -171,10 +210,10 @@ class OfflineMocks(Mocks):
             return "", state
         resource_id = f"{args.name}-id"
         service = args.typ.split(":")[1].split("/")[0]
-        state.setdefault("arn", f"arn:aws:{service}:{self.region}:{FAKE_ACCOUNT}:{args.name}")
-        state.setdefault("id", resource_id)
         for key, value in _computed_state(args.typ, args.name, state, self.region).items():
             state.setdefault(key, value)
+        state.setdefault("arn", f"arn:aws:{service}:{self.region}:{FAKE_ACCOUNT}:{args.name}")
+        state.setdefault("id", resource_id)
         return resource_id, state
 
     def call(self, args: pulumi.runtime.MockCallArgs):

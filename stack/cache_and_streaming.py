@@ -63,7 +63,5 @@ def build_cache_and_streaming(settings: StackSettings, network: Network,
         "kafkaBootstrapBrokersIam": streaming.bootstrap_brokers_iam,
         "kafkaBootstrapBrokersTls": streaming.bootstrap_brokers_tls,
         "kafkaTopicArns": streaming.topic_arns,
-        "kafkaProducerPolicyArn": streaming.producer_policy_arn,
-        "kafkaConsumerPolicyArn": streaming.consumer_policy_arn,
         "kafkaSecurityGroupId": streaming.security_group_id,
     }

@@ -4,13 +4,13 @@ mock engine, then the stack wiring (exports, the configuration guard against dat
 from __future__ import annotations
 
 import dataclasses
-import json
 
+import pulumi
 import pytest
 
-from components.streaming import (Streaming, StreamingArgs, TopicSpec, consumer_policy_document,
-                                  kafka_resource_arn, parse_topic_spec, producer_policy_document,
-                                  server_properties, validate_streaming_args, validate_topic_changes)
+from components.streaming import (Streaming, StreamingArgs, TopicSpec, client_policy_statements,
+                                  kafka_resource_arn, parse_topic_spec, server_properties,
+                                  validate_streaming_args, validate_topic_changes)
 from offline.engine import FAKE_ACCOUNT, OfflineMocks, evaluate
 from tests.conftest import run_program, stack_evaluation
 from tests.helpers import untagged
@@ -126,24 +126,17 @@ def test_kafka_resource_arns_are_derived_from_the_cluster_arn():
             kafka_resource_arn(bad, "topic", "t")
 
 
-def test_producer_may_connect_and_write_the_topic_only():
-    doc = json.loads(producer_policy_document(CLUSTER_ARN, "features"))
-    by_sid = {s["Sid"]: s for s in doc["Statement"]}
-    assert by_sid["Connect"]["Resource"] == CLUSTER_ARN
-    assert set(by_sid["Connect"]["Action"]) == {"kafka-cluster:Connect", "kafka-cluster:WriteDataIdempotently"}
-    assert set(by_sid["WriteTopic"]["Action"]) == {"kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"}
-    assert by_sid["WriteTopic"]["Resource"].endswith(f":topic/streaming-cluster/{UUID}/features")
-    assert not any("ReadData" in a or a.endswith("*") for s in doc["Statement"] for a in s["Action"])
-
-
-def test_consumer_may_read_the_topic_and_join_its_group_only():
-    doc = json.loads(consumer_policy_document(CLUSTER_ARN, "features", "feature-processors"))
-    by_sid = {s["Sid"]: s for s in doc["Statement"]}
-    assert by_sid["Connect"]["Action"] == ["kafka-cluster:Connect"]
-    assert set(by_sid["ReadTopic"]["Action"]) == {"kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"}
-    assert set(by_sid["JoinGroup"]["Action"]) == {"kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"}
-    assert by_sid["JoinGroup"]["Resource"].endswith(f":group/streaming-cluster/{UUID}/feature-processors")
-    assert not any("WriteData" in a for s in doc["Statement"] for a in s["Action"])
+def test_client_may_connect_write_read_the_topic_and_join_its_group_only():
+    by_sid = {s["Sid"]: s for s in client_policy_statements(CLUSTER_ARN, "features", "feature-processors")}
+    assert by_sid["KafkaConnect"]["Resource"] == CLUSTER_ARN
+    assert set(by_sid["KafkaConnect"]["Action"]) == {"kafka-cluster:Connect", "kafka-cluster:WriteDataIdempotently"}
+    assert set(by_sid["KafkaTopicReadWrite"]["Action"]) == {"kafka-cluster:DescribeTopic", "kafka-cluster:WriteData",
+                                                           "kafka-cluster:ReadData"}
+    assert by_sid["KafkaTopicReadWrite"]["Resource"].endswith(f":topic/streaming-cluster/{UUID}/features")
+    assert set(by_sid["KafkaConsumerGroup"]["Action"]) == {"kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"}
+    assert by_sid["KafkaConsumerGroup"]["Resource"].endswith(f":group/streaming-cluster/{UUID}/feature-processors")
+    # Exactly these three statements: no topic or cluster management, no other topic or group.
+    assert set(by_sid) == {"KafkaConnect", "KafkaTopicReadWrite", "KafkaConsumerGroup"}
 
 
 def test_server_properties_are_the_durable_settings_of_the_design():
@@ -227,12 +220,15 @@ def test_security_group_admits_only_the_app_tier_on_the_iam_port():
     assert ev.by_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule") == []
 
 
-def test_iam_policies_name_the_real_topic_and_group_arns():
-    ev = build()
-    producer = json.loads(ev.one("aws:iam/policy:Policy", "streaming-producer").inputs["policy"])
-    consumer = json.loads(ev.one("aws:iam/policy:Policy", "streaming-consumer").inputs["policy"])
-    assert producer == json.loads(producer_policy_document(CLUSTER_ARN, "features"))
-    assert consumer == json.loads(consumer_policy_document(CLUSTER_ARN, "features", "feature-processors"))
+def test_client_statements_name_the_real_topic_and_group_arns_and_no_policy_is_left_unattached():
+    def program():
+        streaming = Streaming("streaming", args(policy_topic="audit", consumer_group="auditors",
+                                                topics=(TopicSpec("features"), TopicSpec("audit"))))
+        pulumi.export("statements", streaming.client_policy_statements)
+    ev = run_program(program)
+    assert ev.outputs["statements"] == client_policy_statements(CLUSTER_ARN, "audit", "auditors")
+    # The statements are for the client's identity to hold; a policy object here would be attached to nothing.
+    assert ev.by_type("aws:iam/policy:Policy") == []
 
 
 def test_prod_protects_cluster_topics_and_key_but_not_the_scaling_policy():
@@ -264,7 +260,7 @@ def test_topics_are_children_of_the_cluster():
 
 def test_stack_exports_streaming(each_stack):
     expected = {"kafkaClusterArn", "kafkaBootstrapBrokersIam", "kafkaBootstrapBrokersTls", "kafkaTopicArns",
-                "kafkaProducerPolicyArn", "kafkaConsumerPolicyArn", "kafkaSecurityGroupId"}
+                "kafkaSecurityGroupId"}
     assert expected <= set(each_stack.outputs)
     cluster = each_stack.one(CLUSTER, "streaming-cluster")
     assert cluster.protect is (each_stack.stack == "prod")
