@@ -167,7 +167,49 @@ def test_pull_request_offline_job_needs_no_secret_and_sets_up_python_with_pip_ca
     assert setup["with"]["python-version"] == "3.11" and setup["with"]["cache"] == "pip"
     names = [s.get("uses", s.get("run", "")) for s in offline["steps"]]
     assert names[0].startswith("actions/checkout@")
-    assert names.index("./scaling test") < min(i for i, n in enumerate(names) if is_preview(n))
+    previews = [i for i, s in enumerate(offline["steps"])
+                if any(is_preview(line.strip()) for line in s.get("run", "").splitlines())]
+    assert previews and names.index("./scaling test") < min(previews)
+
+
+def _step_runs(step: dict) -> list[str]:
+    return [line.strip() for line in step.get("run", "").splitlines()]
+
+
+def test_pull_request_previews_the_base_offline_and_diffs_every_stack_against_it():
+    offline = load(PR)["jobs"]["offline"]
+    checkouts = [s for s in offline["steps"] if s.get("uses", "").startswith("actions/checkout@")]
+    base = next(s for s in checkouts if s.get("with", {}).get("path"))
+    assert base["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
+    assert base["with"]["persist-credentials"] is False
+    folder = base["with"]["path"]
+    for stack in STACKS:
+        [step] = [s for s in offline["steps"] if any(line.startswith(f"./scaling preview --stack {stack} ")
+                                                     for line in _step_runs(s))]
+        text = step["run"]
+        # The base's own code writes the base preview as JSON, without policies, inside the base checkout.
+        assert re.search(rf"cd {re.escape(folder)} && \.\./\.venv/bin/python -m offline\.preview --stack {stack} "
+                         rf"--json --no-policies\) > \S*base-{stack}\.json", text), text
+        assert f'DIFF="--diff $RUNNER_TEMP/base-{stack}.json"' in text
+        [preview] = [line for line in _step_runs(step) if line.startswith("./scaling preview")]
+        assert "--diff" not in preview or "$DIFF" in preview
+        assert "$DIFF" in preview and '"$GITHUB_STEP_SUMMARY"' in preview and f"reports/{stack}.md" in preview
+        assert step["if"] == "${{ !cancelled() }}"
+
+
+def test_pull_request_comment_job_posts_the_reports_once_without_cloud_credentials():
+    workflow = load(PR)
+    job = workflow["jobs"]["comment"]
+    assert job["needs"] == "offline" and job["permissions"] == {"pull-requests": "write"}
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in job["if"]
+    assert "!cancelled()" in job["if"]  # a failed preview (a violation) is what the comment must show
+    assert "secrets." not in json.dumps(job) and "aws-actions" not in json.dumps(job)
+    upload = next(s for s in workflow["jobs"]["offline"]["steps"] if s.get("uses", "").startswith("actions/upload-artifact@"))
+    download = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/download-artifact@"))
+    assert upload["with"]["name"] == download["with"]["name"]
+    script = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/github-script@"))["with"]["script"]
+    # One comment per pull request, found again by its marker and edited by later pushes.
+    assert "updateComment" in script and "createComment" in script and "<!-- offline-preview-diff -->" in script
 
 
 # --- cloud jobs -----------------------------------------------------------------------------------------
@@ -242,7 +284,8 @@ def test_permissions_are_least_privilege(path):
         assert isinstance(permissions, dict), f"{name}: declare the job's permissions"
         uses = [s.get("uses", "") for s in job.get("steps", [])]
         needs_oidc = any(u.startswith("aws-actions/configure-aws-credentials@") for u in uses)
-        comments = any(s.get("with", {}).get("comment-on-pr") is True for s in job.get("steps", []))
+        comments = any(s.get("with", {}).get("comment-on-pr") is True
+                       or "createComment" in str(s.get("with", {}).get("script", "")) for s in job.get("steps", []))
         assert (permissions.get("id-token") == "write") == needs_oidc, name
         assert (permissions.get("pull-requests") == "write") == comments, name
         assert set(permissions) <= {"contents", "id-token", "pull-requests"}, name
