@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -46,10 +47,10 @@ class AppIdentityArgs:
     Names are lower-case letters, digits and ``-``; they are part of the policies' resource names. Required."""
     instance_role_names: Sequence[pulumi.Input[str]] = ()
     """Names of the EC2 instance roles that get every policy (one per Auto Scaling group). Defaults to none."""
-    oidc_provider_arn: Optional[pulumi.Input[str]] = None
+    oidc_provider_arn: pulumi.Input[str] | None = None
     """ARN of the EKS cluster's IAM OIDC provider; with the service account below it creates the workload's
     IRSA role. Defaults to none (no workload role)."""
-    oidc_issuer: Optional[pulumi.Input[str]] = None
+    oidc_issuer: pulumi.Input[str] | None = None
     """Issuer URL of the cluster (``https://oidc.eks.<region>.amazonaws.com/id/<id>``). Required with
     ``oidc_provider_arn``."""
     service_account_namespace: str = ""
@@ -79,7 +80,7 @@ def validate_app_identity_args(args: AppIdentityArgs) -> None:
     given = [value not in (None, "") for value in workload]
     if any(given) and not all(given):
         missing = [n for n, g in zip(("oidc_provider_arn", "oidc_issuer", "service_account_namespace",
-                                      "service_account_name"), given) if not g]
+                                      "service_account_name"), given, strict=True) if not g]
         raise ValueError(f"{missing[0]}: not given; the workload role needs oidc_provider_arn, oidc_issuer, "
                          f"service_account_namespace and service_account_name together (missing: "
                          f"{', '.join(missing)})")
@@ -125,12 +126,12 @@ class AppIdentity(pulumi.ComponentResource):
     """ARN of the workload's IRSA role, for the service account's ``eks.amazonaws.com/role-arn`` annotation
     (empty when no service account is given)."""
 
-    def __init__(self, name: str, args: AppIdentityArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, args: AppIdentityArgs, opts: pulumi.ResourceOptions | None = None):
         validate_app_identity_args(args)
         super().__init__("scaling:app_identity:AppIdentity", name, None, opts)
         tags = merge_tags(house_tags(args.environment), args.tags)
 
-        workload_role: Optional[aws.iam.Role] = None
+        workload_role: aws.iam.Role | None = None
         if args.oidc_provider_arn is not None:
             trust = pulumi.Output.all(args.oidc_provider_arn, args.oidc_issuer).apply(
                 lambda v: workload_trust_policy(v[0], v[1], args.service_account_namespace,

@@ -10,11 +10,24 @@ from __future__ import annotations
 
 import fnmatch
 import json
-from collections.abc import Mapping, Sequence
-from typing import Any, Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
-from .common import CRITICAL, HIGH, UnknownCollector, depends_on, get, items, known_equal, label, of_type, \
-    resource_policy, schema, stack_policy, string_list
+from .common import (
+    CRITICAL,
+    HIGH,
+    UnknownCollector,
+    depends_on,
+    get,
+    items,
+    known_equal,
+    label,
+    of_type,
+    resource_policy,
+    schema,
+    stack_policy,
+    string_list,
+)
 
 POLICY = "aws:iam/policy:Policy"
 INLINE_POLICY_TYPES = ("aws:iam/rolePolicy:RolePolicy", "aws:iam/userPolicy:UserPolicy",
@@ -119,7 +132,8 @@ def wildcard_findings(doc: dict, unrestrictable: Iterable[str]) -> list[str]:
 
 def _documents(args) -> list[tuple[str, Any]]:
     if args.resource_type == ROLE:
-        return [(f"inlinePolicies[{i}]", get(p, "policy")) for i, p in enumerate(items(get(args.props, "inlinePolicies")))]
+        inline = items(get(args.props, "inlinePolicies"))
+        return [(f"inlinePolicies[{i}]", get(p, "policy")) for i, p in enumerate(inline)]
     return [("policy", get(args.props, "policy"))]
 
 

@@ -10,8 +10,14 @@ import re
 import pulumi
 import pytest
 
-from components.app_identity import (MANAGED_POLICY_MAX_CHARS, AppIdentity, AppIdentityArgs, policy_document,
-                                     validate_app_identity_args, workload_trust_policy)
+from components.app_identity import (
+    MANAGED_POLICY_MAX_CHARS,
+    AppIdentity,
+    AppIdentityArgs,
+    policy_document,
+    validate_app_identity_args,
+    workload_trust_policy,
+)
 from offline.engine import resolve
 from tests.conftest import run_program
 from tests.helpers import untagged

@@ -99,8 +99,10 @@ def test_unattached_data_policy_is_reported(action):
 
 
 def test_unattached_policy_without_data_actions_is_not_this_rules_business():
-    policy = resource(POLICY, "logs", {"policy": doc(allow("logs:PutLogEvents", "arn:aws:logs:us-east-1:1:log-group:g"))})
-    denied = resource(POLICY, "deny", {"policy": doc({"Effect": "Deny", "Action": "kafka-cluster:*", "Resource": "*"})})
+    logs = doc(allow("logs:PutLogEvents", "arn:aws:logs:us-east-1:1:log-group:g"))
+    policy = resource(POLICY, "logs", {"policy": logs})
+    deny_all = doc({"Effect": "Deny", "Action": "kafka-cluster:*", "Resource": "*"})
+    denied = resource(POLICY, "deny", {"policy": deny_all})
     assert run_stack(iam.no_unattached_data_policy, [policy, denied]) == []
 
 
