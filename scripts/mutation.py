@@ -125,30 +125,33 @@ def report(workdir: Path, chosen: dict[str, Target]) -> tuple[str, int]:
     statuses: dict[str, Counter] = defaultdict(Counter)
     survivors: list[tuple[str, str]] = []
     for line in lines.splitlines():
-        match = re.fullmatch(r"\s*([\w.]+)__mutmut_\d+: (.+)", line)
+        # module.x_function__mutmut_N or module.xǁClassǁmethod__mutmut_N
+        match = re.fullmatch(r"\s*(\S+?)\.x[_ǁ]\S*__mutmut_\d+: (.+)", line)
         if not match:
             continue
         name, status = line.strip().split(": ", 1)
-        dotted = match.group(1).rsplit(".", 1)[0]  # module.x_function -> module
+        dotted = match.group(1)
         module = next((m for m in chosen if m[:-3].replace("/", ".") == dotted), dotted)
         statuses[module][status] += 1
-        if status not in ("killed", "timeout"):
+        if status not in ("killed", "timeout", "not checked"):
             survivors.append((name, status))
     version = subprocess.run([sys.executable, "-m", "pip", "show", "mutmut"], capture_output=True, text=True).stdout
     version = next((v.split(":", 1)[1].strip() for v in version.splitlines() if v.startswith("Version:")), "?")
-    out = [f"mutmut {version}", "", "| module | killed | timeout | survived | no tests | other | total | score |",
-           "|---|---|---|---|---|---|---|---|"]
+    out = [f"mutmut {version}", "", "| module | killed | timeout | survived | no tests | not run yet | total | "
+           "score of those run |", "|---|---|---|---|---|---|---|---|"]
     total_all = detected_all = 0
     for module in sorted(statuses):
         c = statuses[module]
         total = sum(c.values())
         detected = c["killed"] + c["timeout"]
-        other = total - detected - c["survived"] - c["no tests"]
-        total_all, detected_all = total_all + total, detected_all + detected
-        out.append(f"| {module} | {c['killed']} | {c['timeout']} | {c['survived']} | {c['no tests']} | {other} | "
-                   f"{total} | {100 * detected / total:.1f} % |")
+        pending = c["not checked"]
+        run_count = total - pending
+        total_all, detected_all = total_all + run_count, detected_all + detected
+        score = f"{100 * detected / run_count:.1f} %" if run_count else "-"
+        out.append(f"| {module} | {c['killed']} | {c['timeout']} | {c['survived']} | {c['no tests']} | {pending} | "
+                   f"{total} | {score} |")
     if total_all:
-        out.append(f"| all | | | | | | {total_all} | {100 * detected_all / total_all:.1f} % |")
+        out.append(f"| all | | | | | | | {100 * detected_all / total_all:.1f} % |")
     for name, status in survivors:
         diff = mutmut(workdir, "show", name)
         changed = "\n".join(l for l in diff.splitlines() if l[:1] in "+-" and l[:3] not in ("+++", "---"))

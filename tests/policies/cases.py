@@ -34,12 +34,14 @@ def check_compliant(case: Case) -> None:
 
 def check_violating(case: Case) -> None:
     messages = run(case.policy, case.resource_type, case.violating, case.config, protect=case.protect)
-    assert messages and any(case.expect in m for m in messages), messages
+    assert messages and all(isinstance(m, str) and m for m in messages), messages
+    assert any(case.expect in m for m in messages), messages
 
 
 def check_missing(case: Case) -> None:
     messages = run(case.policy, case.resource_type, case.missing, case.config, protect=case.protect)
     assert bool(messages) == case.missing_violates, messages
+    assert all(isinstance(m, str) and m for m in messages), messages  # a violation always says what is wrong
 
 
 def check_other_type_ignored(case: Case) -> None:
