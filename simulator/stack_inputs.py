@@ -15,7 +15,7 @@ from typing import Any, Sequence
 from components.auto_scaling_group import request_count_targets
 from components.eks_cluster import INSTANCE_CAPACITY, SYSTEM_DEMAND, allocatable
 from components.metrics_pipeline import PodDemand, metrics_catalog, pipeline_demand
-from components.workload import hpa_spec
+from components.workload import hpa_spec, workload_demand
 from scaling_kit.stackfiles import StackFileError, parse_overrides, read_project, read_stack_config
 from stack.edge import planned_auto_scaling_group_args
 from stack.kubernetes import pipeline_args, workload_args
@@ -105,8 +105,11 @@ def from_settings(settings: Any, region: str) -> StackInputs:
     tiers = FixedTiers(db.shard_count, db.instance_class, db.replica_instance_class or db.instance_class,
                        db.replica_count, db.multi_az, cache.engine, cache.node_type,
                        cache.shards * (1 + cache.replicas_per_shard), kafka.broker_instance_type, kafka.broker_count)
+    # Requests of one whole pod (every container), as the node capacity check counts them; utilization is
+    # relative to the same sum.
+    pod = workload_demand(workload)
     return StackInputs(settings.stack, region, HpaSpec.from_spec(hpa_spec(workload)),
-                       workload.cpu_request_millicores or 0, workload.memory_request_mib or 0, nodes, asg, tiers)
+                       pod.cpu_millicores, pod.memory_mib, nodes, asg, tiers)
 
 
 def load_stack(stack: str, root: Path, overrides: Sequence[str] = ()) -> StackInputs:
