@@ -23,7 +23,8 @@ from .tagging import house_tags, merge_tags
 from .validation import ArgumentError, check_arguments
 
 TIERS = ("public", "private", "isolated")
-MAX_ZONES = 8
+MIN_ZONES = 2   # the load balancer needs two zones
+MAX_ZONES = 8   # the slot plan gives each tier eight zone slots
 NAT_MODES = ("per-az", "single")
 
 
@@ -64,8 +65,8 @@ def validate_network_args(args: NetworkArgs) -> None:
     if not 16 <= vpc.prefixlen <= 23:
         raise ArgumentError("cidr_block", f"{args.cidr_block!r} has prefix /{vpc.prefixlen}; expected /16 to /23 "
                          "(AWS allows /16 at most; subnets of /28 need at least /23)")
-    if not 2 <= args.az_count <= MAX_ZONES:
-        raise ArgumentError("az_count", f"{args.az_count} is out of range; expected 2 to {MAX_ZONES} "
+    if not MIN_ZONES <= args.az_count <= MAX_ZONES:
+        raise ArgumentError("az_count", f"{args.az_count} is out of range; expected {MIN_ZONES} to {MAX_ZONES} "
                          "(the load balancer needs two zones)")
     if args.availability_zones and len(args.availability_zones) < args.az_count:
         raise ArgumentError("availability_zones", f"{list(args.availability_zones)!r} names fewer zones than "

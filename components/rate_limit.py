@@ -69,7 +69,11 @@ class RateLimitArgs:
 def validate_rate_limit_args(args: RateLimitArgs) -> tuple[int, int]:
     """Raise ``ValueError`` naming the argument, its value and what is allowed; return the WAF rule."""
     check_arguments(args)
-    rule = waf_rate_limit(args.requests, args.window_seconds)
+    try:
+        rule = waf_rate_limit(args.requests, args.window_seconds)
+    except ValueError as error:  # scaling_kit stays free of component types: give the error its path here
+        path, _, reason = str(error).partition(": ")
+        raise ArgumentError(path, reason) from error
     if args.key_header and not _HEADER.fullmatch(args.key_header):
         raise ArgumentError("key_header", f"{args.key_header!r} is not an HTTP header name; expected 1 to 64 letters, "
                          "digits or '-', or an empty string for the client IP")

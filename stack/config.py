@@ -32,6 +32,7 @@ from typing import Any, ClassVar, Mapping, Optional
 
 import pulumi
 
+from components.network import MAX_ZONES, MIN_ZONES
 from scaling_kit.aws_limits import LOG_RETENTION_DAYS
 from scaling_kit.config_checks import key_problems, region_problem
 from scaling_kit.limits import AUTO_SCALING, CACHE, DATABASE, HPA, LOAD_BALANCING, MESSAGING, RATE_LIMIT
@@ -84,18 +85,6 @@ def _ami_or_empty(value: str) -> Optional[str]:
     return None
 
 
-def _header_or_empty(value: str) -> Optional[str]:
-    if value and not re.fullmatch(r"[A-Za-z0-9-]{1,64}", value):
-        return "expected an HTTP header name (letters, digits, '-') or an empty string for the client IP"
-    return None
-
-
-def _name(value: str) -> Optional[str]:
-    if not re.fullmatch(r"[a-z][a-z0-9-]{0,30}", value):
-        return "expected a lower-case name: a letter, then letters, digits or '-', at most 31 characters"
-    return None
-
-
 def _addon_version(value: str) -> Optional[str]:
     if not re.fullmatch(r"v\d+\.\d+\.\d+-eksbuild\.\d+", value):
         return "expected an EKS add-on version such as v1.20.1-eksbuild.3 (aws eks describe-addon-versions)"
@@ -121,20 +110,13 @@ class NetworkSettings:
     availability_zones: list[str] = setting(
         "Availability zones to use; empty means the first zones from aws.getAvailabilityZones.", [],
         max_items=6)
-    az_count: int = setting("How many availability zones the VPC spans.", 3, minimum=2, maximum=6)
+    az_count: int = setting(f"How many availability zones the VPC spans, {MIN_ZONES} to {MAX_ZONES} (the Network "
+                            "component checks it).", 3)
     nat_gateways: str = setting("NAT gateways: one per zone (resilient) or a single one (cheap).",
                                 "per-az", choices=("per-az", "single"))
     flow_log_retention_days: int = setting("Retention of the VPC flow log group, in days.", 365,
                                            choices=LOG_RETENTION_DAYS)
 
-    def check(self) -> list[str]:
-        problems = []
-        if self.availability_zones and len(self.availability_zones) < self.az_count:
-            problems.append(
-                f"{key_of(self, 'availability_zones')}: {self.availability_zones!r} names "
-                f"{len(self.availability_zones)} zone(s) but {key_of(self, 'az_count')} is "
-                f"{self.az_count}; name at least that many zones or leave it empty")
-        return problems
 
 
 @dataclass(frozen=True)
@@ -166,7 +148,7 @@ class LoadBalancerSettings:
         LOAD_BALANCING.idle_timeout_seconds, minimum=0, maximum=3600)
     slow_start_seconds: int = setting(
         "Seconds a new target ramps up to its full share; 0 disables (AWS allows 0 or 30 to 900).", 0,
-        minimum=0, maximum=900, check=lambda v: None if v == 0 or v >= 30 else "expected 0 or 30 to 900")
+        minimum=0, maximum=900)
 
     def check(self) -> list[str]:
         problems = []
@@ -175,14 +157,6 @@ class LoadBalancerSettings:
             problems.append(f"{key_of(self, 'backend_weights')}: {weights!r} has {len(weights)} "
                             f"weight(s) but {key_of(self, 'backend_names')} has {len(names)} name(s); "
                             "give one weight per backend")
-        if weights and not any(weights):
-            problems.append(f"{key_of(self, 'backend_weights')}: {weights!r} are all zero; at least one "
-                            "backend needs a weight above 0")
-        for name in names:
-            if (reason := _name(name)):
-                problems.append(f"{key_of(self, 'backend_names')}: {name!r}: {reason}")
-        if len(set(names)) != len(names):
-            problems.append(f"{key_of(self, 'backend_names')}: {names!r} has duplicates; names must be unique")
         return problems
 
 
@@ -195,7 +169,7 @@ class RateLimitSettings:
     window_seconds: int = setting(f"Length of the window in seconds (the design's {RATE_LIMIT.window_seconds // 60} minutes).",
                                   RATE_LIMIT.window_seconds, minimum=60, maximum=86_400)
     key_header: str = setting("Header that identifies the client (e.g. x-user-id); empty means client IP.",
-                              "", check=_header_or_empty)
+                              "")
     mode: str = setting("block: answer 429 above the limit; count: only count (for rollout).", "block",
                         choices=("block", "count"))
     managed_rules: bool = setting("Add the AWS managed common rule set to the web ACL.", True)
@@ -225,12 +199,6 @@ class AutoScalingSettings:
         "Share of capacity kept in service while an instance refresh replaces instances.", 90, minimum=0,
         maximum=100)
 
-    def check(self) -> list[str]:
-        if not self.min_size <= self.desired_capacity <= self.max_size:
-            return [f"{key_of(self, 'min_size')}/{key_of(self, 'desired_capacity')}/{key_of(self, 'max_size')}: "
-                    f"{self.min_size}/{self.desired_capacity}/{self.max_size} must satisfy "
-                    "min <= desired <= max"]
-        return []
 
 
 @dataclass(frozen=True)
@@ -271,12 +239,6 @@ class DatabaseSettings:
         f"Connection timeout (the design's {DATABASE.pool_connect_timeout_seconds} s).",
         DATABASE.pool_connect_timeout_seconds, minimum=1, maximum=120)
 
-    def check(self) -> list[str]:
-        if self.max_allocated_storage_gb < self.allocated_storage_gb:
-            return [f"{key_of(self, 'max_allocated_storage_gb')}: {self.max_allocated_storage_gb} is below "
-                    f"{key_of(self, 'allocated_storage_gb')} ({self.allocated_storage_gb}); the ceiling must "
-                    "be at least the initial storage"]
-        return []
 
 
 @dataclass(frozen=True)
@@ -329,13 +291,6 @@ class StreamingSettings:
 
     def check(self) -> list[str]:
         problems = []
-        if self.max_volume_size_gb < self.volume_size_gb:
-            problems.append(f"{key_of(self, 'max_volume_size_gb')}: {self.max_volume_size_gb} is below "
-                            f"{key_of(self, 'volume_size_gb')} ({self.volume_size_gb})")
-        if self.topic_replication_factor > self.broker_count:
-            problems.append(f"{key_of(self, 'topic_replication_factor')}: {self.topic_replication_factor} "
-                            f"exceeds {key_of(self, 'broker_count')} ({self.broker_count}); a topic cannot "
-                            "have more replicas than brokers")
         from scaling_kit.limits import MESSAGING
         if MESSAGING.topic in self.extra_topics or len(set(self.extra_topics)) != len(self.extra_topics):
             problems.append(f"{key_of(self, 'extra_topics')}: {self.extra_topics!r} repeats a topic (features "
@@ -397,12 +352,6 @@ class KubernetesSettings:
 
     def check(self) -> list[str]:
         problems = []
-        if self.node_min_size > self.node_max_size:
-            problems.append(f"{key_of(self, 'node_min_size')}: {self.node_min_size} is above "
-                            f"{key_of(self, 'node_max_size')} ({self.node_max_size})")
-        if self.hpa_min_replicas > self.hpa_max_replicas:
-            problems.append(f"{key_of(self, 'hpa_min_replicas')}: {self.hpa_min_replicas} is above "
-                            f"{key_of(self, 'hpa_max_replicas')} ({self.hpa_max_replicas})")
         return problems
 
 

@@ -19,7 +19,8 @@ from components.metrics_pipeline import (MetricsCatalog, MetricsPipeline, Metric
 from components.network import Network
 from components.workload import Workload, WorkloadArgs, design_app_settings, validate_workload_args, workload_demand
 
-from .config import PROJECT, ConfigurationError, KubernetesSettings, StackSettings
+from .argument_keys import config_problem
+from .config import ConfigurationError, KubernetesSettings, StackSettings
 
 # Exports of other tiers that the app needs -> the environment variable the ConfigMap gives it.
 ENDPOINT_EXPORTS = {
@@ -115,7 +116,7 @@ def kubernetes_settings_problems(k: KubernetesSettings) -> list[str]:
             vpc_cni_version=k.vpc_cni_version, coredns_version=k.core_dns_version,
             kube_proxy_version=k.kube_proxy_version, cluster_autoscaler_version=k.cluster_autoscaler_version))
     except ValueError as exc:
-        return [f"{PROJECT}:eks* settings: {exc}"]
+        return [config_problem("eks*", exc)]
     return []
 
 
@@ -131,7 +132,7 @@ def build_cluster(settings: StackSettings, network: Network, prefix: str = "") -
         validate_eks_cluster_args(eks_args)
     except ValueError as exc:
         # A configuration problem: reported like the others, without a traceback.
-        raise ConfigurationError([f"{PROJECT}:eks* settings: {exc}"]) from exc
+        raise ConfigurationError([config_problem("eks*", exc)]) from exc
     cluster = EksCluster(f"{prefix}eks", eks_args)
     metrics = MetricsPipeline(f"{prefix}metrics", pipeline, pulumi.ResourceOptions(provider=cluster.provider))
     exports = {

@@ -24,6 +24,7 @@ from components.sharded_database import default_base_identifier, validate_sharde
 from components.streaming import validate_streaming_args
 
 from .cache_and_streaming import cache_args, streaming_args
+from .argument_keys import config_problem
 from .config import PROJECT, ConfigurationError, StackSettings, load_settings
 from .database import sharded_database_args
 from .edge import load_balancer_args, planned_auto_scaling_group_args, rate_limit_args
@@ -70,7 +71,7 @@ def preflight_problems(settings: StackSettings) -> list[str]:
         try:
             check()
         except ValueError as error:
-            problems.append(f"{PROJECT}:{keys} settings: {error}")
+            problems.append(config_problem(keys, error))
     problems.extend(kubernetes_settings_problems(settings.kubernetes))
     return problems
 

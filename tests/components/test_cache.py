@@ -203,7 +203,7 @@ def test_dev_is_one_shard_prod_the_designs_three():
 
 
 @pytest.mark.parametrize("overrides, message", [
-    ({"scaling:cacheReplicasPerShard": 0}, "replicas_per_node_group: 0 is not allowed with automatic failover"),
+    ({"scaling:cacheReplicasPerShard": 0}, "scaling:cacheReplicasPerShard: 0 is not allowed with automatic failover"),
     ({"scaling:cacheEngine": "redis", "scaling:cacheEngineVersion": "8.0"}, "'8.0' is not supported for redis"),
 ])
 def test_cache_settings_are_refused_before_any_resource(overrides, message):

@@ -230,7 +230,8 @@ def test_stack_exports_the_cluster_and_admits_its_security_group(each_stack):
 def test_stack_capacity_error_is_a_configuration_error(capsys):
     ev = evaluate("prod", config_overrides={"scaling:eksNodeMaxSize": "4"})
     assert ev.error is not None and ev.resources == []
-    assert "node_max_size: 4 m6i.xlarge nodes offer" in str(ev.error)
+    assert "scaling:eksNodeMaxSize: 4 m6i.xlarge nodes offer" in str(ev.error)
+    assert "node_max_size" not in str(ev.error)  # the component argument is reported as the key users edit
     assert preview.main(["--stack", "prod", "--set", "eksNodeMaxSize=4"]) == preview.EXIT_CONFIG
     assert "Traceback" not in capsys.readouterr().err
 

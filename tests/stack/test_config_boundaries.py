@@ -17,6 +17,7 @@ import pytest
 from scaling_kit.limits import AUTO_SCALING, HPA
 from stack import config
 from stack.config import ConfigurationError, load_settings
+from stack.preflight import load_checked_settings
 
 FIELDS = [(section, f, typing.get_type_hints(section)[f.name]) for section in config.SECTIONS.values()
           for f in dataclasses.fields(section)]
@@ -34,6 +35,20 @@ def problems_of(**values) -> list[str]:
     except ConfigurationError as error:
         return error.problems
     return []
+
+
+def checked_problems_of(**values) -> list[str]:
+    """Problems after the preflight too: the rules a component owns (its validation, under the keys)."""
+    raw = {"scaling:environment": "prod", **values}
+    try:
+        load_checked_settings(raw, "test")
+    except ConfigurationError as error:
+        return error.problems
+    return []
+
+
+# Settings whose range is a component's rule, reported by the preflight (one place per rule).
+COMPONENT_RANGES = {"scaling:networkAzCount"}
 
 
 def range_text(f: dataclasses.Field) -> str:
@@ -58,7 +73,8 @@ def bound_cases():
 def test_every_integer_setting_has_both_bounds():
     """A bound left out would make the boundary cases below silently skip that side."""
     assert INT_FIELDS
-    assert [key(s, f) for s, f in INT_FIELDS if f.metadata["minimum"] is None or f.metadata["maximum"] is None] == []
+    assert [key(s, f) for s, f in INT_FIELDS if (f.metadata["minimum"] is None or f.metadata["maximum"] is None)
+            and key(s, f) not in COMPONENT_RANGES] == []
 
 
 @pytest.mark.parametrize("section, f, value, ok", list(bound_cases()))
@@ -81,21 +97,23 @@ def test_the_issue_examples():
 
 @pytest.mark.parametrize("low_key, high_key, low, high", [
     ("eksHpaMinReplicas", "eksHpaMaxReplicas", HPA.min_replicas, HPA.min_replicas),
-    ("eksNodeMinSize", "eksNodeMaxSize", 5, 5),
+    # At the default maximum: fewer nodes could not hold the prod HPA's 50 pods (the EKS capacity rule).
+    ("eksNodeMinSize", "eksNodeMaxSize", 12, 12),
     ("dbAllocatedStorageGb", "dbMaxAllocatedStorageGb", 200, 200),
     ("kafkaVolumeSizeGb", "kafkaMaxVolumeSizeGb", 200, 200),
     ("kafkaTopicReplicationFactor", "kafkaBrokerCount", 3, 3),
 ])
 def test_equal_pairs_are_allowed_and_one_step_apart_the_wrong_way_is_not(low_key, high_key, low, high):
-    assert problems_of(**{f"scaling:{low_key}": low, f"scaling:{high_key}": high}) == []
-    found = problems_of(**{f"scaling:{low_key}": low + 1, f"scaling:{high_key}": high})
+    assert checked_problems_of(**{f"scaling:{low_key}": low, f"scaling:{high_key}": high}) == []
+    found = checked_problems_of(**{f"scaling:{low_key}": low + 1, f"scaling:{high_key}": high})
     assert len(found) == 1 and f"scaling:{low_key}" in found[0] and f"scaling:{high_key}" in found[0], found
     assert f"{low + 1}" in found[0] and f"{high}" in found[0], found
 
 
 def test_hpa_min_above_max_message():
-    assert problems_of(**{"scaling:eksHpaMinReplicas": HPA.max_replicas + 1}) == [
-        f"scaling:eksHpaMinReplicas: {HPA.max_replicas + 1} is above scaling:eksHpaMaxReplicas ({HPA.max_replicas})"]
+    found = checked_problems_of(**{"scaling:eksHpaMinReplicas": HPA.max_replicas + 1})
+    assert len(found) == 1 and found[0].startswith(
+        f"scaling:eksHpaMinReplicas: {HPA.max_replicas + 1} is above scaling:eksHpaMaxReplicas ({HPA.max_replicas})")
 
 
 @pytest.mark.parametrize("minimum, desired, maximum, ok", [
@@ -105,11 +123,12 @@ def test_hpa_min_above_max_message():
     (AUTO_SCALING.min_size, AUTO_SCALING.max_size + 1, AUTO_SCALING.max_size, False),
 ])
 def test_asg_min_desired_max_order(minimum, desired, maximum, ok):
-    found = problems_of(**{"scaling:asgMinSize": minimum, "scaling:asgDesiredCapacity": desired,
-                           "scaling:asgMaxSize": maximum})
+    found = checked_problems_of(**{"scaling:asgMinSize": minimum, "scaling:asgDesiredCapacity": desired,
+                                   "scaling:asgMaxSize": maximum})
     assert found == ([] if ok else [
         "scaling:asgMinSize/scaling:asgDesiredCapacity/scaling:asgMaxSize: "
-        f"{minimum}/{desired}/{maximum} must satisfy min <= desired <= max"])
+        f"{minimum}/{desired}/{maximum} is not allowed; expected 0 <= scaling:asgMinSize <= "
+        "scaling:asgDesiredCapacity <= scaling:asgMaxSize and scaling:asgMaxSize >= 1"])
 
 
 # --- list bounds: item ranges and item counts
@@ -182,9 +201,9 @@ def test_choices_are_described_in_order():
 
 
 def test_a_check_runs_only_on_a_value_in_range():
-    # slow start: 0 or 30..900; 29 is in range but refused by the check, 901 only by the range.
-    assert problems_of(**{"scaling:lbSlowStartSeconds": 29}) == [
-        "scaling:lbSlowStartSeconds: 29: expected 0 or 30 to 900"]
+    # slow start: 0 or 30..900; 29 is in range but refused by the LoadBalancer, 901 already by the range.
+    assert checked_problems_of(**{"scaling:lbSlowStartSeconds": 29}) == [
+        "scaling:lbSlowStartSeconds: 29 is not allowed; expected 0 (off) or 30 to 900"]
     assert problems_of(**{"scaling:lbSlowStartSeconds": 901}) == [
         "scaling:lbSlowStartSeconds: 901 is out of range; expected an integer from 0 to 900"]
     assert problems_of(**{"scaling:lbSlowStartSeconds": 30}) == []
