@@ -289,24 +289,6 @@ class StreamingSettings:
     storage_target_percent: int = setting("Broker disk utilization that storage autoscaling keeps (AWS: 50-60).",
                                           60, minimum=10, maximum=80)
 
-    def check(self) -> list[str]:
-        problems = []
-        from scaling_kit.limits import MESSAGING
-        if MESSAGING.topic in self.extra_topics or len(set(self.extra_topics)) != len(self.extra_topics):
-            problems.append(f"{key_of(self, 'extra_topics')}: {self.extra_topics!r} repeats a topic (features "
-                            "is always created)")
-        else:
-            # Refuse a change that would destroy a deployed topic's data, before any resource is declared.
-            from components.streaming import TopicSpec, parse_topic_spec, validate_topic_changes
-            wanted = [TopicSpec(t, self.topic_partitions, self.topic_replication_factor)
-                      for t in [MESSAGING.topic, *self.extra_topics]]
-            try:
-                validate_topic_changes(wanted, [parse_topic_spec(t) for t in self.deployed_topics])
-            except ValueError as error:
-                problems.append(f"{key_of(self, 'topic_partitions')}/{key_of(self, 'topic_replication_factor')}/"
-                                f"{key_of(self, 'extra_topics')} against {key_of(self, 'deployed_topics')}: {error}")
-        return problems
-
 
 @dataclass(frozen=True)
 class KubernetesSettings:
@@ -349,10 +331,6 @@ class KubernetesSettings:
     hpa_requests_per_second: int = setting("HPA requests_per_second AverageValue (the design's 1000).",
                                            int(HPA.requests_per_second_average_value), minimum=1,
                                            maximum=1_000_000)
-
-    def check(self) -> list[str]:
-        problems = []
-        return problems
 
 
 @dataclass(frozen=True)

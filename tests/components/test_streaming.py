@@ -280,10 +280,11 @@ def test_stack_puts_brokers_and_cache_in_the_isolated_subnets():
 @pytest.mark.parametrize("overrides, message", [
     ({"scaling:kafkaDeployedTopics": ["features:12:3"]}, "partitions 10 is below the deployed 12"),
     ({"scaling:kafkaDeployedTopics": ["features:10:3"], "scaling:kafkaTopicReplicationFactor": 2},
-     "replication_factor 2 differs from the deployed 3"),
+     # The argument in the reason is reported as the setting the user edits.
+     "scaling:kafkaTopicReplicationFactor 2 differs from the deployed 3"),
     ({"scaling:kafkaDeployedTopics": ["features:10:3", "orders:10:3"]}, "deployed topic 'orders' is missing"),
     ({"scaling:kafkaDeployedTopics": ["features"]}, "expected 'name:partitions:replicationFactor'"),
-    ({"scaling:kafkaExtraTopics": ["features"]}, "repeats a topic"),
+    ({"scaling:kafkaExtraTopics": ["features"]}, "['features', 'features'] has duplicates; topic names must be unique"),
 ])
 def test_configuration_guard_refuses_data_loss_before_any_resource(overrides, message):
     ev = evaluate("prod", config_overrides=overrides)

@@ -46,6 +46,12 @@ def test_the_committed_dev_stack_passes_the_preflight():
      "scaling:dbMaxAllocatedStorageGb: 100 is out of range; expected scaling:dbAllocatedStorageGb (500) to 65536"),
     (dict(eksHpaMinReplicas=60, eksHpaMaxReplicas=50),
      "scaling:eksHpaMinReplicas: 60 is above scaling:eksHpaMaxReplicas (50)"),
+    (dict(kafkaExtraTopics=["features"]),
+     "scaling:kafkaTopicPartitions/scaling:kafkaTopicReplicationFactor/scaling:kafkaExtraTopics: "
+     "['features', 'features'] has duplicates"),
+    (dict(kafkaDeployedTopics=["features:20:3"]),
+     "scaling:kafkaTopicPartitions/scaling:kafkaTopicReplicationFactor/scaling:kafkaExtraTopics: 'features' "
+     "partitions"),
 ])
 def test_a_component_rule_is_reported_under_the_keys_the_user_edits(values, expected):
     found = problems(**values)
