@@ -182,6 +182,8 @@ class AutoScalingGroup(pulumi.ComponentResource):
     """Launch template of the instances."""
     role_name: pulumi.Output[str]
     """IAM role of the instances (attach application permissions to it)."""
+    max_size: int
+    """Maximum size of the group (alarms watch for the group sitting at it)."""
 
     def __init__(self, name: str, args: AutoScalingGroupArgs, opts: Optional[pulumi.ResourceOptions] = None):
         validate_auto_scaling_group_args(args)
@@ -287,6 +289,7 @@ class AutoScalingGroup(pulumi.ComponentResource):
         self.security_group_id = sg.id
         self.launch_template_id = template.id
         self.role_name = role.name
+        self.max_size = args.max_size
         self.register_outputs({"name": self.name, "arn": self.arn, "security_group_id": self.security_group_id,
                                "launch_template_id": self.launch_template_id, "role_name": self.role_name})
 

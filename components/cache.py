@@ -232,6 +232,10 @@ class Cache(pulumi.ComponentResource):
     """Cache-aside settings for applications: ``ttlSeconds``, ``featureKeyPrefix``, ``sessionKeyPrefix``."""
     auth_token_secret_arn: pulumi.Output[str]
     """ARN of the Secrets Manager secret whose value is the AUTH token (empty when ``auth_token`` is False)."""
+    num_node_groups: int
+    """Shards (node groups); with ``replicas_per_node_group`` it names the nodes CloudWatch reports on."""
+    replicas_per_node_group: int
+    """Replicas per shard."""
     auth_token_read_statements: pulumi.Output[list]
     """IAM statements (JSON-able dicts) to read the AUTH token: ``secretsmanager:GetSecretValue`` on the
     secret and ``kms:Decrypt`` on the cache's key only through Secrets Manager. Empty without a token."""
@@ -338,6 +342,8 @@ class Cache(pulumi.ComponentResource):
                          "sessionKeyPrefix": args.session_key_prefix}
         self.auth_token_secret_arn = secret_arn
         self.auth_token_read_statements = read_statements
+        self.num_node_groups = args.num_node_groups
+        self.replicas_per_node_group = args.replicas_per_node_group
         self.register_outputs({
             "configuration_endpoint": self.configuration_endpoint,
             "port": self.port,

@@ -454,6 +454,10 @@ class Database(pulumi.ComponentResource):
     """KMS key of storage, Performance Insights and the secret."""
     client_settings: dict[str, Any]
     """Pool settings for applications (see ``client_settings``)."""
+    replica_identifiers: list[str]
+    """RDS identifiers of the read replicas, in replica order (the CloudWatch ``DBInstanceIdentifier``)."""
+    proxy_name: pulumi.Output[str]
+    """Name of the RDS Proxy (the CloudWatch ``ProxyName`` dimension)."""
 
     def __init__(self, name: str, args: DatabaseArgs, opts: Optional[pulumi.ResourceOptions] = None):
         identifier = args.identifier or default_identifier(name)
@@ -528,6 +532,8 @@ class Database(pulumi.ComponentResource):
         self.kms_key_arn = pulumi.Output.from_input(shared.kms_key_arn)
         self.client_settings = client_settings(args)
         self.proxy_arn = proxy.arn
+        self.replica_identifiers = [f"{identifier}-replica-{i}" for i in range(len(replicas))]
+        self.proxy_name = proxy.name
         self.app_db_user = app_db_user(args)
         self.connect_policy_statements = proxy.arn.apply(
             lambda arn: proxy_connect_statements([arn], self.app_db_user))

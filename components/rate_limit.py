@@ -109,6 +109,10 @@ class RateLimit(pulumi.ComponentResource):
     """The WAF evaluation window (600 for 100 per 900 s)."""
     log_group_name: pulumi.Output[str]
     """CloudWatch log group of the WAF logs (``aws-waf-logs-...``)."""
+    web_acl_name: pulumi.Output[str]
+    """Name of the web ACL (the ``WebACL`` dimension of its CloudWatch metrics)."""
+    rate_rule_metric_names: list[str]
+    """CloudWatch metric names of the rate-based rules (the ``Rule`` dimension), in priority order."""
 
     def __init__(self, name: str, args: RateLimitArgs, opts: Optional[pulumi.ResourceOptions] = None):
         limit, window = validate_rate_limit_args(args)
@@ -206,6 +210,9 @@ class RateLimit(pulumi.ComponentResource):
         self.limit = limit
         self.evaluation_window_seconds = window
         self.log_group_name = log_group.name
+        self.web_acl_name = acl.name
+        self.rate_rule_metric_names = [r["visibility_config"]["metric_name"] for r in rules
+                                       if "rate_based_statement" in r["statement"]]
         self.register_outputs({"web_acl_arn": self.web_acl_arn, "web_acl_id": self.web_acl_id,
                                "limit": limit, "evaluation_window_seconds": window,
                                "log_group_name": self.log_group_name})

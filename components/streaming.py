@@ -272,6 +272,10 @@ class Streaming(pulumi.ComponentResource):
     """Security group of the broker network interfaces."""
     kms_key_arn: pulumi.Output[str]
     """KMS key that encrypts the data at rest."""
+    cluster_name: pulumi.Output[str]
+    """Name of the MSK cluster (the CloudWatch ``Cluster Name`` dimension)."""
+    broker_count: int
+    """Number of brokers (MSK numbers them from 1: the ``Broker ID`` dimension)."""
 
     def __init__(self, name: str, args: StreamingArgs, opts: Optional[pulumi.ResourceOptions] = None):
         validate_streaming_args(args)
@@ -376,6 +380,8 @@ class Streaming(pulumi.ComponentResource):
             lambda arn: client_policy_statements(arn, args.policy_topic, args.consumer_group))
 
         self.cluster_arn = cluster.arn
+        self.cluster_name = cluster.cluster_name
+        self.broker_count = args.broker_count
         self.bootstrap_brokers_iam = cluster.bootstrap_brokers_sasl_iam
         self.bootstrap_brokers_tls = cluster.bootstrap_brokers_tls
         self.topic_arns = topic_arns

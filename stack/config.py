@@ -333,6 +333,22 @@ class KubernetesSettings:
                                            maximum=1_000_000)
 
 
+def _subscription(value: str) -> Optional[str]:
+    if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value) or re.fullmatch(r"https://[^\s/]+(/\S*)?", value):
+        return None
+    return "expected an email address (ops@example.com) or an HTTPS URL (https://hooks.example.com/alarms)"
+
+
+@dataclass(frozen=True)
+class AlarmSettings:
+    """Where the CloudWatch alarms of the stack notify (see docs/alarms.md)."""
+    PREFIX: ClassVar[str] = "alarms"
+    subscriptions: list[str] = setting(
+        "Email addresses and HTTPS URLs subscribed to the stack's alarm topic; email subscribers must confirm. "
+        "Empty: the topic collects the notifications and nobody is told.", [], max_items=20,
+        check=lambda v: next((f"{e!r}: {_subscription(e)}" for e in v if _subscription(e)), None))
+
+
 @dataclass(frozen=True)
 class StackSettings:
     """All settings of one stack."""
@@ -346,6 +362,7 @@ class StackSettings:
     cache: CacheSettings
     streaming: StreamingSettings
     kubernetes: KubernetesSettings
+    alarms: AlarmSettings
 
     @property
     def is_production(self) -> bool:
@@ -361,6 +378,7 @@ SECTIONS: dict[str, type] = {
     "cache": CacheSettings,
     "streaming": StreamingSettings,
     "kubernetes": KubernetesSettings,
+    "alarms": AlarmSettings,
 }
 
 ENVIRONMENT_KEY = "environment"
