@@ -1,0 +1,60 @@
+"""CloudWatch alarms and their SNS topics: an alarm somebody hears, over a channel that stays encrypted.
+
+An alarm without actions changes state on a console nobody watches; one without OK actions leaves the
+people it paged guessing whether it still fires. ``treatMissingData`` decides whether silence is fine,
+bad or unknown, and the right answer differs per metric, so it must be chosen, not left to the default.
+
+The topic must be encrypted with a customer-managed key: alarm payloads name resources and thresholds, and
+CloudWatch cannot publish to a topic under the AWS-managed SNS key (``alias/aws/sns``), whose policy
+cannot be changed to admit it.
+"""
+
+from __future__ import annotations
+
+from .common import HIGH, MEDIUM, get, items, resource_policy
+
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+TOPIC = "aws:sns/topic:Topic"
+MISSING_DATA_TREATMENTS = ("breaching", "notBreaching", "ignore", "missing")
+AWS_MANAGED_SNS_KEY = "alias/aws/sns"
+
+
+def _actions_and_missing_data(args, k, violation):
+    props = args.props
+    for key in ("alarmActions", "okActions"):
+        if not items(get(props, key)):
+            violation(f"{key} is empty: nobody is told when the alarm "
+                      f"{'fires' if key == 'alarmActions' else 'clears'}")
+    treatment = get(props, "treatMissingData")
+    if treatment is None:
+        violation("treatMissingData is not set: choose what silence means for this metric "
+                  f"({', '.join(MISSING_DATA_TREATMENTS)})")
+    elif treatment not in MISSING_DATA_TREATMENTS:
+        violation(f"treatMissingData is {treatment!r}; expected one of {', '.join(MISSING_DATA_TREATMENTS)}")
+
+
+alarm_actions = resource_policy(
+    "aws-cloudwatch-alarm-actions-and-missing-data",
+    "Every metric alarm notifies when it fires and when it clears, and says what missing data means.",
+    (ALARM,), _actions_and_missing_data, severity=MEDIUM,
+    remediation="Set alarm_actions and ok_actions to the stack's alarm topic (components.alarms.Alarms does) and "
+                "treat_missing_data to breaching, notBreaching, ignore or missing, with a comment saying why.")
+
+
+def _topic_encrypted(args, k, violation):
+    key = get(args.props, "kmsMasterKeyId")
+    if key in (None, ""):
+        violation("kmsMasterKeyId is not set: messages are stored unencrypted")
+    elif key == AWS_MANAGED_SNS_KEY:
+        violation(f"kmsMasterKeyId is {AWS_MANAGED_SNS_KEY!r}, the AWS-managed key: CloudWatch alarms cannot "
+                  "publish to a topic under it")
+
+
+topic_encrypted = resource_policy(
+    "aws-sns-topic-kms-encrypted",
+    "SNS topics are encrypted at rest with a customer-managed KMS key.",
+    (TOPIC,), _topic_encrypted, severity=HIGH,
+    remediation="Set kms_master_key_id to a customer-managed key whose policy lets the publishing services "
+                "(cloudwatch.amazonaws.com) use kms:Decrypt and kms:GenerateDataKey*.")
+
+POLICIES = [alarm_actions, topic_encrypted]

@@ -1,0 +1,50 @@
+import pytest
+
+from policies import cloudwatch
+from tests.policies import UNKNOWN, run
+from tests.policies.cases import Case, case_tests
+
+ALARM, TOPIC = cloudwatch.ALARM, cloudwatch.TOPIC
+TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:alarms"
+
+
+def alarm(**changes):
+    props = {"alarmActions": [TOPIC_ARN], "okActions": [TOPIC_ARN], "treatMissingData": "notBreaching",
+             "comparisonOperator": "GreaterThanThreshold", "threshold": 5.0, "evaluationPeriods": 5.0}
+    props.update(changes)
+    return {k: v for k, v in props.items() if v is not None}
+
+
+CASES = [
+    Case(cloudwatch.alarm_actions, ALARM, alarm(), alarm(alarmActions=[]), alarm(alarmActions=None), True,
+         "alarmActions is empty", id="alarm-actions"),
+    Case(cloudwatch.alarm_actions, ALARM, alarm(), alarm(okActions=[]), alarm(okActions=None), True,
+         "okActions is empty", id="ok-actions"),
+    Case(cloudwatch.alarm_actions, ALARM, alarm(treatMissingData="breaching"), alarm(treatMissingData="zero"),
+         alarm(treatMissingData=None), True, "treatMissingData is 'zero'", id="missing-data"),
+    Case(cloudwatch.topic_encrypted, TOPIC, {"kmsMasterKeyId": "arn:aws:kms:us-east-1:123456789012:key/k"},
+         {"kmsMasterKeyId": "alias/aws/sns"}, {"name": "alarms"}, True, "the AWS-managed key"),
+]
+test_compliant, test_violating, test_missing_property, test_other_resource_types_are_ignored = case_tests(CASES)
+
+
+@pytest.mark.parametrize("treatment", cloudwatch.MISSING_DATA_TREATMENTS)
+def test_every_documented_treatment_is_accepted(treatment):
+    assert run(cloudwatch.alarm_actions, ALARM, alarm(treatMissingData=treatment)) == []
+
+
+def test_missing_treatment_is_named_with_the_choices():
+    [message] = run(cloudwatch.alarm_actions, ALARM, alarm(treatMissingData=None))
+    assert message.startswith("treatMissingData is not set") and "notBreaching" in message
+
+
+def test_alarm_without_any_action_reports_both():
+    messages = run(cloudwatch.alarm_actions, ALARM, alarm(alarmActions=None, okActions=None))
+    assert [m.split(" ")[0] for m in messages] == ["alarmActions", "okActions"]
+
+
+def test_unencrypted_topic_and_unknown_key():
+    assert run(cloudwatch.topic_encrypted, TOPIC, {"kmsMasterKeyId": ""}) == [
+        "kmsMasterKeyId is not set: messages are stored unencrypted"]
+    with pytest.raises(Exception):  # an unknown key ARN during preview: the analyzer reports "can't run"
+        run(cloudwatch.topic_encrypted, TOPIC, {"kmsMasterKeyId": UNKNOWN})
