@@ -191,7 +191,8 @@ def _value_pair(change: InputChange, width: int, arrow: str) -> str:
 
 def render_text(diff: Diff, width: int = LINE_WIDTH) -> str:
     """``+`` add, ``-`` remove, ``~`` update in place, ``+-`` replace, ``~?`` replacement not known."""
-    lines = [f"Diff against {diff.base} ({diff.base_stack}): {diff.summary()}"[:width]]
+    # The file name only: a long temporary path would push the summary past the width.
+    lines = [f"Diff against {Path(diff.base).name} ({diff.base_stack}): {diff.summary()}"[:width]]
     if not diff.resources and not diff.outputs:
         lines.append("  no change")
     for r in diff.resources:

@@ -281,6 +281,15 @@ KEY_SETTINGS: dict[str, list[tuple[str, Getter]]] = {
     "aws:ec2/flowLog:FlowLog": [("traffic", "trafficType"), ("destination", "logDestinationType")],
     "aws:cloudwatch/logGroup:LogGroup": [("retentionDays", "retentionInDays"), ("kmsKey", "kmsKeyId")],
     "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": [("policyName", "policyName")],
+    "aws:cloudwatch/metricAlarm:MetricAlarm": [
+        ("metric", lambda i: f"{i.get('namespace', '?')}/{i['metricName']}" if "metricName" in i else
+         ("metric math" if "metricQueries" in i else None)),
+        ("statistic", "statistic"), ("comparison", "comparisonOperator"), ("threshold", "threshold"),
+        ("periods", lambda i: f"{_one_line(i['evaluationPeriods'])}x{_one_line(i.get('period', '?'))}s"),
+        ("missingData", "treatMissingData")],
+    "aws:cloudwatch/dashboard:Dashboard": [("name", "dashboardName"),
+                                           ("widgets", lambda i: len(json.loads(i["dashboardBody"])["widgets"]))],
+    "aws:sns/topic:Topic": [("name", "name"), ("kmsKey", "kmsMasterKeyId"), ("fifo", "fifoTopic")],
     # IAM and keys
     "aws:iam/role:Role": [("assumedBy", _principals), ("maxSession", "maxSessionDuration")],
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": [("policy", _after(":policy/"))],
@@ -289,6 +298,9 @@ KEY_SETTINGS: dict[str, list[tuple[str, Getter]]] = {
     "aws:kms/key:Key": [("rotation", "enableKeyRotation"), ("deletionWindowDays", "deletionWindowInDays"),
                         ("usage", "keyUsage"), ("description", "description")],
     "aws:kms/alias:Alias": [("name", "name")],
+    "aws:secretsmanager/secret:Secret": [("name", "name"), ("description", "description"), ("kmsKey", "kmsKeyId"),
+                                         ("recoveryWindowDays", "recoveryWindowInDays")],
+    "aws:ssm/parameter:Parameter": [("name", "name"), ("type", "type"), ("tier", "tier"), ("value", "value")],
     # S3
     "aws:s3/bucket:Bucket": [("bucket", "bucket"), ("forceDestroy", "forceDestroy"),
                              ("objectLock", "objectLockEnabled")],
@@ -314,6 +326,11 @@ KEY_SETTINGS: dict[str, list[tuple[str, Getter]]] = {
         ("deregistrationDelay", "deregistrationDelay")],
     "aws:lb/listener:Listener": [("port", "port"), ("protocol", "protocol"), ("sslPolicy", "sslPolicy"),
                                  ("certificate", "certificateArn"), ("action", "defaultActions[*].type")],
+    "aws:acm/certificate:Certificate": [("domain", "domainName"), ("alsoFor", "subjectAlternativeNames"),
+                                        ("validation", "validationMethod"), ("keyAlgorithm", "keyAlgorithm")],
+    "aws:acm/certificateValidation:CertificateValidation": [("records", _count("validationRecordFqdns"))],
+    "aws:route53/record:Record": [("name", "name"), ("type", "type"), ("ttl", "ttl"), ("records", "records"),
+                                  ("alias", "aliases[*].name")],
     "aws:wafv2/webAcl:WebAcl": [("scope", "scope"), ("default", lambda i: next(iter(i["defaultAction"]))),
                                 ("rateRules", _waf_rate_rules),
                                 ("otherRules", _waf_other_rules)],
@@ -412,6 +429,10 @@ KEY_SETTINGS: dict[str, list[tuple[str, Getter]]] = {
     "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": [
         ("name", _k8s_name), ("target", "spec.scaleTargetRef.name"), ("min", "spec.minReplicas"),
         ("max", "spec.maxReplicas"), ("metrics", _hpa_metrics)],
+    "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding": [
+        ("name", _k8s_name), ("service", lambda i: f"{i['spec']['serviceRef']['name']}:"
+                                                   f"{_one_line(i['spec']['serviceRef']['port'])}"),
+        ("targetType", "spec.targetType"), ("targetGroup", "spec.targetGroupARN")],
 }
 
 IDENTITY_ONLY: dict[str, str] = {
@@ -419,6 +440,7 @@ IDENTITY_ONLY: dict[str, str] = {
     "aws:iam/rolePolicy:RolePolicy": "a role and a policy document built from other resources' ARNs",
     "aws:iam/instanceProfile:InstanceProfile": "the role it wraps",
     "aws:wafv2/webAclAssociation:WebAclAssociation": "the web ACL and load balancer ARNs",
+    "aws:secretsmanager/secretVersion:SecretVersion": "the secret it belongs to and a masked value",
 }
 """Types whose inputs are references only: deliberately no key setting (the reason is documentation)."""
 

@@ -40,6 +40,9 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {
     "aws:ec2/launchTemplate:LaunchTemplate": ("name", "namePrefix"),  # other changes add a template version
     "aws:cloudwatch/logGroup:LogGroup": ("name", "namePrefix", "logGroupClass"),
     "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": ("policyName",),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": ("alarmName",),
+    "aws:cloudwatch/dashboard:Dashboard": ("dashboardName",),
+    "aws:sns/topic:Topic": ("name", "namePrefix", "fifoTopic"),
     # IAM and keys
     "aws:iam/role:Role": ("name", "namePrefix", "path"),
     "aws:iam/rolePolicy:RolePolicy": ("name", "namePrefix", "role"),
@@ -49,6 +52,10 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": ("url",),
     "aws:kms/key:Key": ("keyUsage", "customerMasterKeySpec", "multiRegion", "customKeyStoreId", "xksKeyId"),
     "aws:kms/alias:Alias": ("name", "namePrefix"),
+    "aws:secretsmanager/secret:Secret": ("name", "namePrefix"),
+    # A secret version is immutable: a new value is a new version resource.
+    "aws:secretsmanager/secretVersion:SecretVersion": ("secretId", "secretString", "secretBinary"),
+    "aws:ssm/parameter:Parameter": ("name",),
     # S3: the bucket-level configuration resources are keyed by their bucket
     "aws:s3/bucket:Bucket": ("bucket", "bucketPrefix", "objectLockEnabled"),
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": ("bucket",),
@@ -63,6 +70,10 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {
     "aws:lb/targetGroup:TargetGroup": ("name", "namePrefix", "port", "protocol", "protocolVersion", "targetType",
                                        "vpcId", "ipAddressType"),
     "aws:lb/listener:Listener": ("loadBalancerArn",),
+    "aws:acm/certificate:Certificate": ("domainName", "subjectAlternativeNames", "keyAlgorithm",
+                                        "certificateAuthorityArn", "privateKey", "certificateBody"),
+    "aws:acm/certificateValidation:CertificateValidation": ("certificateArn", "validationRecordFqdns"),
+    "aws:route53/record:Record": ("name", "type", "zoneId", "setIdentifier"),
     "aws:wafv2/webAcl:WebAcl": ("name", "namePrefix", "scope"),
     "aws:wafv2/webAclAssociation:WebAclAssociation": ("resourceArn", "webAclArn"),
     "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": ("resourceArn",),
@@ -111,6 +122,7 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {
     "kubernetes:apps/v1:Deployment": _K8S_IDENTITY + ("spec.selector",),
     "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": _K8S_IDENTITY,
     "kubernetes:helm.sh/v3:Release": ("name", "namespace"),
+    "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding": _K8S_IDENTITY,
 }
 """Type token -> input paths whose change replaces the resource (``*``: any input). ``()`` means the type
 was reviewed and none of the inputs this project sets replaces it."""

