@@ -11,7 +11,9 @@ cannot be changed to admit it.
 
 from __future__ import annotations
 
-from .common import HIGH, MEDIUM, get, items, resource_policy
+from collections.abc import Sequence
+
+from .common import HIGH, MEDIUM, get, resource_policy
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 TOPIC = "aws:sns/topic:Topic"
@@ -22,7 +24,9 @@ AWS_MANAGED_SNS_KEY = "alias/aws/sns"
 def _actions_and_missing_data(args, k, violation):
     props = args.props
     for key in ("alarmActions", "okActions"):
-        if not items(get(props, key)):
+        # Counted, not read: the topic's ARN is unknown during a first preview, the number of actions is not.
+        actions = get(props, key)
+        if not (isinstance(actions, Sequence) and not isinstance(actions, str) and len(actions)):
             violation(f"{key} is empty: nobody is told when the alarm "
                       f"{'fires' if key == 'alarmActions' else 'clears'}")
     treatment = get(props, "treatMissingData")

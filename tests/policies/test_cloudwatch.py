@@ -1,4 +1,5 @@
 import pytest
+from pulumi_policy.proxy import UnknownValueError
 
 from policies import cloudwatch
 from tests.policies import UNKNOWN, run
@@ -43,8 +44,12 @@ def test_alarm_without_any_action_reports_both():
     assert [m.split(" ")[0] for m in messages] == ["alarmActions", "okActions"]
 
 
+def test_actions_unknown_during_preview_are_counted_not_read():
+    assert run(cloudwatch.alarm_actions, ALARM, alarm(alarmActions=[UNKNOWN], okActions=[UNKNOWN])) == []
+
+
 def test_unencrypted_topic_and_unknown_key():
     assert run(cloudwatch.topic_encrypted, TOPIC, {"kmsMasterKeyId": ""}) == [
         "kmsMasterKeyId is not set: messages are stored unencrypted"]
-    with pytest.raises(Exception):  # an unknown key ARN during preview: the analyzer reports "can't run"
+    with pytest.raises(UnknownValueError):  # an unknown key during preview: the analyzer reports "can't run"
         run(cloudwatch.topic_encrypted, TOPIC, {"kmsMasterKeyId": UNKNOWN})
