@@ -13,6 +13,7 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
+    "Alarms": "alarms", "AlarmsArgs": "alarms",
     "AppIdentity": "app_identity", "AppIdentityArgs": "app_identity",
     "AutoScalingGroup": "auto_scaling_group", "AutoScalingGroupArgs": "auto_scaling_group",
     "Cache": "cache", "CacheArgs": "cache",
