@@ -22,8 +22,8 @@ class _Parser(argparse.ArgumentParser):
 def parser() -> argparse.ArgumentParser:
     from .model import Options
     d = Options()
-    p = _Parser(prog="simulate", description="Replay a load curve through a stack's HPA, EKS node group and "
-                "EC2 Auto Scaling group (docs/simulator.md).")
+    p = _Parser(prog="simulate", description="Replay a load curve through a stack's weighted backends: the HPA "
+                "and EKS node group of the eks backend, an Auto Scaling group per ec2 backend (docs/simulator.md).")
     p.add_argument("--stack", required=True, help="stack name (Pulumi.<stack>.yaml)")
     p.add_argument("--load", required=True, type=Path, help="CSV with the header seconds,requests_per_second")
     p.add_argument("--json", action="store_true", help="print one JSON document (ticks and summary)")
@@ -41,6 +41,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--prices", type=Path, help="price table JSON (default simulator/prices_us_east_1.json)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="try a setting without editing the stack file, e.g. --set eksHpaMaxReplicas=80 (repeatable)")
+    p.add_argument("--set-file", action="append", default=[], type=Path, metavar="FILE",
+                   help="settings from a YAML/JSON mapping KEY: VALUE, as one --set each (repeatable; applied in "
+                        "order, then the --set values), e.g. prod's operator values "
+                        "tests/fixtures/prod-operator-values.yaml")
     p.add_argument("--cwd", type=Path, default=ROOT, help="folder of the Pulumi project (default: this repository)")
     return p
 
@@ -58,11 +62,16 @@ def _money(value: Optional[float]) -> str:
 def render_text(report: dict[str, Any]) -> str:
     s, c = report["summary"], report["summary"]["cost"]
     peak, group = s["peak"], s["node_group"]
+    split = ", ".join(f"{b['name']} {b['platform']} {b['weight']} ({b['share'] * 100:.1f} %)" for b in s["backends"])
+    pools = "; ".join(f"{name} {p['min_size']}-{p['max_size']}, peak {p['peak_instances']}, "
+                      f"{p['instance_hours']:.2f} h" for name, p in s["pools"].items())
     lines = [
         f"stack {report['stack']}: {s['syncs']} HPA syncs over {_minutes(s['duration_seconds'])}; "
         f"HPA {s['hpa']['min_replicas']}-{s['hpa']['max_replicas']} pods on {', '.join(s['hpa']['metrics'])}",
+        f"  load split by weight: {split}",
         f"  peak pods {peak['pods']} (first at {_minutes(s['seconds_to_peak_pods'])}), Ready {peak['ready_pods']}, "
-        f"pending {peak['pending_pods']}; nodes {peak['nodes']}; ASG instances {peak['instances']}",
+        f"pending {peak['pending_pods']}; nodes {peak['nodes']}; EC2 instances {peak['instances']} (all pools)",
+        f"  EC2 pools: {pools or 'none (no ec2 backend)'}",
         f"  at maxReplicas: first {_minutes(s['first_time_at_max_replicas'])}, for {_minutes(s['seconds_at_max_replicas'])}",
         f"  first scale-down: {_minutes(s['first_scale_down_at'])}; short of capacity (load above Ready pods x "
         f"target x 1.1): {_minutes(s['seconds_short_of_capacity'])}",
@@ -70,6 +79,8 @@ def render_text(report: dict[str, Any]) -> str:
         f"  node group {group['min_size']}-{group['max_size']} x {group['instance_type']} holds "
         f"{group['workload_pods_at_max_size']} workload pods at its maximum: maxReplicas "
         f"{'fits' if group['max_replicas_fit'] else 'does NOT fit'}",
+        *([] if s["pods_scale_on_requests"] else
+          ["  no pods scale on requests: the eks backend carries no share of the load (see assumptions)"]),
         "",
         f"cost ({c['currency']}, on-demand {c['region']}, prices of {c['prices_recorded']}; stack region "
         f"{c['stack_region'] or 'unset'}):",
@@ -109,7 +120,7 @@ def run(argv: Sequence[str]) -> int:
     try:
         load = read_load(args.load)
         prices = load_prices(args.prices or DEFAULT_PRICES)
-        inputs = load_stack(args.stack, args.cwd, args.set)
+        inputs = load_stack(args.stack, args.cwd, args.set, args.set_file)
     except (LoadFileError, PriceTableError) as error:
         return fail(str(error))
     except StackFileError as error:
@@ -118,16 +129,20 @@ def run(argv: Sequence[str]) -> int:
         return fail(f"--stack {args.stack}: {error}")
     except ConfigurationError as error:
         return fail(f"--stack {args.stack}: invalid configuration: {'; '.join(error.problems)}")
-    vcpus = prices.ec2_vcpus(inputs.asg.instance_type)
-    if vcpus is None:
-        return fail(f"--prices: the table has no vCPUs for the Auto Scaling group's {inputs.asg.instance_type}; "
-                    f"add it to ec2_per_hour in {prices.path.name}")
+    vcpus = {}
+    for pool in inputs.pools:
+        if (count := prices.ec2_vcpus(pool.instance_type)) is None:
+            return fail(f"--prices: the table has no vCPUs for the {pool.backend} pool's {pool.instance_type}; "
+                        f"add it to ec2_per_hour in {prices.path.name}")
+        vcpus[pool.instance_type] = count
     try:
         result = simulate(inputs, load, options, vcpus)
     except ValueError as error:  # --metrics naming no metric of the HPA
         return fail(str(error))
     summary = dict(result.summary)
-    summary["cost"] = cost_table(inputs, prices, load.end, summary["instance_hours"], summary["node_hours"])
+    summary["cost"] = cost_table(inputs, prices, load.end,
+                                 {name: pool["instance_hours"] for name, pool in summary["pools"].items()},
+                                 summary["node_hours"])
     report = {"stack": result.stack, "ticks": result.ticks, "summary": summary, "assumptions": result.assumptions}
     if args.plot:
         from .plot import PlotUnavailable, write_plot

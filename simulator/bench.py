@@ -18,12 +18,16 @@ from .stack_inputs import load_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 REPEATS = 5
+# prod needs values only its operator knows (image, domain); the bench runs from the repository, so it passes
+# the example values the tests and CI previews pass.
+SET_FILES = {"prod": (ROOT / "tests" / "fixtures" / "prod-operator-values.yaml",)}
 
 
 def measure(stack: str, load_file: Path) -> dict:
-    inputs = load_stack(stack, ROOT)
+    inputs = load_stack(stack, ROOT, set_files=SET_FILES.get(stack, ()))
     load = read_load(load_file)
-    vcpus = load_prices().ec2_vcpus(inputs.asg.instance_type)
+    prices = load_prices()
+    vcpus = {pool.instance_type: prices.ec2_vcpus(pool.instance_type) for pool in inputs.pools}
     runs = []
     for _ in range(REPEATS):
         start = time.perf_counter()

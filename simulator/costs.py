@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 from .stack_inputs import StackInputs
 
@@ -59,14 +59,16 @@ def _line(tier: str, what: str, count_min: float, count_max: float, unit_price: 
             "run_usd": round(unit_price * run_units_hours, 4) if run_units_hours is not None else None}
 
 
-def cost_table(inputs: StackInputs, prices: PriceTable, run_seconds: int, instance_hours: float,
+def cost_table(inputs: StackInputs, prices: PriceTable, run_seconds: int, instance_hours: Mapping[str, float],
                node_hours: float) -> dict[str, Any]:
-    """Cost per tier: the two scaling tiers from the run's instance- and node-hours, the others constant."""
+    """Cost per tier: each EC2 pool from its instance-hours (``instance_hours`` by backend name) and the node
+    group from the run's node-hours, the others constant."""
     p, hours, run_hours = prices.data, float(prices.data["hours_per_month"]), run_seconds / 3600
-    t, asg, nodes = inputs.tiers, inputs.asg, inputs.nodes
-    lines = [
-        _line("instances (Auto Scaling group)", asg.instance_type, asg.min_size, asg.max_size,
-              prices.ec2(asg.instance_type), hours, instance_hours),
+    t, nodes = inputs.tiers, inputs.nodes
+    # One line per pool: each has its own bounds, so the minimum and maximum add up per pool.
+    lines = [_line(f"instances (pool {pool.backend})", pool.instance_type, pool.min_size, pool.max_size,
+                   prices.ec2(pool.instance_type), hours, instance_hours[pool.backend]) for pool in inputs.pools]
+    lines += [
         _line("node group (EKS)", nodes.instance_type, nodes.min_size, nodes.max_size,
               prices.ec2(nodes.instance_type), hours, node_hours),
         _line("EKS control plane", "cluster", 1, 1, float(p["eks_cluster_per_hour"]), hours, run_hours),

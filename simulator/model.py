@@ -1,5 +1,6 @@
-"""The simulation: load -> per-pod metrics -> HPA -> pods on nodes (Cluster Autoscaler) and the EC2 Auto
-Scaling group's target tracking, one step per HPA sync (15 s).
+"""The simulation: the load balancer splits the load over its weighted backends; the ``eks`` backend's share
+-> per-pod metrics -> HPA -> pods on nodes (Cluster Autoscaler); each ``ec2`` backend's share -> that pool's
+own Auto Scaling target tracking. One step per HPA sync (15 s).
 
 Every modelling choice that is not the Kubernetes controller's own code is listed in ``assumptions`` and
 printed with the result.
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 from .hpa import SYNC_PERIOD_SECONDS, HorizontalController, HpaSpec, PodGroups, pods_metric_replicas, resource_replicas
 from .load import LoadCurve
@@ -29,7 +30,8 @@ class Options:
     cpu_base_millicores: float = 25.0
     """CPU a pod uses with no traffic."""
     cpu_millicores_per_rps: float = 0.25
-    """CPU per request per second (0.25 m per rps = 0.25 ms of CPU per request); instances alike."""
+    """CPU per request per second (0.25 m per rps = 0.25 ms of CPU per request), of the whole pod (application
+    and Envoy sidecar); instances alike."""
     memory_base_mib: float = 200.0
     memory_mib_per_rps: float = 0.05
     node_ready_seconds: int = 120
@@ -60,17 +62,40 @@ class Options:
         return out
 
 
+def _percent(share: float) -> str:
+    return f"{share * 100:.1f} %"
+
+
+def layout_assumptions(inputs: StackInputs) -> list[str]:
+    """How the load balancer's weights split the load, and what that leaves the pods."""
+    split = ", ".join(f"{b.name} ({b.platform}) weight {b.weight} = {_percent(b.share)}" for b in inputs.backends)
+    lines = [f"The load balancer splits every request by target group weight alone: {split}. Each backend's pool "
+             "serves its share whatever its capacity (the ALB does not move traffic from a full pool to another), "
+             "and no pool serves another backend's requests."]
+    eks = inputs.eks_backend
+    if eks is None:
+        lines.append("No backend is 'eks' (scaling:lbBackendPlatforms): the workload's pods receive no requests, so "
+                     "no pods scale on requests; the HPA sees only the idle CPU and memory of the cost model and "
+                     "stays at minReplicas unless those exceed their targets.")
+    elif eks.share == 0:
+        lines.append(f"The eks backend {eks.name} has weight 0: the workload's pods receive no requests, so no pods "
+                     "scale on requests.")
+    return lines
+
+
 def assumptions(inputs: StackInputs, options: Options) -> list[str]:
     """Every choice of the model that the controllers' code does not make for us."""
     o = options
-    return [
+    pods = [
         "HPA: kube-controller-manager defaults (15 s sync, tolerance 0.1); the run starts with minReplicas pods, "
         "all Ready, and the controller's first sync at t=0.",
         "Metrics are instantaneous: the value at a sync is computed from the load at that sync (no metrics-server "
         "scrape interval, no Prometheus rate window).",
         f"Per-pod cost model: CPU = {o.cpu_base_millicores:g}m + {o.cpu_millicores_per_rps:g}m per request/s, "
-        f"memory = {o.memory_base_mib:g} MiB + {o.memory_mib_per_rps:g} MiB per request/s; the load is spread evenly "
-        "over Ready pods (the Service routes only to Ready endpoints).",
+        f"memory = {o.memory_base_mib:g} MiB + {o.memory_mib_per_rps:g} MiB per request/s, for the whole pod (the "
+        "application and its Envoy sidecar, whose requests the utilization is relative to); the eks backend's share "
+        "is spread evenly over Ready pods (its target group routes only to Ready pod IPs), and requests_per_second "
+        "is what each pod's Envoy counts.",
         f"A new pod waits for room on a Ready node, then serves {o.pod_ready_seconds} s later; until then it is "
         "'unready' to the HPA for every metric (as Pending pods and CPU pods still initialising are). The "
         "controller's extra CPU rule for the first metric window after readiness is not modelled.",
@@ -81,19 +106,26 @@ def assumptions(inputs: StackInputs, options: Options) -> list[str]:
         f"the Cluster Autoscaler adds the nodes pending pods need (up to the group's maximum), Ready "
         f"{o.node_ready_seconds} s later, and removes nodes unneeded for {o.node_scale_down_unneeded_seconds} s "
         f"but not within {o.node_scale_down_delay_after_add_seconds} s of a scale-up.",
-        "The EC2 Auto Scaling group behind the load balancer serves the same load as the pods (every request "
-        f"passes both tiers); instance CPU follows the same per-request cost over the instance's vCPUs.",
-        "Auto Scaling target tracking: one-minute datapoints (mean of the syncs in the minute), scale-out when "
+    ]
+    costs = ("Costs: on-demand Linux prices of the table, per second of the run and 730 h per month; no storage, "
+             "data transfer, load balancer capacity units, NAT gateways or savings plans.")
+    if not inputs.pools:
+        return [*layout_assumptions(inputs), *pods, "No backend is 'ec2': there is no Auto Scaling group.", costs]
+    warmup = "/".join(str(w) for w in sorted({pool.warmup_seconds for pool in inputs.pools}))
+    return [*layout_assumptions(inputs), *pods,
+        "Each EC2 pool (one Auto Scaling group per ec2 backend) serves its backend's share, spread evenly over its "
+        "serving instances; instance CPU follows the same per-request cost over the instance's vCPUs, and "
+        "ALBRequestCountPerTarget is the pool's own target group's requests per minute per serving instance.",
+        "Auto Scaling target tracking, per pool: one-minute datapoints (mean of the syncs in the minute), scale-out when "
         f"{ASG_SCALE_OUT_DATAPOINTS} consecutive datapoints of any policy are above its target, scale-in when "
         f"{ASG_SCALE_IN_DATAPOINTS} consecutive datapoints of every policy are below {o.asg_scale_in_ratio:g} x its "
         "target (AWS does not publish the low alarm's threshold), re-evaluated every minute while the alarm holds.",
         "New capacity = ceil(serving instances x metric / target), the most any breaching policy asks for (scale-out) "
         "or the most any policy keeps (scale-in), within min/max; instances already launching count toward "
         "capacity; scale-in waits until no instance is launching or warming up "
-        f"({inputs.asg.warmup_seconds} s default instance warm-up after InService); a launched instance serves "
+        f"({warmup} s default instance warm-up after InService); a launched instance serves "
         f"{o.instance_ready_seconds} s after launch; terminated instances stop at once.",
-        "Costs: on-demand Linux prices of the table, per second of the run and 730 h per month; no storage, "
-        "data transfer, load balancer capacity units, NAT gateways or savings plans.",
+        costs,
     ]
 
 
@@ -157,6 +189,7 @@ class AutoScalingGroupSim:
         return sum(1 for i in self.instances if i.serves_at <= t)
 
     def sample(self, t: int, load: float, options: Options) -> None:
+        """Record the metrics at ``t`` of ``load``, the requests per second of this pool's target group."""
         serving = self.serving(t)
         for k, policy in enumerate(self.model.policies):
             if serving == 0:
@@ -165,8 +198,8 @@ class AutoScalingGroupSim:
             if policy.metric == "ASGAverageCPUUtilization":
                 value = (options.cpu_base_millicores + options.cpu_millicores_per_rps * per_instance) / (
                     self.vcpus * 10)
-            else:  # ALBRequestCountPerTarget: requests per minute per target of the policy's target group
-                value = load * policy.share * MINUTE / serving
+            else:  # ALBRequestCountPerTarget: requests per minute per target of the pool's target group
+                value = load * MINUTE / serving
             self.samples[k].append(value)
 
     def minute(self, t: int) -> None:
@@ -207,8 +240,11 @@ class AutoScalingGroupSim:
                 del self.instances[target:]
 
 
-def simulate(inputs: StackInputs, load: LoadCurve, options: Options, asg_vcpus: int) -> Result:
-    """Run the load through the stack; ``asg_vcpus`` are the vCPUs of the group's instance type."""
+def simulate(inputs: StackInputs, load: LoadCurve, options: Options, vcpus: Mapping[str, int]) -> Result:
+    """Run the load through the stack; ``vcpus`` maps each pool's instance type to its vCPUs."""
+    missing = sorted({p.instance_type for p in inputs.pools} - set(vcpus))
+    if missing:
+        raise ValueError(f"no vCPU count for the EC2 pools' instance type(s) {', '.join(missing)}")
     o = options
     hpa = inputs.hpa.only(list(o.metrics)) if o.metrics else inputs.hpa
     controller = HorizontalController(hpa)
@@ -224,11 +260,14 @@ def simulate(inputs: StackInputs, load: LoadCurve, options: Options, asg_vcpus: 
     booting: list[int] = []            # ready times of nodes the autoscaler launched
     last_node_scale_up: Optional[int] = None
     unneeded_since: Optional[int] = None
-    asg = AutoScalingGroupSim(inputs.asg, asg_vcpus, o)
+    pools = [AutoScalingGroupSim(pool, vcpus[pool.instance_type], o) for pool in inputs.pools]
+    pool_shares = [inputs.share_of(pool) for pool in inputs.pools]
+    pod_share = inputs.pod_share
     rps_metric = next((m for m in hpa.metrics if m.kind == "Pods"), None)
 
     ticks: list[dict[str, Any]] = []
     for t, rate in zip(times, rates):
+        pod_rate = rate * pod_share
         # Nodes that finished booting take pods from this sync on.
         if booting and booting[0] <= t:
             node_count += sum(1 for b in booting if b <= t)
@@ -237,7 +276,7 @@ def simulate(inputs: StackInputs, load: LoadCurve, options: Options, asg_vcpus: 
         ready = sum(c.count for c in cohorts if c.ready_at is not None and c.ready_at <= t)
         unready = current - ready
         proposals: dict[str, Optional[int]] = {}
-        per_pod = rate / ready if ready else 0.0
+        per_pod = pod_rate / ready if ready else 0.0
         for metric in hpa.metrics:
             if metric.kind == "Pods":
                 groups = PodGroups(ready, unready, 0, round(per_pod * 1000))
@@ -296,22 +335,34 @@ def simulate(inputs: StackInputs, load: LoadCurve, options: Options, asg_vcpus: 
         else:
             unneeded_since = None
 
-        # Auto Scaling group: sample every sync, act at each minute's end.
-        if t and t % MINUTE == 0:
-            asg.minute(t)
-        asg.sample(t, rate, o)
+        # Each pool: sample its share every sync, act at each minute's end.
+        for pool, share in zip(pools, pool_shares):
+            if t and t % MINUTE == 0:
+                pool.minute(t)
+            pool.sample(t, rate * share, o)
+        per_pool = {pool.model.backend: {"instances": len(pool.instances), "serving_instances": pool.serving(t)}
+                    for pool in pools}
 
         ready_now = sum(c.count for c in cohorts if c.ready_at is not None and c.ready_at <= t)
         ticks.append({
-            "t": t, "load": rate, "pods": current, "ready_pods": ready_now, "pending_pods": pending,
-            "nodes": node_count + len(booting), "ready_nodes": node_count, "instances": len(asg.instances),
-            "serving_instances": asg.serving(t), "hpa_reason": decision.reason,
+            "t": t, "load": rate, "pod_load": pod_rate, "pods": current, "ready_pods": ready_now,
+            "pending_pods": pending, "nodes": node_count + len(booting), "ready_nodes": node_count,
+            "instances": sum(p["instances"] for p in per_pool.values()),
+            "serving_instances": sum(p["serving_instances"] for p in per_pool.values()),
+            "pools": per_pool, "hpa_reason": decision.reason,
             "proposals": decision.proposals,
             # Above what the HPA accepts per Ready pod (target x (1 + tolerance)): more pods were needed.
-            "short_of_capacity": bool(rps_metric and rate * 1000 > ready_now * rps_metric.target * (1 + controller.tolerance)),
+            "short_of_capacity": bool(rps_metric and pod_rate * 1000 > ready_now * rps_metric.target *
+                                      (1 + controller.tolerance)),
         })
 
     summary = summarize(ticks, hpa, load.end)
+    summary["backends"] = [{"name": b.name, "weight": b.weight, "platform": b.platform, "share": b.share}
+                           for b in inputs.backends]
+    summary["pods_scale_on_requests"] = pod_share > 0
+    summary["pools"] = {pool.backend: summarize_pool(ticks, pool.backend, load.end) | {
+        "share": share, "instance_type": pool.instance_type, "min_size": pool.min_size, "max_size": pool.max_size,
+        "desired_capacity": pool.desired_capacity} for pool, share in zip(inputs.pools, pool_shares)}
     capacity = pods_that_fit(nodes, nodes.max_size, cpu_request, memory_request)
     summary["node_group"] = {
         "instance_type": nodes.instance_type, "min_size": nodes.min_size, "max_size": nodes.max_size,
@@ -320,10 +371,24 @@ def simulate(inputs: StackInputs, load: LoadCurve, options: Options, asg_vcpus: 
     return Result(ticks, summary, assumptions(inputs, o), inputs.stack, hpa, capacity)
 
 
+def _durations(ticks: list[dict[str, Any]], end: int) -> list[int]:
+    """How long each tick's state holds: until the next sync, the last one until the end of the run."""
+    return [(ticks[i + 1]["t"] if i + 1 < len(ticks) else end) - tick["t"] for i, tick in enumerate(ticks)]
+
+
+def summarize_pool(ticks: list[dict[str, Any]], backend: str, end: int) -> dict[str, Any]:
+    """Peak instances and instance-hours of one EC2 pool."""
+    counts = [tick["pools"][backend]["instances"] for tick in ticks]
+    return {"peak_instances": max(counts),
+            "instance_hours": sum(n * d for n, d in zip(counts, _durations(ticks, end))) / 3600}
+
+
 def summarize(ticks: list[dict[str, Any]], hpa: HpaSpec, end: int) -> dict[str, Any]:
-    """Times, peaks and totals of a run."""
+    """Times, peaks and totals of a run (instances summed over the EC2 pools)."""
+    durations = _durations(ticks, end)
+
     def duration(i: int) -> int:
-        return (ticks[i + 1]["t"] if i + 1 < len(ticks) else end) - ticks[i]["t"]
+        return durations[i]
 
     peak = {k: max(tick[k] for tick in ticks) for k in ("pods", "ready_pods", "pending_pods", "nodes", "instances")}
     first_peak = next(tick["t"] for tick in ticks if tick["pods"] == peak["pods"])

@@ -1,4 +1,5 @@
-"""The ``--plot`` PNG: load, pods, nodes and instances over time, with the HPA's bounds."""
+"""The ``--plot`` PNG: load (and the pods' share), pods, nodes and instances (all pools, and each pool when
+there are several) over time, with the HPA's bounds."""
 
 from __future__ import annotations
 
@@ -21,13 +22,22 @@ def write_plot(result: Result, path: Path) -> None:
                               "(it is in requirements-dev.txt)") from None
     minutes = [tick["t"] / 60 for tick in result.ticks]
     figure, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(10, 6.5), height_ratios=(1, 2))
-    top.step(minutes, [tick["load"] for tick in result.ticks], where="post", color="tab:gray")
+    top.step(minutes, [tick["load"] for tick in result.ticks], where="post", color="tab:gray", label="load balancer")
+    top.step(minutes, [tick["pod_load"] for tick in result.ticks], where="post", color="tab:blue",
+             label="to the pods (eks share)")
     top.set_ylabel("requests/s")
+    top.legend(loc="upper right", fontsize=8)
     top.set_title(f"stack {result.stack}: HPA {result.hpa.min_replicas}-{result.hpa.max_replicas} pods "
                   f"({', '.join(m.name for m in result.hpa.metrics)})")
     for key, label, colour in (("pods", "pods (HPA)", "tab:blue"), ("ready_pods", "Ready pods", "tab:cyan"),
-                               ("nodes", "EKS nodes", "tab:green"), ("instances", "ASG instances", "tab:orange")):
+                               ("nodes", "EKS nodes", "tab:green"), ("instances", "EC2 instances (all pools)",
+                                                                      "tab:orange")):
         bottom.step(minutes, [tick[key] for tick in result.ticks], where="post", label=label, color=colour)
+    pool_names = list(result.ticks[0]["pools"])
+    if len(pool_names) > 1:
+        for name in pool_names:
+            bottom.step(minutes, [tick["pools"][name]["instances"] for tick in result.ticks], where="post",
+                        linestyle="--", linewidth=1, label=f"pool {name}")
     for bound, name in ((result.hpa.min_replicas, "minReplicas"), (result.hpa.max_replicas, "maxReplicas")):
         bottom.axhline(bound, color="tab:red", linestyle=":", linewidth=1)
         bottom.annotate(name, (minutes[0], bound), xytext=(2, 2), textcoords="offset points", color="tab:red",

@@ -2,22 +2,24 @@
 
 Nothing here re-types a number: the HPA is ``components.workload.hpa_spec`` of the arguments
 ``stack.kubernetes.workload_args`` builds, the node group and its system pods are what
-``stack.kubernetes.cluster_args`` checks capacity with, and the Auto Scaling group is
-``stack.edge.planned_auto_scaling_group_args`` (the preflight's arguments, with placeholder IDs).
+``stack.kubernetes.cluster_args`` checks capacity with, the weighted backends are ``stack.edge.backends``,
+and the EC2 pools are ``stack.edge.planned_auto_scaling_group_args`` (the preflight's arguments, with
+placeholder IDs): one Auto Scaling group per ``ec2`` backend, each scaling on its own share of the requests.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Optional, Sequence
 
 from components.auto_scaling_group import request_count_targets
 from components.eks_cluster import INSTANCE_CAPACITY, SYSTEM_DEMAND, allocatable
 from components.metrics_pipeline import PodDemand, metrics_catalog, pipeline_demand
 from components.workload import hpa_spec, workload_demand
-from scaling_kit.stackfiles import StackFileError, parse_overrides, read_project, read_stack_config
-from stack.edge import planned_auto_scaling_group_args
+from scaling_kit.stackfiles import (StackFileError, parse_overrides, read_overrides_file, read_project,
+                                   read_stack_config)
+from stack.edge import backends, planned_auto_scaling_group_args
 from stack.kubernetes import pipeline_args, workload_args
 from stack.preflight import load_checked_settings, planned_network
 
@@ -38,18 +40,30 @@ class NodeGroup:
 
 
 @dataclass(frozen=True)
+class Backend:
+    """One weighted backend of the load balancer and the share of the requests its target group receives."""
+    name: str
+    weight: int
+    platform: str
+    """``ec2`` (an Auto Scaling group of its own) or ``eks`` (the Kubernetes workload's pods)."""
+    share: float
+    """weight / sum of all weights: the ALB splits requests between target groups by weight alone."""
+
+
+@dataclass(frozen=True)
 class AsgPolicy:
-    """One target tracking policy of the Auto Scaling group."""
+    """One target tracking policy of an Auto Scaling group."""
     name: str
     metric: str
-    """``ASGAverageCPUUtilization`` or ``ALBRequestCountPerTarget``."""
+    """``ASGAverageCPUUtilization`` or ``ALBRequestCountPerTarget`` (of the pool's own target group)."""
     target: float
-    share: float
-    """Share of the load the target group carries (request-count policies); 1 for CPU."""
 
 
 @dataclass(frozen=True)
 class AutoScalingGroupModel:
+    """One EC2 pool: the Auto Scaling group behind one ``ec2`` backend."""
+    backend: str
+    """Name of the backend (target group) whose requests the pool serves."""
     instance_type: str
     min_size: int
     max_size: int
@@ -81,8 +95,38 @@ class StackInputs:
     pod_cpu_request_millicores: int
     pod_memory_request_mib: int
     nodes: NodeGroup
-    asg: AutoScalingGroupModel
+    backends: tuple[Backend, ...]
+    pools: tuple[AutoScalingGroupModel, ...]
+    """One per ``ec2`` backend, in the backends' order; empty when every backend is ``eks``."""
     tiers: FixedTiers
+
+    def __post_init__(self) -> None:
+        # The shares decide every pool's load: a pool without its backend would silently serve nothing.
+        ec2 = [b.name for b in self.backends if b.platform == "ec2"]
+        if [p.backend for p in self.pools] != ec2:
+            raise ValueError(f"pools {[p.backend for p in self.pools]!r} do not match the ec2 backends {ec2!r}; "
+                             "expected one pool per ec2 backend, in order")
+        if sum(1 for b in self.backends if b.platform == "eks") > 1:
+            raise ValueError("backends: more than one eks backend; the one workload serves one target group")
+
+    @property
+    def pod_share(self) -> float:
+        """Share of the requests the workload's pods receive (0 without an ``eks`` backend)."""
+        return next((b.share for b in self.backends if b.platform == "eks"), 0.0)
+
+    @property
+    def eks_backend(self) -> Optional[Backend]:
+        return next((b for b in self.backends if b.platform == "eks"), None)
+
+    def share_of(self, pool: AutoScalingGroupModel) -> float:
+        return next(b.share for b in self.backends if b.name == pool.backend)
+
+
+def shares(named_weights: Sequence[tuple[str, int, str]]) -> tuple[Backend, ...]:
+    """Backends with their share of the requests; with every weight 0 nothing is routed anywhere."""
+    total = sum(weight for _, weight, _ in named_weights)
+    return tuple(Backend(name, weight, platform, weight / total if total else 0.0)
+                 for name, weight, platform in named_weights)
 
 
 def from_settings(settings: Any, region: str) -> StackInputs:
@@ -93,31 +137,37 @@ def from_settings(settings: Any, region: str) -> StackInputs:
     pods, cpu, memory = allocatable(INSTANCE_CAPACITY[k.node_instance_type])
     nodes = NodeGroup(k.node_instance_type, k.node_min_size, k.node_max_size, pods, cpu, memory,
                       (*pipeline_demand(pipeline), *SYSTEM_DEMAND))
-    group = planned_auto_scaling_group_args(settings, planned_network(settings))
-    policies = [AsgPolicy("cpu", "ASGAverageCPUUtilization", float(group.cpu_target_percent), 1.0)]
-    total_weight = sum(s.weight for s in group.traffic_sources)
-    for name, target in request_count_targets(group.traffic_sources, group.requests_per_target).items():
-        weight = next(s.weight for s in group.traffic_sources if s.name == name)
-        policies.append(AsgPolicy(f"requests-{name}", "ALBRequestCountPerTarget", float(target), weight / total_weight))
-    asg = AutoScalingGroupModel(group.instance_type, group.min_size, group.max_size, group.desired_capacity,
-                                group.default_instance_warmup_seconds, tuple(policies))
+    weighted = shares([(b.name, b.weight, b.platform) for b in backends(settings)])
+    pools = []
+    for group in planned_auto_scaling_group_args(settings, planned_network(settings)):
+        (source,) = group.traffic_sources  # each pool registers in its own target group only
+        policies = [AsgPolicy("cpu", "ASGAverageCPUUtilization", float(group.cpu_target_percent))]
+        # The component's own rule: a target group of weight 0 gets no request-count policy.
+        policies += [AsgPolicy(f"requests-{name}", "ALBRequestCountPerTarget", float(target))
+                     for name, target in request_count_targets(group.traffic_sources, group.requests_per_target).items()]
+        pools.append(AutoScalingGroupModel(source.name, group.instance_type, group.min_size, group.max_size,
+                                           group.desired_capacity, group.default_instance_warmup_seconds,
+                                           tuple(policies)))
     db, cache, kafka = settings.database, settings.cache, settings.streaming
     tiers = FixedTiers(db.shard_count, db.instance_class, db.replica_instance_class or db.instance_class,
                        db.replica_count, db.multi_az, cache.engine, cache.node_type,
                        cache.shards * (1 + cache.replicas_per_shard), kafka.broker_instance_type, kafka.broker_count)
-    # Requests of one whole pod (every container), as the node capacity check counts them; utilization is
-    # relative to the same sum.
+    # Requests of one whole pod (the application and its Envoy sidecar), as the node capacity check counts
+    # them; the HPA's CPU and memory utilization is relative to the same sum.
     pod = workload_demand(workload)
     return StackInputs(settings.stack, region, HpaSpec.from_spec(hpa_spec(workload)),
-                       pod.cpu_millicores, pod.memory_mib, nodes, asg, tiers)
+                       pod.cpu_millicores, pod.memory_mib, nodes, weighted, tuple(pools), tiers)
 
 
-def load_stack(stack: str, root: Path, overrides: Sequence[str] = ()) -> StackInputs:
-    """Read ``Pulumi.<stack>.yaml`` as the program would, apply ``--set KEY=VALUE`` overrides, and check it
-    with the preflight."""
+def load_stack(stack: str, root: Path, overrides: Sequence[str] = (), set_files: Sequence[Path] = ()) -> StackInputs:
+    """Read ``Pulumi.<stack>.yaml`` as the program would, apply ``--set-file FILE`` mappings in order, then
+    ``--set KEY=VALUE`` overrides (as the offline preview does), and check it with the preflight."""
     raw, _ = read_stack_config(stack, root)
+    project = read_project(root)["name"]
+    for path in set_files:
+        raw.update(read_overrides_file(path, project))
     try:
-        raw.update(parse_overrides(list(overrides), read_project(root)["name"]))
+        raw.update(parse_overrides(list(overrides), project))
     except ValueError as error:
         raise StackFileError(str(error)) from None
     settings = load_checked_settings(raw, stack)

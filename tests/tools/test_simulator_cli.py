@@ -13,6 +13,7 @@ from simulator.__main__ import run
 
 ROOT = Path(__file__).resolve().parents[2]
 STEP = ROOT / "examples" / "load_step.csv"
+PROD = ["--stack", "prod", "--set-file", str(ROOT / "tests" / "fixtures" / "prod-operator-values.yaml")]
 
 
 def test_json_has_a_tick_per_sync_and_a_summary(capsys):
@@ -27,12 +28,25 @@ def test_json_has_a_tick_per_sync_and_a_summary(capsys):
             "peak", "pod_seconds", "instance_hours", "node_hours", "cost"} <= set(report["summary"])
     assert report["summary"]["cost"]["region"] == "us-east-1"
     assert any("Auto Scaling target tracking" in a for a in report["assumptions"])
+    # dev keeps the default layout: api1 and api2 on EC2 pools, api3 (3 of 13) on the pods.
+    assert list(first["pools"]) == list(report["summary"]["pools"]) == ["api1", "api2"]
+    assert all(tick["instances"] == sum(p["instances"] for p in tick["pools"].values()) for tick in report["ticks"])
+    assert all(tick["pod_load"] == tick["load"] * 3 / 13 for tick in report["ticks"])
+    tiers = [line["tier"] for line in report["summary"]["cost"]["tiers"]]
+    assert tiers[:2] == ["instances (pool api1)", "instances (pool api2)"]
 
 
 def test_text_output_states_assumptions(capsys):
-    assert run(["--stack", "prod", "--load", str(STEP)]) == 0
+    assert run([*PROD, "--load", str(STEP)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("stack prod:") and "assumptions:" in out and "month@max" in out
+    assert "load split by weight: api1 ec2 5 (38.5 %), api2 ec2 5 (38.5 %), api3 eks 3 (23.1 %)" in out
+
+
+def test_all_ec2_layout_says_no_pods_scale_on_requests(capsys):
+    assert run(["--stack", "dev", "--load", str(STEP), "--set", 'lbBackendPlatforms=["ec2","ec2","ec2"]']) == 0
+    out = capsys.readouterr().out
+    assert "no pods scale on requests" in out and "api3 1-3" in out
 
 
 def test_plot_writes_a_png(tmp_path, capsys):
@@ -57,6 +71,8 @@ def test_bad_load_file_is_one_line_and_exit_2(tmp_path, capsys, content, message
 
 @pytest.mark.parametrize("argv, message", [
     (["--stack", "staging"], "--stack staging: no stack file Pulumi.staging.yaml"),
+    (["--stack", "prod"], "--stack prod: invalid configuration: scaling:appImage: missing"),
+    (["--stack", "prod", "--set-file", "/nonexistent/values.yaml"], "--set-file /nonexistent/values.yaml: no such file"),
     (["--stack", "dev", "--metrics", "latency"], "--metrics: latency names no metric of this HPA"),
     (["--stack", "dev", "--pod-ready-seconds", "-5"], "--pod-ready-seconds: -5 is negative"),
     (["--stack", "dev", "--set", "eksHpaMinReplicas=0"], "--stack dev: invalid configuration: scaling:eksHpaMinReplicas"),
