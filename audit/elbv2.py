@@ -154,7 +154,7 @@ def _check_rate_rule(ctx: AuditContext, acl: dict) -> None:
 def _check_target_group(ctx: AuditContext, tg: dict) -> None:
     cfg = ctx.settings.load_balancer
     resource = f"targetgroup/{tg['TargetGroupName']}"
-    ctx.check(resource, "port", cfg.backend_port, tg.get("Port"))
+    ctx.check(resource, "port", ctx.settings.app.port, tg.get("Port"))
     with ctx.guard(resource, "target group attributes", "elasticloadbalancing:DescribeTargetGroupAttributes"):
         attributes = _attributes(ctx, "describe_target_group_attributes", TargetGroupArn=tg["TargetGroupArn"])
         ctx.check(resource, "load balancing algorithm", ctx.expectations.algorithm,

@@ -57,8 +57,10 @@ class Expectations:
 
     @property
     def https(self) -> bool:
-        """An HTTPS listener (and an HTTP->HTTPS redirect) is expected when a certificate is configured."""
-        return bool(self.settings.load_balancer.certificate_arn)
+        """An HTTPS listener (and an HTTP->HTTPS redirect) is expected when a certificate is configured or
+        requested for a domain."""
+        lb = self.settings.load_balancer
+        return bool(lb.certificate_arn or lb.domain_name)
 
     @property
     def waf_limit_and_window(self) -> tuple[int, int]:

@@ -15,6 +15,10 @@ from typing import Any
 _EXPORTS = {
     "Alarms": "alarms", "AlarmsArgs": "alarms",
     "AppIdentity": "app_identity", "AppIdentityArgs": "app_identity",
+    "AppSettings": "app_settings", "AppSettingsArgs": "app_settings",
+    "DnsValidatedCertificate": "certificate", "DnsValidatedCertificateArgs": "certificate",
+    "LoadBalancerController": "load_balancer_controller",
+    "LoadBalancerControllerArgs": "load_balancer_controller",
     "AutoScalingGroup": "auto_scaling_group", "AutoScalingGroupArgs": "auto_scaling_group",
     "Cache": "cache", "CacheArgs": "cache",
     "Database": "database", "DatabaseArgs": "database",

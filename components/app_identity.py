@@ -28,6 +28,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from .irsa import trust_policy_document
 from .tagging import house_tags, merge_tags
 
 MANAGED_POLICY_MAX_CHARS = 6144   # IAM quota: characters of a managed policy document, whitespace excluded
@@ -109,12 +110,7 @@ def policy_document(grant: str, statements: Sequence[Mapping[str, Any]]) -> str:
 
 def workload_trust_policy(oidc_provider_arn: str, oidc_issuer: str, namespace: str, service_account: str) -> str:
     """Trust policy of an IRSA role: only tokens the cluster issued to this one service account, for STS."""
-    issuer = oidc_issuer.removeprefix("https://")
-    return json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Federated": oidc_provider_arn},
-        "Action": "sts:AssumeRoleWithWebIdentity",
-        "Condition": {"StringEquals": {f"{issuer}:sub": f"system:serviceaccount:{namespace}:{service_account}",
-                                       f"{issuer}:aud": STS_AUDIENCE}}}]})
+    return trust_policy_document(oidc_provider_arn, oidc_issuer, namespace, service_account)
 
 
 class AppIdentity(pulumi.ComponentResource):

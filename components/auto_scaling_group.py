@@ -1,10 +1,10 @@
 """AutoScalingGroup: the design's ai-agent-asg (min 2, max 20, desired 5, ELB health checks, 300 s grace).
 
 The design's three weighted nginx servers (api1/api2/api3) become three target groups of one load
-balancer. The instances are identical and stateless, so ONE group serves all three: every instance
-registers in every target group, and the target group weights only split traffic between the groups. That
-split is what makes canaries and blue/green cheap later - attach a second group with a new launch template
-to one target group and move weight to it - while scaling and instance health stay in one place.
+balancer, each with a pool of its own: an Auto Scaling group per EC2 backend (or the EKS workload). A
+group registers in its own target group only, so the 5/5/3 weights split requests between distinct pools
+as nginx's weights split them between servers, and each pool scales on its own share. With ``container``
+the instances run the application (Docker, started by cloud-init, settings from SSM).
 
 Network path: the group owns the instances' security group. It admits the load balancer's security group
 on the backend port only, and adds the matching egress rule to the load balancer's group, so the ALB can
@@ -24,12 +24,13 @@ import pulumi_aws as aws
 
 from scaling_kit.limits import AUTO_SCALING, DATABASE, HPA, LOAD_BALANCING
 
+from .container_app import ContainerApp, instance_statements, user_data, validate_container_app
 from .tagging import house_tags, merge_tags
 from .validation import ArgumentError, check_arguments
 
 AL2023_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
-# PostgreSQL (RDS Proxy and instances), Redis/Valkey, MSK with TLS and with IAM auth.
-DEFAULT_DATA_TIER_PORTS = (DATABASE.port, 6379, 9094, 9098)
+# PostgreSQL (RDS Proxy and instances), Redis/Valkey, MSK with IAM authentication (the only listener opened).
+DEFAULT_DATA_TIER_PORTS = (DATABASE.port, 6379, 9098)
 ENABLED_METRICS = ("GroupMinSize", "GroupMaxSize", "GroupDesiredCapacity", "GroupInServiceInstances",
                    "GroupPendingInstances", "GroupStandbyInstances", "GroupTerminatingInstances",
                    "GroupTotalInstances", "GroupInServiceCapacity", "GroupPendingCapacity",
@@ -89,16 +90,22 @@ class AutoScalingGroupArgs:
     """AMI ID. Defaults to the latest Amazon Linux 2023 (x86_64), read from the SSM public parameter at deploy."""
     root_volume_size_gb: int = 20
     """Size of the encrypted gp3 root volume, 8 to 16384 GiB. Defaults to 20."""
+    container: Optional[ContainerApp] = None
+    """The application container the instances run: renders the user data (Docker, a systemd unit, the
+    settings from SSM) and grants the instance role what starting it needs. Defaults to none."""
     user_data: str = ""
-    """Cloud-init user data (plain text, base64-encoded here). Defaults to none."""
+    """Raw cloud-init user data (plain text, base64-encoded here), instead of ``container``. Defaults to none."""
     cpu_target_percent: int = HPA.cpu_utilization_percent
     """Target average CPU for target tracking, 1 to 100. Defaults to 70 (as the design's HPA)."""
     requests_per_target: int = 1000
     """Target ALB requests per instance per minute for target tracking. Defaults to 1000."""
     instance_refresh_min_healthy_percent: int = 90
     """Capacity kept in service while an instance refresh replaces instances. Defaults to 90."""
+    member_security_group_ids: Sequence[pulumi.Input[str]] = ()
+    """More security groups the instances carry, such as the application tier's membership group that the
+    data tier admits. Defaults to none."""
     data_tier_ports: Sequence[int] = DEFAULT_DATA_TIER_PORTS
-    """TCP ports the instances may reach inside the VPC. Defaults to 5432, 6379, 9094, 9098."""
+    """TCP ports the instances may reach inside the VPC. Defaults to 5432, 6379, 9098."""
     environment: str = "prod"
     """Environment for the house tags. Defaults to ``prod``."""
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -167,6 +174,13 @@ def validate_auto_scaling_group_args(args: AutoScalingGroupArgs) -> None:
     for port in args.data_tier_ports:
         if not 1 <= port <= 65535:
             raise ArgumentError("data_tier_ports", f"{port} is out of range; expected 1 to 65535")
+    if args.container is not None:
+        validate_container_app(args.container)
+        if args.user_data:
+            raise ArgumentError("user_data", "give either container or user_data, not both")
+        if args.container.port != args.port:
+            raise ArgumentError("container.port", f"{args.container.port} differs from port {args.port}, where the load "
+                             "balancer sends traffic and health checks; use the same port")
 
 
 class AutoScalingGroup(pulumi.ComponentResource):
@@ -206,6 +220,14 @@ class AutoScalingGroup(pulumi.ComponentResource):
                                      opts=pulumi.ResourceOptions(parent=role))
         profile = aws.iam.InstanceProfile(f"{name}-profile", role=role.name, tags=tags,
                                           opts=pulumi.ResourceOptions(parent=role))
+        if args.container is not None:
+            identity = aws.get_caller_identity(opts=invoke)
+            region = aws.get_region(opts=invoke)
+            aws.iam.RolePolicy(f"{name}-start-app", role=role.name, policy=json.dumps({
+                "Version": "2012-10-17",
+                "Statement": instance_statements(args.container, partition, region.region, identity.account_id)}),
+                opts=pulumi.ResourceOptions(parent=role))
+        boot_script = user_data(args.container) if args.container is not None else args.user_data
 
         # The AMI is resolved at deploy time rather than with image_id="resolve:ssm:..." (which EC2 also
         # accepts): a new AMI then shows up in the preview as a new template version and rolls out through
@@ -226,11 +248,11 @@ class AutoScalingGroup(pulumi.ComponentResource):
                     delete_on_termination="true"))],
             network_interfaces=[aws.ec2.LaunchTemplateNetworkInterfaceArgs(
                 device_index=0, associate_public_ip_address="false", delete_on_termination="true",
-                security_groups=[sg.id])],
+                security_groups=[sg.id, *args.member_security_group_ids])],
             # 1-minute metrics: target tracking reacts in minutes, not in 5-minute steps.
             monitoring=aws.ec2.LaunchTemplateMonitoringArgs(enabled=True),
             ebs_optimized="true",
-            user_data=_base64(args.user_data) if args.user_data else None,
+            user_data=_base64(boot_script) if boot_script else None,
             tag_specifications=[aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=t, tags={**tags, "Name": name})
                                 for t in ("volume", "network-interface")],
             tags=tags, opts=child)

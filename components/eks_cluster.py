@@ -34,6 +34,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from .encryption import customer_managed_key
+from .irsa import irsa_trust_policy
 from .metrics_pipeline import PodDemand
 from .naming import physical_name
 from .tagging import house_tags, merge_tags
@@ -361,7 +362,7 @@ class EksCluster(pulumi.ComponentResource):
         provider = k8s.Provider(f"{name}-k8s", kubeconfig=config, enable_server_side_apply=True,
                                 opts=pulumi.ResourceOptions(parent=self, depends_on=[node_group, coredns]))
 
-        self._cluster_autoscaler(name, args, cluster_name, region, oidc, issuer, tags, provider)
+        self._cluster_autoscaler(name, args, cluster_name, region, partition, oidc, issuer, tags, provider)
 
         self.cluster_name = cluster.name
         self.endpoint = cluster.endpoint
@@ -381,17 +382,12 @@ class EksCluster(pulumi.ComponentResource):
             "node_group_name": self.node_group_name, "kms_key_arn": self.kms_key_arn,
         })
 
-    def _cluster_autoscaler(self, name: str, args: EksClusterArgs, cluster_name: str, region: str,
+    def _cluster_autoscaler(self, name: str, args: EksClusterArgs, cluster_name: str, region: str, partition: str,
                             oidc: aws.iam.OpenIdConnectProvider, issuer: pulumi.Output[str],
                             tags: Mapping[str, str], provider: k8s.Provider) -> None:
         """IRSA role and Helm release of the Cluster Autoscaler: the HPA adds pods, this adds nodes."""
-        subject = f"system:serviceaccount:{CLUSTER_AUTOSCALER_NAMESPACE}:{CLUSTER_AUTOSCALER_SERVICE_ACCOUNT}"
-        trust = pulumi.Output.all(oidc.arn, issuer).apply(lambda parts: json.dumps({
-            "Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Principal": {"Federated": parts[0]}, "Action": "sts:AssumeRoleWithWebIdentity",
-                "Condition": {"StringEquals": {
-                    f"{parts[1].removeprefix('https://')}:sub": subject,
-                    f"{parts[1].removeprefix('https://')}:aud": "sts.amazonaws.com"}}}]}))
+        trust = irsa_trust_policy(oidc.arn, issuer, CLUSTER_AUTOSCALER_NAMESPACE, CLUSTER_AUTOSCALER_SERVICE_ACCOUNT)
+        account = aws.get_caller_identity(opts=pulumi.InvokeOptions(parent=self)).account_id
         role = aws.iam.Role(f"{name}-cluster-autoscaler-role", assume_role_policy=trust, tags=tags,
                             opts=pulumi.ResourceOptions(parent=self))
         # Changes are limited to the groups EKS tags as this cluster's (managed node groups carry the tag).
@@ -403,8 +399,11 @@ class EksCluster(pulumi.ComponentResource):
                                        "autoscaling:DescribeAutoScalingInstances",
                                        "autoscaling:DescribeLaunchConfigurations", "autoscaling:DescribeScalingActivities",
                                        "autoscaling:DescribeTags", "ec2:DescribeImages", "ec2:DescribeInstanceTypes",
-                                       "ec2:DescribeLaunchTemplateVersions", "ec2:GetInstanceTypesFromInstanceRequirements",
-                                       "eks:DescribeNodegroup"]},
+                                       "ec2:DescribeLaunchTemplateVersions",
+                                       "ec2:GetInstanceTypesFromInstanceRequirements"]},
+                                   # Node groups support resource-level permissions: this cluster's only.
+                                   {"Effect": "Allow", "Action": ["eks:DescribeNodegroup"],
+                                    "Resource": f"arn:{partition}:eks:{region}:{account}:nodegroup/{cluster_name}/*/*"},
                                    {"Effect": "Allow", "Resource": "*", "Action": [
                                        "autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
                                     "Condition": {"StringEquals": {

@@ -30,6 +30,8 @@ import pulumi_aws as aws
 
 from scaling_kit.limits import LOAD_BALANCING
 
+from .certificate import (DnsValidatedCertificate, DnsValidatedCertificateArgs, certificate_arn_problem,
+                          validate_dns_validated_certificate_args)
 from .naming import physical_name
 from .tagging import house_tags, merge_tags
 from .validation import ArgumentError, check_arguments, resolve_protect
@@ -61,8 +63,12 @@ class BackendArgs:
     """Name of the backend, lower-case letters, digits and '-'; part of the target group's identity."""
     weight: int = 1
     """Relative weight in the forward action, 0 to 999 (0 drains it). Defaults to 1."""
+    target_type: str = "instance"
+    """``instance`` for a pool of EC2 instances (an Auto Scaling group registers them) or ``ip`` for pods
+    (the AWS Load Balancer Controller registers them). Defaults to ``instance``."""
 
 
+TARGET_TYPES = ("instance", "ip")
 DESIGN_BACKENDS = tuple(BackendArgs(f"api{i + 1}", w) for i, w in enumerate(LOAD_BALANCING.backend_weights))
 
 
@@ -85,7 +91,14 @@ class LoadBalancerArgs:
     ingress_cidrs: Sequence[str] = ("0.0.0.0/0",)
     """IPv4 CIDRs admitted on 80/443. Defaults to the whole internet."""
     certificate_arn: str = ""
-    """ACM certificate for the HTTPS listener. Defaults to none: a plain HTTP listener (policy flags it)."""
+    """An existing ACM certificate for the HTTPS listener, in the stack's region; exclusive with ``domain_name``.
+    Defaults to none."""
+    domain_name: str = ""
+    """A domain to serve: the component requests a DNS-validated ACM certificate for it and points an alias
+    record at the load balancer; needs ``hosted_zone_id``. Defaults to none. With neither this nor
+    ``certificate_arn`` the listener is plain HTTP (the policy pack flags it)."""
+    hosted_zone_id: str = ""
+    """Route 53 hosted zone of ``domain_name`` (validation and alias records). Defaults to none."""
     ssl_policy: str = TLS13_SSL_POLICY
     """TLS 1.3 security policy of the HTTPS listener. Defaults to ``ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09``."""
     idle_timeout_seconds: int = LOAD_BALANCING.idle_timeout_seconds
@@ -120,6 +133,9 @@ def validate_backends(backends: Sequence[BackendArgs]) -> None:
                              "30 letters, digits or '-'")
         if isinstance(b.weight, bool) or not isinstance(b.weight, int) or not 0 <= b.weight <= MAX_WEIGHT:
             raise ArgumentError("backends", f"weight {b.weight!r} of {b.name!r} is out of range; expected 0 to {MAX_WEIGHT}")
+        if b.target_type not in TARGET_TYPES:
+            raise ArgumentError("backends", f"target_type {b.target_type!r} of {b.name!r} is not allowed; expected one of "
+                             f"{TARGET_TYPES}")
     if len(set(names)) != len(names):
         raise ArgumentError("backends", f"names {names!r} have duplicates; each backend needs its own name")
     if not any(b.weight for b in backends):
@@ -149,8 +165,17 @@ def validate_load_balancer_args(args: LoadBalancerArgs) -> None:
             ipaddress.IPv4Network(cidr, strict=True)
         except ValueError:
             raise ArgumentError("ingress_cidrs", f"{cidr!r} is not an IPv4 CIDR block such as 203.0.113.0/24") from None
-    if args.certificate_arn and not args.certificate_arn.startswith("arn:"):
-        raise ArgumentError("certificate_arn", f"{args.certificate_arn!r} is not an ARN; expected arn:aws:acm:... or empty")
+    if args.certificate_arn and (reason := certificate_arn_problem(args.certificate_arn)):
+        raise ArgumentError("certificate_arn", f"{args.certificate_arn!r}: {reason}")
+    if args.certificate_arn and args.domain_name:
+        raise ArgumentError("certificate_arn", f"{args.certificate_arn!r} and domain_name {args.domain_name!r} are both "
+                            "given; expected one: an existing certificate, or a domain to request one for")
+    if bool(args.domain_name) != bool(args.hosted_zone_id):
+        raise ArgumentError("domain_name" if args.hosted_zone_id else "hosted_zone_id",
+                            f"domain_name {args.domain_name!r} and hosted_zone_id {args.hosted_zone_id!r}: expected "
+                            "both (the certificate is validated and the alias created in that zone) or neither")
+    if args.domain_name:
+        validate_dns_validated_certificate_args(DnsValidatedCertificateArgs(args.domain_name, args.hosted_zone_id))
     if not args.ssl_policy.startswith("ELBSecurityPolicy-TLS13-"):
         raise ArgumentError("ssl_policy", f"{args.ssl_policy!r} does not offer TLS 1.3; expected an "
                          f"ELBSecurityPolicy-TLS13-* policy such as {TLS13_SSL_POLICY}")
@@ -205,6 +230,10 @@ class LoadBalancer(pulumi.ComponentResource):
     """The port 80 listener (a 301 redirect when HTTPS is on, else the forward)."""
     https_listener_arn: Optional[pulumi.Output[str]]
     """The port 443 listener, or None without a certificate."""
+    domain_name: Optional[str]
+    """The domain whose alias record points at the load balancer, or None."""
+    certificate_arn: Optional[pulumi.Output[str]]
+    """The HTTPS listener's certificate (the issued one when requested here), or None without HTTPS."""
     backend_names: list[str]
     """Backend names, in the order of the target group lists."""
     backend_weights: list[int]
@@ -223,7 +252,19 @@ class LoadBalancer(pulumi.ComponentResource):
         super().__init__("scaling:load_balancer:LoadBalancer", name, None, opts)
         tags = merge_tags(house_tags(args.environment), args.tags)
         child = pulumi.ResourceOptions(parent=self)
-        https = bool(args.certificate_arn)
+        https = bool(args.certificate_arn or args.domain_name)
+        certificate_arn: pulumi.Input[str] = args.certificate_arn
+        if args.certificate_arn:
+            # The listener accepts only a certificate of its own region; AWS would say so only mid-deployment.
+            region = aws.get_region(opts=pulumi.InvokeOptions(parent=self)).region
+            if (reason := certificate_arn_problem(args.certificate_arn, region)):
+                raise ArgumentError("certificate_arn", f"{args.certificate_arn!r}: {reason}")
+        certificate = None
+        if args.domain_name:
+            certificate = DnsValidatedCertificate(f"{name}-certificate", DnsValidatedCertificateArgs(
+                args.domain_name, args.hosted_zone_id, environment=args.environment, tags=args.tags),
+                opts=pulumi.ResourceOptions(parent=self))
+            certificate_arn = certificate.certificate_arn
 
         sg = aws.ec2.SecurityGroup(f"{name}-sg", vpc_id=args.vpc_id,
                                    description=f"{name}: load balancer, {'80/443' if https else '80'} in",
@@ -240,7 +281,7 @@ class LoadBalancer(pulumi.ComponentResource):
         bucket = self._access_log_bucket(name, args, tags)
 
         groups = [aws.lb.TargetGroup(
-            f"{name}-tg-{b.name}", vpc_id=args.vpc_id, target_type="instance", port=args.backend_port,
+            f"{name}-tg-{b.name}", vpc_id=args.vpc_id, target_type=b.target_type, port=args.backend_port,
             protocol="HTTP", protocol_version="HTTP1",
             load_balancing_algorithm_type=LOAD_BALANCING.algorithm,
             deregistration_delay=args.deregistration_delay_seconds, slow_start=args.slow_start_seconds,
@@ -269,13 +310,20 @@ class LoadBalancer(pulumi.ComponentResource):
         if https:
             https_listener = aws.lb.Listener(
                 f"{name}-https", load_balancer_arn=alb.arn, port=443, protocol="HTTPS", ssl_policy=args.ssl_policy,
-                certificate_arn=args.certificate_arn, default_actions=[forward], tags=tags, opts=alb_child)
+                certificate_arn=certificate_arn, default_actions=[forward], tags=tags, opts=alb_child)
             http_action = aws.lb.ListenerDefaultActionArgs(type="redirect", redirect=aws.lb.ListenerDefaultActionRedirectArgs(
                 protocol="HTTPS", port="443", status_code="HTTP_301"))
         else:
             http_action = forward
         http_listener = aws.lb.Listener(f"{name}-http", load_balancer_arn=alb.arn, port=80, protocol="HTTP",
                                         default_actions=[http_action], tags=tags, opts=alb_child)
+        if certificate is not None:
+            # An alias (not a CNAME) works at a zone apex too, costs no queries, and follows the ALB's addresses.
+            aws.route53.Record(
+                f"{name}-alias", zone_id=args.hosted_zone_id, name=args.domain_name, type="A",
+                aliases=[aws.route53.RecordAliasArgs(name=alb.dns_name, zone_id=alb.zone_id,
+                                                     evaluate_target_health=True)],
+                opts=alb_child)
 
         self.arn = alb.arn
         self.arn_suffix = alb.arn_suffix
@@ -284,6 +332,8 @@ class LoadBalancer(pulumi.ComponentResource):
         self.security_group_id = sg.id
         self.http_listener_arn = http_listener.arn
         self.https_listener_arn = https_listener.arn if https_listener else None
+        self.domain_name = args.domain_name or None
+        self.certificate_arn = pulumi.Output.from_input(certificate_arn) if https else None
         self.backend_names = [b.name for b in args.backends]
         self.backend_weights = [b.weight for b in args.backends]
         self.target_group_arns = [g.arn for g in groups]
@@ -294,6 +344,7 @@ class LoadBalancer(pulumi.ComponentResource):
             "arn": self.arn, "arn_suffix": self.arn_suffix, "dns_name": self.dns_name, "zone_id": self.zone_id,
             "security_group_id": self.security_group_id, "http_listener_arn": self.http_listener_arn,
             "https_listener_arn": self.https_listener_arn, "target_group_arns": self.target_group_arns,
+            "domain_name": self.domain_name, "certificate_arn": self.certificate_arn,
             "target_group_arn_suffixes": self.target_group_arn_suffixes,
             "access_log_bucket": self.access_log_bucket,
         })

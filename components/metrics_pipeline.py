@@ -10,8 +10,10 @@
   Samples live on an emptyDir: ``rate(...[2m])`` needs minutes of history, and a PersistentVolume
   would need the EBS CSI driver add-on and an IRSA role for nothing the HPA uses.
 * prometheus-adapter serves the Custom Metrics API (``custom.metrics.k8s.io``) with one rule that
-  turns the workload's request counter into a per-pod rate named after the HPA metric:
-  ``rate(http_requests_total[2m])`` -> ``requests_per_second``. Without it the design's Pods metric
+  turns the workload's request counter into a per-pod rate named after the HPA metric: the counter of
+  the workload's Envoy sidecar (``components/request_proxy.py``), which exists for any application image,
+  ``rate(envoy_http_downstream_rq_total{envoy_http_conn_manager_prefix="ingress"}[2m])`` ->
+  ``requests_per_second``. Without it the design's Pods metric
   never resolves and the HPA never scales on requests.
 
 ``metrics_catalog(args)`` tells, without the engine, which metrics a pipeline with these arguments
@@ -30,6 +32,8 @@ import pulumi_kubernetes as k8s
 from scaling_kit.limits import HPA
 
 from .validation import ArgumentError, check_arguments
+
+from . import request_proxy
 
 METRICS_SERVER_REPO = "https://kubernetes-sigs.github.io/metrics-server/"
 PROMETHEUS_COMMUNITY_REPO = "https://prometheus-community.github.io/helm-charts"
@@ -73,8 +77,12 @@ class MetricsPipelineArgs:
     """prometheus chart version (Prometheus v3.4.1). Defaults to ``27.19.0``."""
     prometheus_adapter_chart_version: str = "4.11.0"
     """prometheus-adapter chart version (app v0.12.0). Defaults to ``4.11.0``."""
-    request_counter: str = "http_requests_total"
-    """Counter the workload exposes on ``/metrics``. Defaults to ``http_requests_total``."""
+    request_counter: str = request_proxy.REQUEST_COUNTER
+    """Counter of served requests the workload's pods expose. Defaults to the request-counting proxy's
+    ``envoy_http_downstream_rq_total``."""
+    request_counter_selector: str = request_proxy.REQUEST_COUNTER_SELECTOR
+    """Label matchers that pick the served requests from the counter's series (Envoy counts its metrics
+    listener too). Defaults to ``envoy_http_conn_manager_prefix="ingress"``; empty for none."""
     metric_name: str = HPA.requests_per_second_metric
     """Custom metric the rule serves. Defaults to ``requests_per_second`` (the design's HPA)."""
     rate_window: str = "2m"
@@ -104,6 +112,11 @@ def validate_metrics_pipeline_args(args: MetricsPipelineArgs) -> None:
         if not re.fullmatch(r"\d+\.\d+\.\d+", value):
             raise ArgumentError(name, f"{value!r} is not a pinned chart version; expected MAJOR.MINOR.PATCH "
                              "(ranges would let a preview and an update install different charts)")
+    if args.request_counter_selector and not re.fullmatch(
+            r'[a-zA-Z_][a-zA-Z0-9_]*(=|!=|=~|!~)"[^"]*"(,[a-zA-Z_][a-zA-Z0-9_]*(=|!=|=~|!~)"[^"]*")*',
+            args.request_counter_selector):
+        raise ArgumentError("request_counter_selector", f"{args.request_counter_selector!r} is not a list of PromQL label "
+                         'matchers such as envoy_http_conn_manager_prefix="ingress"')
     for name in ("request_counter", "metric_name"):
         value = getattr(args, name)
         if not _METRIC_NAME.fullmatch(value):
@@ -128,14 +141,19 @@ def metrics_catalog(args: MetricsPipelineArgs) -> MetricsCatalog:
                           pods_metrics={args.metric_name: args.request_counter})
 
 
+def _matchers(base: str, args: MetricsPipelineArgs) -> str:
+    return f"{base},{args.request_counter_selector}" if args.request_counter_selector else base
+
+
 def adapter_rule(args: MetricsPipelineArgs) -> dict[str, Any]:
     """The prometheus-adapter rule: the counter's per-pod rate under the HPA's metric name."""
     return {
         # Only series that carry the pod's namespace and name can be attached to a pod.
-        "seriesQuery": f'{args.request_counter}{{namespace!="",pod!=""}}',
+        "seriesQuery": args.request_counter + "{" + _matchers('namespace!="",pod!=""', args) + "}",
         "resources": {"overrides": {"namespace": {"resource": "namespace"}, "pod": {"resource": "pod"}}},
         "name": {"matches": f"^{args.request_counter}$", "as": args.metric_name},
-        "metricsQuery": (f"sum(rate({args.request_counter}{{<<.LabelMatchers>>}}[{args.rate_window}])) "
+        "metricsQuery": (f"sum(rate({args.request_counter}{{{_matchers('<<.LabelMatchers>>', args)}}}"
+                         f"[{args.rate_window}])) "
                          "by (<<.GroupBy>>)"),
     }
 

@@ -92,6 +92,10 @@ class Network(pulumi.ComponentResource):
     """Isolated subnets without any route out, one per zone (databases, caches, brokers)."""
     nat_gateway_ids: list[pulumi.Output[str]]
     """NAT gateways (one per zone, or one)."""
+    app_security_group_id: pulumi.Output[str]
+    """Membership group of the application tier: the data tier admits its members. It has no rules of its
+    own; application instances carry it beside their own group. Declared with the VPC so the data tier can
+    admit it before the instances exist (their user data reads endpoints the data tier creates)."""
 
     def __init__(self, name: str, args: NetworkArgs, opts: Optional[pulumi.ResourceOptions] = None):
         validate_network_args(args)
@@ -164,8 +168,12 @@ class Network(pulumi.ComponentResource):
                                           route_table_id=isolated_rt.id, opts=pulumi.ResourceOptions(parent=subnet))
 
         self._flow_logs(name, vpc, args.flow_log_retention_days, tags)
+        app_sg = aws.ec2.SecurityGroup(f"{name}-app-tier-sg", vpc_id=vpc.id,
+                                       description=f"{name}: application tier membership (admitted by the data tier)",
+                                       tags={**tags, "Name": f"{name}-app-tier"}, opts=vpc_child)
 
         self.vpc_id = vpc.id
+        self.app_security_group_id = app_sg.id
         self.vpc_cidr_block = args.cidr_block
         self.availability_zones = zones
         self.public_subnet_ids = [s.id for s in subnets["public"]]
@@ -178,6 +186,7 @@ class Network(pulumi.ComponentResource):
             "private_subnet_ids": self.private_subnet_ids,
             "isolated_subnet_ids": self.isolated_subnet_ids,
             "nat_gateway_ids": self.nat_gateway_ids,
+            "app_security_group_id": self.app_security_group_id,
         })
 
     def _flow_logs(self, name: str, vpc: aws.ec2.Vpc, retention_days: int, tags: Mapping[str, str]) -> None:

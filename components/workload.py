@@ -25,8 +25,9 @@ from typing import Any, Mapping, Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
-from scaling_kit.limits import CACHE, CIRCUIT_BREAKER, DATABASE, HPA, MESSAGING, RATE_LIMIT
+from scaling_kit.limits import CACHE, CIRCUIT_BREAKER, DATABASE, HPA, LOAD_BALANCING, MESSAGING, RATE_LIMIT
 
+from . import request_proxy
 from .metrics_pipeline import MetricsCatalog, PodDemand
 from .validation import ArgumentError, check_arguments
 
@@ -83,23 +84,36 @@ class WorkloadArgs:
     metrics_catalog: MetricsCatalog
     """Metrics the cluster serves to HPAs (``MetricsPipeline.catalog``); required, because an HPA whose
     metric nobody serves silently never scales."""
-    image: str = "public.ecr.aws/nginx/nginx-unprivileged:1.27"
-    """Container image. Defaults to an unprivileged nginx placeholder."""
+    image: str = "docker.io/hashicorp/http-echo:1.0"
+    """Container image of the application. Defaults to a small echo server (a stand-in: answers 200 on every
+    path; give it ``args`` such as ``-listen=:3000``)."""
+    args: tuple[str, ...] = ()
+    """Arguments to the image's entrypoint. Defaults to none (the image's own)."""
     name: str = HPA.name
     """Name of the Deployment, Service, HPA and PDB. Defaults to ``ai-agent-system``."""
     namespace: str = HPA.name
     """Namespace created for the workload. Defaults to ``ai-agent-system``."""
-    container_port: int = 8080
-    """Port of HTTP and ``/metrics``. Defaults to 8080."""
+    container_port: int = LOAD_BALANCING.backend_port
+    """Port the application listens on (the request-counting proxy forwards to it on localhost). Defaults to
+    3000 (the design)."""
     service_port: int = 80
-    """Port of the ClusterIP Service. Defaults to 80."""
+    """Port of the ClusterIP Service; it targets the proxy. Defaults to 80."""
     health_check_path: str = "/"
     """Path of the readiness and liveness probes. Defaults to ``/``."""
-    metrics_path: str = "/metrics"
-    """Path Prometheus scrapes. Defaults to ``/metrics``."""
-    request_counter: str = "http_requests_total"
-    """Counter of served requests the app exposes; the pipeline turns it into the HPA's Pods metric.
-    Defaults to ``http_requests_total``."""
+    metrics_path: str = request_proxy.METRICS_PATH
+    """Path Prometheus scrapes on the proxy's metrics port. Defaults to ``/stats/prometheus`` (Envoy)."""
+    request_counter: str = request_proxy.REQUEST_COUNTER
+    """Counter of served requests (the proxy's); the pipeline turns it into the HPA's Pods metric.
+    Defaults to ``envoy_http_downstream_rq_total``."""
+    proxy_image: str = request_proxy.PROXY_IMAGE
+    """Image of the request-counting Envoy sidecar. Defaults to ``docker.io/envoyproxy/envoy:distroless-v1.34.1``."""
+    request_timeout_seconds: int = LOAD_BALANCING.idle_timeout_seconds
+    """Upper bound of one request and of an idle connection at the proxy. Defaults to 60 (the design)."""
+    service_account_role_arn: Optional[pulumi.Input[str]] = None
+    """IAM role of the pods (IRSA annotation on the ServiceAccount). Defaults to none (no AWS access)."""
+    target_group_arn: Optional[pulumi.Input[str]] = None
+    """Target group the pods serve as a weighted pool of the load balancer: a ``TargetGroupBinding`` (IP
+    targets, the proxy port) for the AWS Load Balancer Controller. Defaults to none (in-cluster only)."""
     cpu_request_millicores: Optional[int] = 500
     """CPU request of the container (CPU utilization is relative to it). Defaults to 500."""
     cpu_limit_millicores: Optional[int] = None
@@ -268,6 +282,14 @@ def validate_workload_args(args: WorkloadArgs) -> None:
     for name in ("container_port", "service_port"):
         if not 1 <= getattr(args, name) <= 65535:
             raise ArgumentError(name, f"{getattr(args, name)} is out of range; expected 1 to 65535")
+    taken = {request_proxy.PROXY_PORT: "the proxy", request_proxy.METRICS_PORT: "the proxy's metrics",
+             request_proxy.ADMIN_PORT: "the proxy's admin interface"}
+    if args.container_port in taken:
+        raise ArgumentError("container_port", f"{args.container_port} is the port of {taken[args.container_port]} in "
+                         f"the same pod; expected another port")
+    if not 1 <= args.request_timeout_seconds <= 4000:
+        raise ArgumentError("request_timeout_seconds", f"{args.request_timeout_seconds} is out of range; expected 1 to "
+                         "4000 (the load balancer's idle timeout range)")
     for name in ("health_check_path", "metrics_path"):
         if not getattr(args, name).startswith("/"):
             raise ArgumentError(name, f"{getattr(args, name)!r} must start with '/'")
@@ -281,7 +303,9 @@ def validate_workload_args(args: WorkloadArgs) -> None:
     metrics = hpa_metrics(args)
     validate_metrics_served(metrics, args.metrics_catalog, args.request_counter)
     validate_requests_for_utilization(metrics, {"app": {"cpu": args.cpu_request_millicores,
-                                                        "memory": args.memory_request_mib}})
+                                                        "memory": args.memory_request_mib},
+                                                "proxy": {"cpu": request_proxy.CPU_REQUEST_MILLICORES,
+                                                          "memory": request_proxy.MEMORY_MIB}})
     for name in ("cpu_request_millicores", "memory_request_mib"):
         value = getattr(args, name)
         if value is None or value < 1:
@@ -328,7 +352,9 @@ def validate_workload_args(args: WorkloadArgs) -> None:
 
 def workload_demand(args: WorkloadArgs) -> PodDemand:
     """What the workload needs from the nodes at its maximum scale."""
-    return PodDemand(args.name, args.max_replicas, args.cpu_request_millicores or 0, args.memory_request_mib or 0)
+    return PodDemand(args.name, args.max_replicas,
+                     (args.cpu_request_millicores or 0) + request_proxy.CPU_REQUEST_MILLICORES,
+                     (args.memory_request_mib or 0) + request_proxy.MEMORY_MIB)
 
 
 def _as_text(value: Any) -> pulumi.Output[str]:
@@ -366,8 +392,13 @@ class Workload(pulumi.ComponentResource):
                                               namespace=ns.metadata.name if namespaced else None)
 
         ns = k8s.core.v1.Namespace(f"{name}-namespace", metadata=meta(args.namespace, namespaced=False), opts=child)
+        account_meta = meta(args.name)
+        if args.service_account_role_arn is not None:
+            account_meta = k8s.meta.v1.ObjectMetaArgs(
+                name=args.name, labels=labels, namespace=ns.metadata.name,
+                annotations={"eks.amazonaws.com/role-arn": args.service_account_role_arn})
         account = k8s.core.v1.ServiceAccount(
-            f"{name}-service-account", metadata=meta(args.name),
+            f"{name}-service-account", metadata=account_meta,
             # The app calls no Kubernetes API: no token in the pod to steal.
             automount_service_account_token=False, opts=child)
 
@@ -384,30 +415,52 @@ class Workload(pulumi.ComponentResource):
             env_from.append(k8s.core.v1.EnvFromSourceArgs(
                 secret_ref=k8s.core.v1.SecretEnvSourceArgs(name=secret.metadata.name)))
 
+        proxy_settings = request_proxy.proxy_config(args.container_port, args.request_timeout_seconds)
+        proxy_config = k8s.core.v1.ConfigMap(
+            f"{name}-proxy-config", metadata=meta(f"{args.name}-proxy"),
+            data={"envoy.json": json.dumps(proxy_settings, sort_keys=True)}, opts=child)
         annotations = {
-            # The pipeline's Prometheus scrapes pods that carry these annotations.
-            "prometheus.io/scrape": "true", "prometheus.io/port": str(args.container_port),
+            # The pipeline's Prometheus scrapes pods that carry these annotations: the proxy's counters.
+            "prometheus.io/scrape": "true", "prometheus.io/port": str(request_proxy.METRICS_PORT),
             "prometheus.io/path": args.metrics_path,
             # ConfigMap changes do not restart pods by themselves; a new checksum rolls the Deployment.
             "checksum/config": pulumi.Output.from_input(config_data).apply(_checksum),
+            "checksum/proxy": _checksum({"envoy.json": json.dumps(proxy_settings, sort_keys=True)}),
         }
         resources = k8s.core.v1.ResourceRequirementsArgs(
             requests={"cpu": f"{args.cpu_request_millicores}m", "memory": f"{args.memory_request_mib}Mi"},
             limits={"cpu": f"{cpu_limit(args)}m", "memory": f"{memory_limit(args)}Mi"})
-        probe = dict(http_get=k8s.core.v1.HTTPGetActionArgs(path=args.health_check_path, port="http"),
-                     timeout_seconds=2)
+        def probe(port: str) -> dict[str, Any]:
+            return dict(http_get=k8s.core.v1.HTTPGetActionArgs(path=args.health_check_path, port=port),
+                        timeout_seconds=2)
+        hardened = k8s.core.v1.SecurityContextArgs(
+            run_as_non_root=True, run_as_user=args.run_as_user, read_only_root_filesystem=True,
+            allow_privilege_escalation=False, capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]))
         container = k8s.core.v1.ContainerArgs(
-            name="app", image=args.image, ports=[k8s.core.v1.ContainerPortArgs(
-                name="http", container_port=args.container_port, protocol="TCP")],
-            env_from=env_from, resources=resources,
-            readiness_probe=k8s.core.v1.ProbeArgs(**probe, period_seconds=5, failure_threshold=3),
-            liveness_probe=k8s.core.v1.ProbeArgs(**probe, initial_delay_seconds=15, period_seconds=20,
+            name="app", image=args.image, args=list(args.args) or None, ports=[k8s.core.v1.ContainerPortArgs(
+                name="app", container_port=args.container_port, protocol="TCP")],
+            env_from=env_from, env=[k8s.core.v1.EnvVarArgs(name="PORT", value=str(args.container_port))],
+            resources=resources,
+            # Readiness goes through the proxy: a pod is ready only when both answer, as the load balancer sees it.
+            readiness_probe=k8s.core.v1.ProbeArgs(**probe("http"), period_seconds=5, failure_threshold=3),
+            liveness_probe=k8s.core.v1.ProbeArgs(**probe("app"), initial_delay_seconds=15, period_seconds=20,
                                                  failure_threshold=3),
-            security_context=k8s.core.v1.SecurityContextArgs(
-                run_as_non_root=True, run_as_user=args.run_as_user, read_only_root_filesystem=True,
-                allow_privilege_escalation=False, capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"])),
+            security_context=hardened,
             # Read-only root: the only writable place is a scratch emptyDir.
             volume_mounts=[k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp")])
+        proxy = k8s.core.v1.ContainerArgs(
+            name="proxy", image=args.proxy_image,
+            args=["-c", "/etc/envoy/envoy.json", "--disable-hot-restart", "--log-level", "warn"],
+            ports=[k8s.core.v1.ContainerPortArgs(name="http", container_port=request_proxy.PROXY_PORT, protocol="TCP"),
+                   k8s.core.v1.ContainerPortArgs(name="metrics", container_port=request_proxy.METRICS_PORT,
+                                                 protocol="TCP")],
+            resources=k8s.core.v1.ResourceRequirementsArgs(
+                requests={"cpu": f"{request_proxy.CPU_REQUEST_MILLICORES}m", "memory": f"{request_proxy.MEMORY_MIB}Mi"},
+                limits={"cpu": f"{request_proxy.CPU_LIMIT_MILLICORES}m", "memory": f"{request_proxy.MEMORY_MIB}Mi"}),
+            readiness_probe=k8s.core.v1.ProbeArgs(tcp_socket=k8s.core.v1.TCPSocketActionArgs(port="http"),
+                                                  period_seconds=5),
+            security_context=hardened,
+            volume_mounts=[k8s.core.v1.VolumeMountArgs(name="proxy-config", mount_path="/etc/envoy", read_only=True)])
         spread = [
             # Zones first: losing one zone must leave pods elsewhere. Per-revision (pod-template-hash) so a
             # rollout is spread too.
@@ -438,9 +491,11 @@ class Workload(pulumi.ComponentResource):
                             fs_group=args.run_as_user,
                             seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault")),
                         termination_grace_period_seconds=30,
-                        topology_spread_constraints=spread, containers=[container],
+                        topology_spread_constraints=spread, containers=[container, proxy],
                         volumes=[k8s.core.v1.VolumeArgs(name="tmp", empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(
-                            size_limit="256Mi"))]))),
+                            size_limit="256Mi")),
+                                 k8s.core.v1.VolumeArgs(name="proxy-config", config_map=k8s.core.v1.
+                                                        ConfigMapVolumeSourceArgs(name=proxy_config.metadata.name))]))),
             opts=child)
         service = k8s.core.v1.Service(
             f"{name}-service", metadata=meta(args.name),
@@ -473,6 +528,17 @@ class Workload(pulumi.ComponentResource):
                 # A crash-looping pod must not block a node drain.
                 unhealthy_pod_eviction_policy="AlwaysAllow"),
             opts=child)
+
+        if args.target_group_arn is not None:
+            # The AWS Load Balancer Controller keeps the target group's IP targets equal to the ready pods behind
+            # the Service (the proxy port). No `networking`: the security group rules are declared beside the
+            # controller, which is then never allowed to edit security groups.
+            k8s.apiextensions.CustomResource(
+                f"{name}-target-group-binding", api_version="elbv2.k8s.aws/v1beta1", kind="TargetGroupBinding",
+                metadata=meta(args.name),
+                spec={"serviceRef": {"name": service.metadata.name, "port": args.service_port},
+                      "targetGroupARN": args.target_group_arn, "targetType": "ip"},
+                opts=child)
 
         self.namespace = ns.metadata.name
         self.deployment_name = deployment.metadata.name

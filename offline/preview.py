@@ -4,6 +4,7 @@
     scaling-preview --cwd ../my-program --stack dev   # any Pulumi Python program (installed command)
     python -m offline.preview --stack prod --json    # the same as JSON, for other tools
     python -m offline.preview --stack dev --set scaling:asgMaxSize=40   # try a value
+    python -m offline.preview --stack prod --set-file tests/fixtures/prod-operator-values.yaml  # many values
     python -m offline.preview --stack prod --no-policies  # skip the policy pack
     python -m offline.preview --stack prod --markdown     # report for a PR comment or job summary
     python -m offline.preview --stack prod --diff base.json   # what changes from an earlier --json preview
@@ -31,7 +32,8 @@ from typing import Any, Mapping, Optional
 
 from pathlib import Path
 
-from scaling_kit.stackfiles import StackFileError, StackFileNotFound, parse_overrides, read_project
+from scaling_kit.stackfiles import (StackFileError, StackFileNotFound, parse_overrides, read_overrides_file,
+                                    read_project)
 
 from .engine import Evaluation, RecordedResource, display_value, evaluate
 from .key_settings import LINE_WIDTH, MAX_VALUE_WIDTH, SHOWN_UNKNOWN, display_type, key_settings, summarize
@@ -265,6 +267,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "changed input old -> new and whether it replaces the resource")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override one config value (repeatable)")
+    parser.add_argument("--set-file", action="append", default=[], type=Path, metavar="FILE",
+                        help="override the config values of a YAML/JSON mapping KEY: VALUE, as one --set each "
+                             "(repeatable; applied in order, then the --set values)")
     parser.add_argument("--no-policies", action="store_true", help="do not run the policy pack")
     parser.add_argument("--color", choices=COLOR_CHOICES, default="auto",
                         help="colour and tables: auto (a terminal without NO_COLOR), always or never "
@@ -276,7 +281,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     from .diff import BaseFileError, compare, load_base
     try:
-        overrides = parse_overrides(args.set, read_project(args.cwd)["name"])
+        project = read_project(args.cwd)["name"]
+        overrides = {}
+        for path in args.set_file:
+            overrides.update(read_overrides_file(path, project))
+        overrides.update(parse_overrides(args.set, project))
         base = load_base(args.diff) if args.diff is not None else None
         evaluation = evaluate(args.stack, root=args.cwd, config_overrides=overrides)
     except StackFileNotFound as exc:  # no Pulumi.yaml in --cwd, or no file for --stack: the command is wrong

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from . import (alb, autoscaling, cloudwatch, durability, ec2, eks, elasticache, iam, kubernetes, msk, rds, s3,
-               secrets, stack_rules, waf)
+from . import (alb, autoscaling, cloudwatch, durability, ec2, eks, elasticache, iam, kubernetes, msk, pools, rds,
+               s3, secrets, stack_rules, waf)
 
 ALL_POLICIES: list[Policy] = [
     *alb.POLICIES, *waf.POLICIES, *autoscaling.POLICIES, *ec2.POLICIES, *rds.POLICIES, *elasticache.POLICIES,
     *msk.POLICIES, *eks.POLICIES, *kubernetes.POLICIES, *s3.POLICIES, *secrets.POLICIES, *iam.POLICIES, *durability.POLICIES,
-    *stack_rules.POLICIES,
+    *stack_rules.POLICIES, *pools.POLICIES,
     *cloudwatch.POLICIES,
 ]
 

@@ -63,6 +63,9 @@ ARGUMENT_SETTINGS: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {
         "cpu_target_percent": (("autoscaling", "cpu_target_percent"),),
         "requests_per_target": (("autoscaling", "requests_per_target"),),
         "instance_refresh_min_healthy_percent": (("autoscaling", "instance_refresh_min_healthy_percent"),),
+        "container.image": (("app", "image"),),
+        "container.args": (("app", "args"),),
+        "container.port": (("app", "port"),),
     },
     "db": {
         "shard_count": (("database", "shard_count"),),
@@ -113,6 +116,8 @@ ARGUMENT_SETTINGS: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {
         "cluster_autoscaler_version": (("kubernetes", "cluster_autoscaler_version"),),
         # Workload
         "image": (("kubernetes", "app_image"), ("app", "image")),
+        "args": (("app", "args"),),
+        "request_timeout_seconds": (("load_balancer", "idle_timeout_seconds"),),
         "container_port": (("kubernetes", "app_port"), ("app", "port")),
         "health_check_path": (("kubernetes", "app_health_path"), ("app", "health_check_path")),
         "cpu_request_millicores": (("kubernetes", "app_cpu_request_millicores"),),

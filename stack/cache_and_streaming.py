@@ -5,6 +5,7 @@ Both live in the ISOLATED subnets (no route out of the VPC) and admit only the a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import pulumi
@@ -46,22 +47,34 @@ def streaming_args(settings: StackSettings, network: Any, app_security_group_ids
         environment=settings.environment)
 
 
+@dataclass(frozen=True)
+class CacheAndStreamingTier:
+    """What the rest of the program needs from the cache and the Kafka cluster."""
+    cache: Cache
+    """The cache (its ``auth_token_read_statements`` go to the application's identity)."""
+    streaming: Streaming
+    """The Kafka cluster (its ``client_policy_statements`` go to the application's identity)."""
+    exports: dict[str, Any]
+    """Stack outputs of the tier."""
+
+
 def build_cache_and_streaming(settings: StackSettings, network: Network,
                               app_security_group_ids: Sequence[pulumi.Input[str]],
-                              prefix: str = "") -> dict[str, Any]:
-    """Declare the cache and the Kafka cluster; return their stack exports."""
+                              prefix: str = "") -> CacheAndStreamingTier:
+    """Declare the cache and the Kafka cluster."""
     cache = Cache(f"{prefix}cache", cache_args(settings, network, app_security_group_ids))
     streaming = Streaming(f"{prefix}streaming", streaming_args(settings, network, app_security_group_ids))
 
-    return {
+    return CacheAndStreamingTier(cache=cache, streaming=streaming, exports={
         "cacheConfigurationEndpoint": cache.configuration_endpoint,
         "cachePort": cache.port,
         "cacheAuthToken": cache.auth_token,
         "cacheSecurityGroupId": cache.security_group_id,
         "cacheSettings": cache.settings,
+        "cacheAuthTokenSecretArn": cache.auth_token_secret_arn,
         "kafkaClusterArn": streaming.cluster_arn,
         "kafkaBootstrapBrokersIam": streaming.bootstrap_brokers_iam,
         "kafkaBootstrapBrokersTls": streaming.bootstrap_brokers_tls,
         "kafkaTopicArns": streaming.topic_arns,
         "kafkaSecurityGroupId": streaming.security_group_id,
-    }
+    })

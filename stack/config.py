@@ -32,6 +32,9 @@ from typing import Any, ClassVar, Mapping, Optional
 
 import pulumi
 
+from components.certificate import certificate_arn_problem as _certificate_arn_problem
+from components.certificate import domain_name_problem as _domain_name_problem
+from components.certificate import hosted_zone_id_problem as _hosted_zone_id_problem
 from components.network import MAX_ZONES, MIN_ZONES
 from scaling_kit.aws_limits import LOG_RETENTION_DAYS
 from scaling_kit.config_checks import key_problems, region_problem
@@ -39,6 +42,12 @@ from scaling_kit.limits import AUTO_SCALING, CACHE, DATABASE, HPA, LOAD_BALANCIN
 
 PROJECT = "scaling"
 ENVIRONMENTS = ("dev", "prod")
+BACKEND_PLATFORMS = ("ec2", "eks")
+# Dev runs this when appImage is empty: a static HTTP server that answers 200 on every path, as any UID,
+# with a read-only root filesystem - enough for the health checks, the probes and the request metric.
+DEV_APP_IMAGE = "docker.io/hashicorp/http-echo:1.0"
+# registry/path:tag or registry/path@sha256:digest (lower-case path, as registries require).
+_IMAGE = re.compile(r"[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)+(:[\w][\w.-]{0,127})?(@sha256:[0-9a-f]{64})?")
 _REQUIRED = object()
 _MISSING = object()
 
@@ -73,11 +82,6 @@ def _cidr(value: str) -> Optional[str]:
     return None
 
 
-def _arn_or_empty(value: str) -> Optional[str]:
-    if value and not value.startswith("arn:"):
-        return "expected an ARN (arn:aws:...) or an empty string for none"
-    return None
-
 
 def _ami_or_empty(value: str) -> Optional[str]:
     if value and not re.fullmatch(r"ami-[0-9a-f]{8,17}", value):
@@ -94,6 +98,22 @@ def _addon_version(value: str) -> Optional[str]:
 def _topic(value: str) -> Optional[str]:
     if not re.fullmatch(r"[a-zA-Z0-9._-]{1,249}", value):
         return "expected a Kafka topic name (letters, digits, '.', '_', '-')"
+    return None
+
+
+def _image_or_empty(value: str) -> Optional[str]:
+    if value and not _IMAGE.fullmatch(value):
+        return ("expected an image reference such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1.4.2 "
+                "or registry/app@sha256:<64 hex digits>")
+    return None
+
+
+def _env_reason(entry: str) -> Optional[str]:
+    name, sep, _ = entry.partition("=")
+    if not sep or not re.fullmatch(r"[A-Z_][A-Z0-9_]*", name):
+        return "expected NAME=value with an upper-case NAME (letters, digits, '_')"
+    if any(word in name for word in ("PASSWORD", "TOKEN", "SECRET", "CREDENTIAL", "PRIVATE_KEY")):
+        return "looks secret; keep secrets in Secrets Manager, never in plain settings"
     return None
 
 
@@ -120,6 +140,42 @@ class NetworkSettings:
 
 
 @dataclass(frozen=True)
+class ApplicationSettings:
+    """The application both compute platforms run: the EC2 pools (Docker, started by cloud-init) and the
+    EKS workload. One image, one port, one health check, one set of settings for both."""
+    PREFIX: ClassVar[str] = "app"
+    image: str = setting(
+        "Container image of the application (registry/repository:tag or @sha256:digest). Required in prod; "
+        f"empty in dev runs {DEV_APP_IMAGE} (answers 200 on every path, /health included).", "",
+        check=_image_or_empty)
+    args: list[str] = setting("Arguments passed to the image's entrypoint; empty in dev with the default image "
+                              "means its own (listen on appPort).", [], max_items=32)
+    port: int = setting("Port the application listens on, on both platforms (the design's api*:3000).",
+                        LOAD_BALANCING.backend_port, minimum=1, maximum=65535)
+    health_check_path: str = setting("HTTP path that answers 200 while the application is healthy (target groups, "
+                                     "Kubernetes probes).", "/health",
+                                     check=lambda v: None if re.fullmatch(r"/[\x21-\x7e]{0,1023}", v) else
+                                     "expected a path starting with '/', at most 1024 visible characters")
+    environment: list[str] = setting(
+        "Extra plain environment variables, NAME=value (secrets never: the app reads them from Secrets Manager).",
+        [], max_items=100, check=lambda v: next((f"{e!r}: {_env_reason(e)}" for e in v if _env_reason(e)), None))
+
+    def resolved(self, production: bool) -> "ResolvedApplication":
+        """Image and arguments to run: the configured ones, or in dev the default echo server."""
+        if self.image:
+            return ResolvedApplication(self.image, tuple(self.args))
+        if production:
+            raise ValueError("no image in prod")
+        return ResolvedApplication(DEV_APP_IMAGE, tuple(self.args) or (f"-listen=:{self.port}", "-text=ok"))
+
+
+@dataclass(frozen=True)
+class ResolvedApplication:
+    image: str
+    args: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class LoadBalancerSettings:
     """Application Load Balancer: the design's nginx upstream (defaults: scaling_kit/limits.py)."""
     PREFIX: ClassVar[str] = "lb"
@@ -127,15 +183,27 @@ class LoadBalancerSettings:
                                        ["0.0.0.0/0"], min_items=1, check=lambda v: next(
                                            (f"{c!r}: {_cidr(c)}" for c in v if _cidr(c)), None))
     certificate_arn: str = setting(
-        "ACM certificate ARN for the HTTPS listener; empty means plain HTTP (flagged by policy).", "",
-        check=_arn_or_empty)
+        "An existing ACM certificate ARN (in the stack's region) for the HTTPS listener; or set lbDomainName instead. "
+        "Required in prod unless lbDomainName is set; empty in dev means plain HTTP (flagged by policy).", "",
+        check=lambda v: _certificate_arn_problem(v) if v else None)
+    domain_name: str = setting(
+        "Domain to serve (api.example.com): an ACM certificate is requested for it, validated by DNS in "
+        "lbHostedZoneId, and an alias record points it at the load balancer. Exclusive with lbCertificateArn.", "",
+        check=lambda v: _domain_name_problem(v) if v else None)
+    hosted_zone_id: str = setting(
+        "Route 53 public hosted zone (Z...) of lbDomainName, for the validation and alias records.", "",
+        check=lambda v: _hosted_zone_id_problem(v) if v else None)
     backend_names: list[str] = setting("Names of the backend target groups (the design's api1..3).",
                                        ["api1", "api2", "api3"], min_items=1, max_items=5)
     backend_weights: list[int] = setting("Weight of each backend, in the order of backendNames.",
                                          list(LOAD_BALANCING.backend_weights), min_items=1, max_items=5, item_minimum=0,
                                          item_maximum=999)
-    backend_port: int = setting("Port the backends listen on.", LOAD_BALANCING.backend_port, minimum=1, maximum=65535)
-    health_check_path: str = setting("HTTP path of the target group health check.", "/health")
+    backend_platforms: list[str] = setting(
+        "The pool behind each backend, in the order of backendNames: ec2 (an Auto Scaling group of its own) or "
+        "eks (the Kubernetes workload, registered by the AWS Load Balancer Controller). Pools are never shared, "
+        "so the weights split requests between distinct pools as nginx's do.", ["ec2", "ec2", "eks"],
+        min_items=1, max_items=5, check=lambda v: next(
+            (f"{p!r}: expected 'ec2' or 'eks'" for p in v if p not in BACKEND_PLATFORMS), None))
     idle_timeout_seconds: int = setting(
         f"Idle timeout of the load balancer (the design's {LOAD_BALANCING.idle_timeout_seconds} s proxy timeouts).",
         LOAD_BALANCING.idle_timeout_seconds, minimum=1, maximum=4000)
@@ -157,6 +225,21 @@ class LoadBalancerSettings:
             problems.append(f"{key_of(self, 'backend_weights')}: {weights!r} has {len(weights)} "
                             f"weight(s) but {key_of(self, 'backend_names')} has {len(names)} name(s); "
                             "give one weight per backend")
+        if self.certificate_arn and self.domain_name:
+            problems.append(f"{key_of(self, 'certificate_arn')} and {key_of(self, 'domain_name')}: both set; expected "
+                            "one: an existing certificate, or a domain to request one for")
+        if bool(self.domain_name) != bool(self.hosted_zone_id):
+            problems.append(f"{key_of(self, 'domain_name')} {json.dumps(self.domain_name)} and "
+                            f"{key_of(self, 'hosted_zone_id')} {json.dumps(self.hosted_zone_id)}: expected both (the "
+                            "certificate is validated and the alias created in that zone) or neither")
+        platforms = self.backend_platforms
+        if len(platforms) != len(names):
+            problems.append(f"{key_of(self, 'backend_platforms')}: {platforms!r} has {len(platforms)} pool(s) but "
+                            f"{key_of(self, 'backend_names')} has {len(names)} name(s); give one pool per backend")
+        if platforms.count("eks") > 1:
+            problems.append(f"{key_of(self, 'backend_platforms')}: {platforms!r} puts the one Kubernetes workload "
+                            "behind several weighted target groups; two groups sharing a pool make their weights "
+                            "meaningless. Name 'eks' once")
         return problems
 
 
@@ -312,10 +395,6 @@ class KubernetesSettings:
     cluster_autoscaler_version: str = setting("Cluster Autoscaler image tag; its minor must be eksVersion's.",
                                               "v1.33.0", check=lambda v: None if re.fullmatch(
                                                   r"v\d+\.\d+\.\d+", v) else "expected a tag such as v1.33.0")
-    app_image: str = setting("Container image of the ai-agent-system workload (runs as non-root with a "
-                             "read-only root filesystem).", "public.ecr.aws/nginx/nginx-unprivileged:1.27")
-    app_port: int = setting("Port the workload serves HTTP and /metrics on.", 8080, minimum=1, maximum=65535)
-    app_health_path: str = setting("HTTP path of the readiness and liveness probes.", "/")
     app_cpu_request_millicores: int = setting("CPU request per pod, in millicores (HPA utilization is "
                                               "relative to it).", 500, minimum=10, maximum=64000)
     app_memory_request_mib: int = setting("Memory request (and limit) per pod, in MiB.", 512, minimum=16,
@@ -355,6 +434,7 @@ class StackSettings:
     stack: str
     environment: str
     network: NetworkSettings
+    app: ApplicationSettings
     load_balancer: LoadBalancerSettings
     rate_limit: RateLimitSettings
     autoscaling: AutoScalingSettings
@@ -371,6 +451,7 @@ class StackSettings:
 
 SECTIONS: dict[str, type] = {
     "network": NetworkSettings,
+    "app": ApplicationSettings,
     "load_balancer": LoadBalancerSettings,
     "rate_limit": RateLimitSettings,
     "autoscaling": AutoScalingSettings,
@@ -530,6 +611,11 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> StackSettings:
         problems.append(f"{env_key}: {json.dumps(environment)} is not allowed; expected one of "
                         f"{', '.join(map(repr, ENVIRONMENTS))}")
     sections = {name: _load_section(cls, raw, problems) for name, cls in SECTIONS.items()}
+    app = sections["app"]
+    if environment == "prod" and app is not None and not app.image:
+        problems.append(f"{key_of(app, 'image')}: missing; prod runs only an image you name (the dev default "
+                        f"{DEV_APP_IMAGE} is a stand-in). Set it with: pulumi config set {key_of(app, 'image')} "
+                        "<registry>/<repository>:<tag> --stack <stack>")
     if problems:
         raise ConfigurationError(problems)
     return StackSettings(stack=stack, environment=environment, **sections)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 from components.database import DatabaseArgs
@@ -27,15 +28,26 @@ def sharded_database_args(settings: StackSettings, network: Any,
         pool_connect_timeout_seconds=db.pool_connect_timeout_seconds, environment=settings.environment))
 
 
+@dataclass(frozen=True)
+class DatabaseTier:
+    """What the rest of the program needs from the database tier."""
+    database: ShardedDatabase
+    """The shards (their ``connect_policy_statements`` go to the application's identity)."""
+    exports: dict[str, Any]
+    """Stack outputs of the tier."""
+
+
 def build_database(settings: StackSettings, network: Network, app_security_group_ids: Sequence[Any],
-                   prefix: str = "") -> dict[str, Any]:
-    """Declare the shards in the isolated subnets, reachable only from the app tier; return the exports."""
+                   prefix: str = "") -> DatabaseTier:
+    """Declare the shards in the isolated subnets, reachable only from the app tier."""
     sharded = ShardedDatabase(f"{prefix}db", sharded_database_args(settings, network, app_security_group_ids))
-    return {
+    return DatabaseTier(database=sharded, exports={
         "dbShardMap": sharded.shard_map,
         "dbProxyEndpoint": sharded.proxy_endpoints[0],   # shard 0, for clients that use a single shard
         "dbPort": sharded.port,
         "dbSecretArns": sharded.secret_arns,
         "dbSecurityGroupId": sharded.security_group_id,
         "dbClientSettings": sharded.client_settings,
-    }
+        # What an rds-db:connect grant names (arn:...:dbuser:<prx- id>/<user>), for identities outside this stack.
+        "dbProxyArns": sharded.proxy_arns,
+    })

@@ -14,25 +14,17 @@ from typing import Any, Mapping
 import pulumi
 
 from components.eks_cluster import EksCluster, EksClusterArgs, validate_eks_cluster_args
+from components.load_balancer_controller import LoadBalancerController, LoadBalancerControllerArgs
 from components.metrics_pipeline import (MetricsCatalog, MetricsPipeline, MetricsPipelineArgs, metrics_catalog,
                                          pipeline_demand, validate_metrics_pipeline_args)
 from components.network import Network
-from components.workload import Workload, WorkloadArgs, design_app_settings, validate_workload_args, workload_demand
+from components.request_proxy import PROXY_PORT
+from components.workload import Workload, WorkloadArgs, validate_workload_args, workload_demand
 
+from .application import SECRET_EXPORTS, AppTier, plain_app_settings
 from .argument_keys import config_problem
 from .config import ConfigurationError, KubernetesSettings, StackSettings
-
-# Exports of other tiers that the app needs -> the environment variable the ConfigMap gives it.
-ENDPOINT_EXPORTS = {
-    "dbShardMap": "DB_SHARD_MAP",
-    "dbProxyEndpoint": "DB_PROXY_ENDPOINT",
-    "dbPort": "DB_PORT",
-    "cacheConfigurationEndpoint": "CACHE_CONFIGURATION_ENDPOINT",
-    "cachePort": "CACHE_PORT",
-    "kafkaBootstrapBrokersIam": "KAFKA_BOOTSTRAP_BROKERS",
-}
-# Exports that are secrets -> the environment variable the Secret gives it (never the ConfigMap).
-SECRET_EXPORTS = {"cacheAuthToken": "CACHE_AUTH_TOKEN"}
+from .edge import EdgeTier, eks_backend
 
 
 @dataclass
@@ -49,36 +41,23 @@ class ClusterTier:
         return self.cluster.cluster_security_group_id
 
 
-def app_settings(settings: StackSettings) -> dict[str, str]:
-    """The design's application settings, with the values this stack configures where it configures them."""
-    values = design_app_settings()
-    values.update({
-        "CACHE_TTL_SECONDS": str(settings.cache.ttl_seconds),
-        "SESSION_KEY_PREFIX": settings.cache.session_key_prefix,
-        "DB_NAME": settings.database.database_name,
-        "DB_SHARD_COUNT": str(settings.database.shard_count),
-        "DB_POOL_MAX": str(settings.database.pool_max_connections),
-        "DB_POOL_IDLE_TIMEOUT_MS": str(settings.database.pool_idle_timeout_seconds * 1000),
-        "DB_POOL_CONNECTION_TIMEOUT_MS": str(settings.database.pool_connect_timeout_seconds * 1000),
-        "RATE_LIMIT_MAX": str(settings.rate_limit.requests),
-        "RATE_LIMIT_WINDOW_MS": str(settings.rate_limit.window_seconds * 1000),
-    })
-    return values
-
-
 def pipeline_args(settings: StackSettings) -> MetricsPipelineArgs:
     return MetricsPipelineArgs(environment=settings.environment, highly_available=settings.is_production)
 
 
 def workload_args(settings: StackSettings, catalog: MetricsCatalog, endpoints: Mapping[str, Any] | None = None,
-                  secrets: Mapping[str, Any] | None = None) -> WorkloadArgs:
+                  secrets: Mapping[str, Any] | None = None, role_arn: Any = None,
+                  target_group_arn: Any = None) -> WorkloadArgs:
     k = settings.kubernetes
+    app = settings.app.resolved(settings.is_production)
     return WorkloadArgs(
-        metrics_catalog=catalog, image=k.app_image, container_port=k.app_port, health_check_path=k.app_health_path,
+        metrics_catalog=catalog, image=app.image, args=app.args, container_port=settings.app.port,
+        health_check_path=settings.app.health_check_path, service_account_role_arn=role_arn,
+        target_group_arn=target_group_arn, request_timeout_seconds=settings.load_balancer.idle_timeout_seconds,
         cpu_request_millicores=k.app_cpu_request_millicores, memory_request_mib=k.app_memory_request_mib,
         min_replicas=k.hpa_min_replicas, max_replicas=k.hpa_max_replicas,
         cpu_utilization_percent=k.hpa_cpu_target_percent, memory_utilization_percent=k.hpa_memory_target_percent,
-        requests_per_pod=str(k.hpa_requests_per_second), app_settings=app_settings(settings),
+        requests_per_pod=str(k.hpa_requests_per_second), app_settings=plain_app_settings(settings),
         endpoints=dict(endpoints or {}), secrets=dict(secrets or {}), environment=settings.environment)
 
 
@@ -95,17 +74,12 @@ def cluster_args(settings: StackSettings, network: Network) -> EksClusterArgs:
         environment=settings.environment)
 
 
-def kubernetes_settings_problems(k: KubernetesSettings) -> list[str]:
-    """Problems of the Kubernetes section alone, checked while the configuration loads. The metrics pipeline
-    is counted highly available (its larger footprint), the subnets as three placeholders."""
+def kubernetes_settings_problems(settings: StackSettings) -> list[str]:
+    """Problems of the Kubernetes tier, checked while the configuration loads. The metrics pipeline is counted
+    highly available (its larger footprint), the subnets as three placeholders."""
+    k = settings.kubernetes
     pipeline = MetricsPipelineArgs(highly_available=True)
-    catalog = metrics_catalog(pipeline)
-    workload = WorkloadArgs(
-        metrics_catalog=catalog, image=k.app_image, container_port=k.app_port, health_check_path=k.app_health_path,
-        cpu_request_millicores=k.app_cpu_request_millicores, memory_request_mib=k.app_memory_request_mib,
-        min_replicas=k.hpa_min_replicas, max_replicas=k.hpa_max_replicas,
-        cpu_utilization_percent=k.hpa_cpu_target_percent, memory_utilization_percent=k.hpa_memory_target_percent,
-        requests_per_pod=str(k.hpa_requests_per_second))
+    workload = workload_args(settings, metrics_catalog(pipeline))
     try:
         validate_workload_args(workload)
         validate_eks_cluster_args(EksClusterArgs(
@@ -144,12 +118,37 @@ def build_cluster(settings: StackSettings, network: Network, prefix: str = "") -
     return ClusterTier(cluster=cluster, pipeline=metrics, catalog=catalog, exports=exports)
 
 
-def build_workload(settings: StackSettings, cluster_tier: ClusterTier, exports: Mapping[str, Any],
-                   prefix: str = "") -> dict[str, Any]:
-    """Declare the workload with the endpoints the other tiers exported (those present); return its exports."""
-    endpoints = {env: exports[key] for key, env in ENDPOINT_EXPORTS.items() if key in exports}
-    secrets = {env: pulumi.Output.secret(exports[key]) for key, env in SECRET_EXPORTS.items() if key in exports}
+def load_balancer_controller_args(settings: StackSettings, network: Any, cluster_tier: ClusterTier,
+                                  edge: EdgeTier) -> LoadBalancerControllerArgs | None:
+    backend = eks_backend(settings)
+    if backend is None:
+        return None
+    cluster = cluster_tier.cluster
+    return LoadBalancerControllerArgs(
+        cluster_name=cluster.cluster_name, vpc_id=network.vpc_id, oidc_provider_arn=cluster.oidc_provider_arn,
+        oidc_issuer=cluster.oidc_issuer, target_group_arns=[edge.target_group_arn(backend)],
+        load_balancer_security_group_id=edge.load_balancer.security_group_id,
+        node_security_group_id=cluster_tier.node_security_group_id, target_port=PROXY_PORT,
+        replicas=2 if settings.is_production else 1, environment=settings.environment)
+
+
+def build_workload(settings: StackSettings, network: Network, cluster_tier: ClusterTier, edge: EdgeTier,
+                   app: AppTier, role_arn: Any = None, prefix: str = "") -> dict[str, Any]:
+    """Declare the workload with the application settings (the same the EC2 pools read); when a backend's pool
+    is ``eks``, also the AWS Load Balancer Controller and the binding that registers the pods in its target
+    group. Return the tier's exports."""
+    provider = pulumi.ResourceOptions(provider=cluster_tier.cluster.provider)
+    controller_args = load_balancer_controller_args(settings, network, cluster_tier, edge)
+    controller = (LoadBalancerController(f"{prefix}lb-controller", controller_args, provider)
+                  if controller_args is not None else None)
+    backend = eks_backend(settings)
     workload = Workload(
-        f"{prefix}app", workload_args(settings, cluster_tier.catalog, endpoints, secrets),
-        pulumi.ResourceOptions(provider=cluster_tier.cluster.provider))
-    return {"workloadNamespace": workload.namespace, "hpaName": workload.hpa_name}
+        f"{prefix}app", workload_args(settings, cluster_tier.catalog, app.endpoints, app.secrets, role_arn,
+                                      edge.target_group_arn(backend) if backend else None),
+        pulumi.ResourceOptions(provider=cluster_tier.cluster.provider,
+                               # The binding's CRD comes with the controller's chart.
+                               depends_on=[controller.release] if controller else []))
+    exports = {"workloadNamespace": workload.namespace, "hpaName": workload.hpa_name}
+    if controller is not None:
+        exports["lbControllerRoleArn"] = controller.role_arn
+    return exports

@@ -9,8 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.alarms import (Alarms, AlarmsArgs, CacheWatch, DatabaseWatch, EdgeWatch, PoolWatch, ShardWatch,
-                               StreamingWatch, TargetGroupWatch)
+from components.alarms import (
+    Alarms,
+    AlarmsArgs,
+    CacheWatch,
+    DatabaseWatch,
+    EdgeWatch,
+    PoolWatch,
+    ShardWatch,
+    StreamingWatch,
+    TargetGroupWatch,
+)
 from scaling_kit.limits import MESSAGING
 
 from .cache_and_streaming import CacheAndStreamingTier
@@ -34,7 +43,8 @@ def alarms_args(settings: StackSettings, edge: EdgeTier, pools: Pools, database:
         subscriptions=tuple(settings.alarms.subscriptions),
         edge=EdgeWatch(
             load_balancer_arn_suffix=lb.arn_suffix,
-            target_groups=tuple(TargetGroupWatch(n, s) for n, s in zip(lb.backend_names, lb.target_group_arn_suffixes)),
+            target_groups=tuple(TargetGroupWatch(n, s) for n, s in zip(lb.backend_names, lb.target_group_arn_suffixes,
+                                                                         strict=True)),
             web_acl_name=rate_limit.web_acl_name, rate_rule_metric_names=tuple(rate_limit.rate_rule_metric_names),
             rate_rules_count_only=settings.rate_limit.mode == "count"),
         pools=tuple(PoolWatch(name, group.name, group.max_size) for name, group in pools.auto_scaling_groups.items()),
@@ -46,7 +56,8 @@ def alarms_args(settings: StackSettings, edge: EdgeTier, pools: Pools, database:
             pool_connect_timeout_seconds=settings.database.pool_connect_timeout_seconds),
         cache=CacheWatch(cache.replication_group_id, cache.num_node_groups, cache.replicas_per_node_group),
         streaming=StreamingWatch(streaming.cluster_name, streaming.broker_count, topic=MESSAGING.topic,
-                                 consumer_group=MESSAGING.consumer_group, partitions=settings.streaming.topic_partitions),
+                                 consumer_group=MESSAGING.consumer_group,
+                                 partitions=settings.streaming.topic_partitions),
         environment=settings.environment)
 
 

@@ -10,11 +10,14 @@ from typing import Any
 
 from components.network import Network, NetworkArgs
 
+from .application import build_app_settings
 from .cache_and_streaming import build_cache_and_streaming
 from .config import StackSettings
 from .database import build_database
-from .edge import build_edge
+from .edge import build_edge, build_pools
+from .identity import build_identity
 from .kubernetes import build_cluster, build_workload
+from .observability import build_observability
 
 
 def network_args(settings: StackSettings) -> NetworkArgs:
@@ -38,21 +41,33 @@ def build(settings: StackSettings, prefix: str = "") -> dict[str, Any]:
         "privateSubnetIds": network.private_subnet_ids,
         "isolatedSubnetIds": network.isolated_subnet_ids,
     }
-    # Security groups of the application tier (instances, Kubernetes nodes): the data tier admits only these.
-    app_security_group_ids: list[Any] = []
+    # The data tier admits the application tier: the EC2 pools' membership group and the Kubernetes nodes'.
+    app_security_group_ids: list[Any] = [network.app_security_group_id]
 
-    edge = build_edge(settings, network, prefix)  # issue 3
+    edge = build_edge(settings, network, prefix)
     exports.update(edge.exports)
-    app_security_group_ids.append(edge.app_security_group_id)
 
-    cluster_tier = build_cluster(settings, network, prefix)  # kubernetes cluster (issue 9)
+    cluster_tier = build_cluster(settings, network, prefix)
     app_security_group_ids.append(cluster_tier.node_security_group_id)
     exports.update(cluster_tier.exports)
 
-    exports.update(build_database(settings, network, app_security_group_ids, prefix))  # issue 4
+    database = build_database(settings, network, app_security_group_ids, prefix)
+    exports.update(database.exports)
+    cache_and_streaming = build_cache_and_streaming(settings, network, app_security_group_ids, prefix)
+    exports.update(cache_and_streaming.exports)
 
-    exports.update(build_cache_and_streaming(settings, network, app_security_group_ids, prefix))  # issue 5
+    # Settings with the data tier's endpoints, then the pools that read them when they boot.
+    app = build_app_settings(settings, exports, prefix)
+    exports["appSettingsParameter"] = app.settings.parameter_name
+    pools = build_pools(settings, network, edge, [app.settings.parameter], prefix)
+    exports.update(pools.exports)
 
-    exports.update(build_workload(settings, cluster_tier, exports, prefix))  # kubernetes workload (issue 9)
+    # The data tiers' grants, held by every EC2 pool's instance role and by the workload's service account.
+    identity = build_identity(settings, cluster_tier, database, cache_and_streaming,
+                              [group.role_name for group in pools.auto_scaling_groups.values()], prefix)
+    exports.update(identity.exports)
 
+    exports.update(build_workload(settings, network, cluster_tier, edge, app, exports.get("appWorkloadRoleArn"),
+                                  prefix))
+    exports.update(build_observability(settings, edge, pools, database, cache_and_streaming, prefix))
     return exports

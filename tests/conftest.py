@@ -17,14 +17,30 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from offline.engine import Evaluation, evaluate  # noqa: E402
+from scaling_kit.stackfiles import read_overrides_file  # noqa: E402
 
 _STACK_CACHE: dict[str, Evaluation] = {}
+# What only a real prod stack's operator knows (domain, hosted zone, image): Pulumi.prod.yaml leaves it out,
+# so every test that evaluates prod passes these example values, as CI's previews do with --set-file.
+OPERATOR_VALUES_FILE = ROOT / "tests" / "fixtures" / "prod-operator-values.yaml"
+
+
+def operator_values(stack: str) -> dict[str, str]:
+    """The example operator values a test passes for ``stack`` (only prod has any)."""
+    return read_overrides_file(OPERATOR_VALUES_FILE, "scaling") if stack == "prod" else {}
+
+
+def evaluate_stack(stack: str, config_overrides=None, **kwargs) -> Evaluation:
+    """``offline.engine.evaluate`` of a stack of this project with its operator values, then ``config_overrides``
+    (``None`` removes a key, as in ``evaluate``)."""
+    return evaluate(stack, root=ROOT, config_overrides={**operator_values(stack), **(config_overrides or {})},
+                    **kwargs)
 
 
 def stack_evaluation(stack: str) -> Evaluation:
     """The preview-mode evaluation of a stack as committed, shared by the tests that only read it."""
     if stack not in _STACK_CACHE:
-        _STACK_CACHE[stack] = evaluate(stack, root=ROOT)
+        _STACK_CACHE[stack] = evaluate_stack(stack)
         assert _STACK_CACHE[stack].error is None, _STACK_CACHE[stack].error
     return _STACK_CACHE[stack]
 
@@ -33,7 +49,7 @@ def run_program(program: Callable[[], None], *, preview: bool = False, stack: st
     """Run ``program`` (a function that declares resources) under the mock engine.
 
     ``preview=False`` gives known fake ids and ARNs so values built with ``apply`` can be inspected."""
-    evaluation = evaluate(stack, root=ROOT, program=program, preview=preview)
+    evaluation = evaluate_stack(stack, program=program, preview=preview)
     if evaluation.error is not None:
         raise evaluation.error
     return evaluation

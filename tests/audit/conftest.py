@@ -20,12 +20,15 @@ from moto import mock_aws
 
 from audit import Report, run_audit
 from audit.expectations import Expectations, load_expectations
+from tests.conftest import operator_values
 from audit.session import Clients, SessionOptions
 
 REGION = "us-east-1"
 PROJECT = "scaling"
 # Small but prod-shaped: the prod stack file with fewer shards, so a full environment builds fast.
-SMALL_PROD = {"scaling:dbShardCount": 2, "scaling:dbReplicaCount": 2}
+# The audit tests take their certificate from moto (lbCertificateArn), so of the operator values only the image.
+SMALL_PROD = {"scaling:dbShardCount": 2, "scaling:dbReplicaCount": 2,
+              "scaling:appImage": operator_values("prod")["scaling:appImage"]}
 _FAKE_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SECURITY_TOKEN": "testing",
              "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION}
 # Anything that could send a call elsewhere than moto, or pick up a developer's real profile.

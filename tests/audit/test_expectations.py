@@ -6,10 +6,11 @@ from audit.expectations import load_expectations
 from components.rate_limit import waf_rate_limit
 from scaling_kit.limits import AUTO_SCALING, CACHE, DATABASE, LOAD_BALANCING, RATE_LIMIT
 from stack.config import ConfigurationError
+from tests.conftest import operator_values
 
 
 def test_prod_expects_the_documented_limits():
-    exp = load_expectations("prod")
+    exp = load_expectations("prod", operator_values("prod"))
     s = exp.settings
     assert (exp.project, exp.stack, exp.region) == ("scaling", "prod", "us-east-1")
     assert (s.autoscaling.min_size, s.autoscaling.max_size) == (AUTO_SCALING.min_size, AUTO_SCALING.max_size)
@@ -24,7 +25,7 @@ def test_prod_expects_the_documented_limits():
 
 
 def test_waf_rate_is_the_components_conversion_of_the_documented_rate():
-    exp = load_expectations("prod")
+    exp = load_expectations("prod", operator_values("prod"))
     assert exp.waf_limit_and_window == waf_rate_limit(RATE_LIMIT.max_requests, RATE_LIMIT.window_seconds) == (67, 600)
 
 
@@ -36,12 +37,12 @@ def test_dev_expects_its_own_smaller_values():
 
 
 def test_overrides_change_and_remove_keys():
-    exp = load_expectations("prod", {"scaling:dbShardCount": 2, "scaling:lbDeletionProtection": False,
-                                     "scaling:lbBackendWeights": [1, 1, 1], "scaling:lbCertificateArn": None})
-    assert exp.settings.database.shard_count == 2
-    assert exp.settings.load_balancer.deletion_protection is False
+    exp = load_expectations("dev", {"scaling:dbShardCount": 4, "scaling:lbDeletionProtection": None,
+                                    "scaling:lbBackendWeights": [1, 1, 1]})
+    assert exp.settings.database.shard_count == 4
     assert exp.settings.load_balancer.backend_weights == [1, 1, 1]
-    assert exp.https is False  # removed from the stack file: the Pulumi.yaml default (no certificate) applies
+    # Removed from the stack file (dev sets false): the Pulumi.yaml default applies.
+    assert exp.settings.load_balancer.deletion_protection is True
 
 
 def test_invalid_configuration_and_unknown_stack_raise():

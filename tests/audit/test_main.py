@@ -113,5 +113,5 @@ def test_no_credentials_exits_2_without_calling_aws(monkeypatch, capsys):
     for key in ("AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
                 "AWS_WEB_IDENTITY_TOKEN_FILE"):
         monkeypatch.delenv(key, raising=False)
-    assert main(["--stack", "prod"]) == 2
+    assert main(["--stack", "dev"]) == 2
     assert "no AWS credentials found" in capsys.readouterr().err

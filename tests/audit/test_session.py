@@ -5,6 +5,7 @@ import pytest
 from audit import run_audit
 from audit.expectations import load_expectations
 from audit.session import DEFAULT_MAX_ATTEMPTS, Clients, SessionOptions, client_config, resolve_options
+from tests.conftest import operator_values
 
 
 def test_region_precedence_flag_then_aws_region_then_stack():
@@ -64,7 +65,7 @@ def test_unreachable_endpoint_gives_one_finding_per_check_and_no_traceback(monke
     # Nothing listens on port 9 (discard) here: every connection is refused at once, no AWS involved.
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
     clients = Clients(SessionOptions(region="us-east-1", max_attempts=1))
-    report = run_audit(load_expectations("prod"), clients)
+    report = run_audit(load_expectations("prod", operator_values("prod")), clients)
     assert {f.check for f in report.findings} == {
         "auto scaling groups", "load balancers and target groups", "database instances",
         "cache replication groups", "MSK clusters"}

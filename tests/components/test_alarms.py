@@ -8,9 +8,20 @@ import json
 
 import pytest
 
-from components.alarms import (Alarms, AlarmsArgs, CacheWatch, DatabaseWatch, EdgeWatch, PoolWatch, ShardWatch,
-                               StreamingWatch, TargetGroupWatch, cache_node_ids, subscription_protocol,
-                               validate_alarms_args)
+from components.alarms import (
+    Alarms,
+    AlarmsArgs,
+    CacheWatch,
+    DatabaseWatch,
+    EdgeWatch,
+    PoolWatch,
+    ShardWatch,
+    StreamingWatch,
+    TargetGroupWatch,
+    cache_node_ids,
+    subscription_protocol,
+    validate_alarms_args,
+)
 from tests.conftest import run_program, run_refused_program
 
 ALARM, TOPIC, KEY = "aws:cloudwatch/metricAlarm:MetricAlarm", "aws:sns/topic:Topic", "aws:kms/key:Key"
@@ -114,7 +125,8 @@ EXPECTED = {
 for i in range(3):
     shard, primary, proxy = f"db-shard-{i:02d}", {"DBInstanceIdentifier": f"db-{i}"}, {"ProxyName": f"db-{i}-proxy"}
     EXPECTED.update({
-        f"{shard}-cpu": single("AWS/RDS", "CPUUtilization", primary, 80.0, "GreaterThanThreshold", "missing", "Average"),
+        f"{shard}-cpu": single("AWS/RDS", "CPUUtilization", primary, 80.0, "GreaterThanThreshold", "missing",
+                               "Average"),
         # 5 % of 100 GiB.
         f"{shard}-free-storage": single("AWS/RDS", "FreeStorageSpace", primary, float(5 * GB), "LessThanThreshold",
                                         "missing", "Minimum"),
@@ -227,14 +239,15 @@ def test_dashboard_groups_tiers_and_has_a_widget_per_shard(evaluation):
     assert sorted(shards) == ["Shard 00", "Shard 01", "Shard 02"]
     assert shards["Shard 01"] == [
         ["AWS/RDS", "CPUUtilization", "DBInstanceIdentifier", "db-1", {"stat": "Average", "label": "primary CPU %"}],
-        ["AWS/RDS", "ReplicaLag", "DBInstanceIdentifier", "db-1-replica-0", {"stat": "Maximum", "label": "replica 0 lag (s)"}],
-        ["AWS/RDS", "ReplicaLag", "DBInstanceIdentifier", "db-1-replica-1", {"stat": "Maximum", "label": "replica 1 lag (s)"}],
+        *(["AWS/RDS", "ReplicaLag", "DBInstanceIdentifier", f"db-1-replica-{r}",
+           {"stat": "Maximum", "label": f"replica {r} lag (s)"}] for r in range(2)),
         ["AWS/RDS", "ClientConnections", "ProxyName", "db-1-proxy",
          {"stat": "Maximum", "label": "proxy client connections"}]]
 
 
 def test_dashboard_widgets_name_real_dimensions(evaluation):
-    widgets = {w["properties"]["title"]: w["properties"] for w in dashboard(evaluation)["widgets"] if w["type"] == "metric"}
+    widgets = {w["properties"]["title"]: w["properties"] for w in dashboard(evaluation)["widgets"]
+               if w["type"] == "metric"}
     assert widgets["Broker data disk used %"]["metrics"][2][:6] == ["AWS/Kafka", "KafkaDataLogsDiskUsed",
                                                                    "Cluster Name", "kafka", "Broker ID", "3"]
     assert [m[3] for m in widgets["Memory used %"]["metrics"]] == ["rg-0001-001", "rg-0001-002", "rg-0002-001",

@@ -9,8 +9,14 @@ import json
 import pytest
 
 from components.cache import Cache, CacheArgs, auth_token_read_statements
-from components.database import (Database, DatabaseArgs, client_settings, proxy_connect_statements,
-                                 proxy_db_user_arn, validate_database_args)
+from components.database import (
+    Database,
+    DatabaseArgs,
+    client_settings,
+    proxy_connect_statements,
+    proxy_db_user_arn,
+    validate_database_args,
+)
 from components.sharded_database import ShardedDatabase, ShardedDatabaseArgs
 from offline.engine import FAKE_ACCOUNT, resolve
 from tests.conftest import run_program

@@ -13,7 +13,7 @@ from components.eks_cluster import (INSTANCE_CAPACITY, LOG_TYPES, NODE_POLICIES,
 from components.metrics_pipeline import PodDemand
 from offline import preview
 from offline.engine import evaluate
-from tests.conftest import run_program, stack_evaluation
+from tests.conftest import OPERATOR_VALUES_FILE, evaluate_stack, run_program, stack_evaluation
 from tests.helpers import untagged
 
 SUBNETS = ("subnet-a", "subnet-b", "subnet-c")
@@ -228,11 +228,11 @@ def test_stack_exports_the_cluster_and_admits_its_security_group(each_stack):
 
 
 def test_stack_capacity_error_is_a_configuration_error(capsys):
-    ev = evaluate("prod", config_overrides={"scaling:eksNodeMaxSize": "4"})
+    ev = evaluate_stack("prod", {"scaling:eksNodeMaxSize": "4"})
     assert ev.error is not None and ev.resources == []
     assert "scaling:eksNodeMaxSize: 4 m6i.xlarge nodes offer" in str(ev.error)
     assert "node_max_size" not in str(ev.error)  # the component argument is reported as the key users edit
-    assert preview.main(["--stack", "prod", "--set", "eksNodeMaxSize=4"]) == preview.EXIT_CONFIG
+    assert preview.main(["--stack", "prod", "--set-file", str(OPERATOR_VALUES_FILE), "--set", "eksNodeMaxSize=4"]) == preview.EXIT_CONFIG
     assert "Traceback" not in capsys.readouterr().err
 
 

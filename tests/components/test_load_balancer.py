@@ -19,7 +19,7 @@ from tests.helpers import untagged
 
 TG = "aws:lb/targetGroup:TargetGroup"
 LISTENER = "aws:lb/listener:Listener"
-CERT = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
+CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
 
 
 def lb_args(**kwargs) -> LoadBalancerArgs:
@@ -67,7 +67,7 @@ def test_backends_are_accepted_exactly_when_aws_would_accept_the_forward_action(
     (LoadBalancerArgs(vpc_id="v", subnet_ids=("s",)), "subnet_ids: 1 subnet(s) given"),
     (lb_args(ingress_cidrs=("10.0.0.1/16",)), "ingress_cidrs: '10.0.0.1/16' is not an IPv4 CIDR"),
     (lb_args(ingress_cidrs=()), "ingress_cidrs: empty"),
-    (lb_args(certificate_arn="my-cert"), "certificate_arn: 'my-cert' is not an ARN"),
+    (lb_args(certificate_arn="my-cert"), "certificate_arn: 'my-cert': expected an ACM certificate ARN"),
     (lb_args(ssl_policy="ELBSecurityPolicy-2016-08"), "ssl_policy: 'ELBSecurityPolicy-2016-08' does not offer TLS 1.3"),
     (lb_args(slow_start_seconds=10), "slow_start_seconds: 10 is not allowed; expected 0 (off) or 30 to 900"),
     (lb_args(idle_timeout_seconds=0), "idle_timeout_seconds: 0 is out of range"),
@@ -215,7 +215,7 @@ def test_every_taggable_resource_has_the_house_tags():
 
 
 EDGE_EXPORTS = {"albArn", "albArnSuffix", "albDnsName", "albZoneId", "albSecurityGroupId", "httpListenerArn",
-                "targetGroupArns", "webAclArn", "asgName", "appSecurityGroupId"}
+                "targetGroupArns", "webAclArn", "asgNames", "asgRoleNames", "appSecurityGroupId"}
 
 
 def test_stacks_wire_the_edge_tier_and_export_it():
@@ -226,7 +226,7 @@ def test_stacks_wire_the_edge_tier_and_export_it():
     assert len(prod.by_type(TG)) == 3  # the exported ARNs are unknown until apply
     alb = {s.stack: s.one("aws:lb/loadBalancer:LoadBalancer", "edge-lb-alb").inputs for s in (dev, prod)}
     assert alb["prod"]["enableDeletionProtection"] is True and alb["dev"]["enableDeletionProtection"] is False
-    group = {s.stack: s.one("aws:autoscaling/group:Group", "edge-asg-asg").inputs for s in (dev, prod)}
+    group = {s.stack: s.one("aws:autoscaling/group:Group", "edge-asg-api1-asg").inputs for s in (dev, prod)}
     assert (group["prod"]["minSize"], group["prod"]["maxSize"], group["prod"]["desiredCapacity"]) == (2, 20, 5)
     assert (group["dev"]["minSize"], group["dev"]["maxSize"], group["dev"]["desiredCapacity"]) == (1, 3, 1)
     # The ALB lives in the public subnets, the instances in the private ones.

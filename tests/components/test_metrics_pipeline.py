@@ -17,18 +17,29 @@ RELEASE = "kubernetes:helm.sh/v3:Release"
 def test_catalog_serves_cpu_memory_and_the_request_rate():
     catalog = metrics_catalog(MetricsPipelineArgs())
     assert catalog.resource_metrics == {"cpu", "memory"}
-    assert dict(catalog.pods_metrics) == {"requests_per_second": "http_requests_total"}
+    # The request-counting sidecar's counter: it exists for any application image.
+    assert dict(catalog.pods_metrics) == {"requests_per_second": "envoy_http_downstream_rq_total"}
     renamed = metrics_catalog(MetricsPipelineArgs(metric_name="rps", request_counter="app_requests_total"))
     assert dict(renamed.pods_metrics) == {"rps": "app_requests_total"}
 
 
 def test_adapter_rule_maps_the_counter_rate_to_requests_per_second():
     rule = adapter_rule(MetricsPipelineArgs())
-    assert rule["seriesQuery"] == 'http_requests_total{namespace!="",pod!=""}'
-    assert rule["name"] == {"matches": "^http_requests_total$", "as": "requests_per_second"}
-    assert "rate(http_requests_total{<<.LabelMatchers>>}[2m])" in rule["metricsQuery"]
+    served = 'envoy_http_conn_manager_prefix="ingress"'  # not the proxy's own metrics listener
+    assert rule["seriesQuery"] == 'envoy_http_downstream_rq_total{namespace!="",pod!="",' + served + "}"
+    assert rule["name"] == {"matches": "^envoy_http_downstream_rq_total$", "as": "requests_per_second"}
+    assert ("rate(envoy_http_downstream_rq_total{<<.LabelMatchers>>," + served + "}[2m])") in rule["metricsQuery"]
     assert rule["metricsQuery"].endswith("by (<<.GroupBy>>)")
     assert rule["resources"]["overrides"] == {"namespace": {"resource": "namespace"}, "pod": {"resource": "pod"}}
+    plain = adapter_rule(MetricsPipelineArgs(request_counter="http_requests_total", request_counter_selector=""))
+    assert plain["seriesQuery"] == 'http_requests_total{namespace!="",pod!=""}'
+    assert "rate(http_requests_total{<<.LabelMatchers>>}[2m])" in plain["metricsQuery"]
+
+
+def test_a_malformed_counter_selector_is_refused():
+    from components.metrics_pipeline import validate_metrics_pipeline_args
+    with pytest.raises(ValueError, match="request_counter_selector: 'prefix=ingress' is not a list of PromQL"):
+        validate_metrics_pipeline_args(MetricsPipelineArgs(request_counter_selector="prefix=ingress"))
 
 
 @pytest.mark.parametrize("changes, message", [

@@ -12,7 +12,7 @@ from components.streaming import (Streaming, StreamingArgs, TopicSpec, client_po
                                   kafka_resource_arn, parse_topic_spec, server_properties,
                                   validate_streaming_args, validate_topic_changes)
 from offline.engine import FAKE_ACCOUNT, OfflineMocks, evaluate
-from tests.conftest import run_program, stack_evaluation
+from tests.conftest import evaluate_stack, run_program, stack_evaluation
 from tests.helpers import untagged
 
 UUID = "8f2c1d3e-1111-2222-3333-444455556666-3"
@@ -287,13 +287,13 @@ def test_stack_puts_brokers_and_cache_in_the_isolated_subnets():
     ({"scaling:kafkaExtraTopics": ["features"]}, "['features', 'features'] has duplicates; topic names must be unique"),
 ])
 def test_configuration_guard_refuses_data_loss_before_any_resource(overrides, message):
-    ev = evaluate("prod", config_overrides=overrides)
+    ev = evaluate_stack("prod", overrides)
     assert ev.error is not None and ev.resources == []
     assert message in str(ev.error)
 
 
 def test_configuration_guard_lets_partitions_grow_and_topics_be_added():
-    ev = evaluate("prod", config_overrides={"scaling:kafkaDeployedTopics": ["features:10:3"],
+    ev = evaluate_stack("prod", {"scaling:kafkaDeployedTopics": ["features:10:3"],
                                             "scaling:kafkaTopicPartitions": 12, "scaling:kafkaExtraTopics": ["audit"]})
     assert ev.error is None
     topics = {t.inputs["name"]: t.inputs["partitionCount"] for t in ev.by_type("aws:msk/topic:Topic")}

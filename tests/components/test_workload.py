@@ -47,11 +47,12 @@ def test_pdb_must_allow_a_drain_at_min_replicas_and_keep_one_pod():
 
 def test_every_hpa_metric_must_be_served():
     metrics = hpa_metrics(args())
-    validate_metrics_served(metrics, CATALOG, "http_requests_total")
+    counter = "envoy_http_downstream_rq_total"
+    validate_metrics_served(metrics, CATALOG, counter)
     with pytest.raises(ValueError, match="Resource metric 'cpu' is not served.*install metrics-server"):
-        validate_metrics_served(metrics, MetricsCatalog(pods_metrics=dict(CATALOG.pods_metrics)), "http_requests_total")
+        validate_metrics_served(metrics, MetricsCatalog(pods_metrics=dict(CATALOG.pods_metrics)), counter)
     with pytest.raises(ValueError, match="Pods metric 'requests_per_second' is not served.*prometheus-adapter"):
-        validate_metrics_served(metrics, MetricsCatalog(resource_metrics=CATALOG.resource_metrics), "http_requests_total")
+        validate_metrics_served(metrics, MetricsCatalog(resource_metrics=CATALOG.resource_metrics), counter)
     with pytest.raises(ValueError, match="request_counter: 'app_requests' is not the series"):
         validate_metrics_served(metrics, CATALOG, "app_requests")
 
@@ -104,7 +105,8 @@ def test_design_settings_come_from_the_documented_limits():
 
 def test_demand_is_max_replicas_times_requests():
     demand = workload_demand(args(max_replicas=7, cpu_request_millicores=250, memory_request_mib=300))
-    assert (demand.pods, demand.cpu_millicores, demand.memory_mib) == (7, 250, 300)
+    # Each pod is the app and its request-counting proxy (50m, 64 MiB).
+    assert (demand.pods, demand.cpu_millicores, demand.memory_mib) == (7, 300, 364)
 
 
 # ---------------------------------------------------------------- mock engine
@@ -161,11 +163,17 @@ def test_deployment_leaves_replicas_to_the_hpa_and_is_hardened(default_workload)
     spec = deployment.inputs["spec"]
     assert "replicas" not in spec
     pod = spec["template"]["spec"]
-    [container] = pod["containers"]
+    container, proxy = pod["containers"]
+    assert (container["name"], proxy["name"]) == ("app", "proxy")
     assert container["resources"] == {"requests": {"cpu": "500m", "memory": "512Mi"},
                                       "limits": {"cpu": "1000m", "memory": "512Mi"}}
+    assert proxy["resources"] == {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"cpu": "250m", "memory": "64Mi"}}
+    # Ready only when the proxy forwards to a healthy app; alive as long as the app answers itself.
     assert container["readinessProbe"]["httpGet"] == {"path": "/", "port": "http"}
-    assert container["livenessProbe"]["httpGet"] == {"path": "/", "port": "http"}
+    assert container["livenessProbe"]["httpGet"] == {"path": "/", "port": "app"}
+    assert [p["name"] for p in container["ports"]] == ["app"] and container["ports"][0]["containerPort"] == 3000
+    assert {p["name"]: p["containerPort"] for p in proxy["ports"]} == {"http": 8080, "metrics": 9902}
+    assert proxy["securityContext"] == container["securityContext"]
     context = container["securityContext"]
     assert context["runAsNonRoot"] and context["readOnlyRootFilesystem"] and context["capabilities"] == {"drop": ["ALL"]}
     assert context["allowPrivilegeEscalation"] is False and pod["securityContext"]["runAsNonRoot"] is True
@@ -175,8 +183,8 @@ def test_deployment_leaves_replicas_to_the_hpa_and_is_hardened(default_workload)
     assert container["envFrom"] == [{"configMapRef": {"name": "ai-agent-system-config"}},
                                     {"secretRef": {"name": "ai-agent-system-secrets"}}]
     annotations = spec["template"]["metadata"]["annotations"]
-    assert annotations["prometheus.io/scrape"] == "true" and annotations["prometheus.io/port"] == "8080"
-    assert annotations["prometheus.io/path"] == "/metrics" and len(annotations["checksum/config"]) == 64
+    assert annotations["prometheus.io/scrape"] == "true" and annotations["prometheus.io/port"] == "9902"
+    assert annotations["prometheus.io/path"] == "/stats/prometheus" and len(annotations["checksum/config"]) == 64
     assert pod["automountServiceAccountToken"] is False
 
 
@@ -221,7 +229,7 @@ def test_objects_live_in_the_workload_namespace(default_workload):
     assert namespace.inputs["metadata"]["name"] == "ai-agent-system"
     namespaced = [r for r in default_workload.resources if r.custom and r.type.startswith("kubernetes:")
                   and r.type != "kubernetes:core/v1:Namespace"]
-    assert len(namespaced) == 7
+    assert len(namespaced) == 8  # with the proxy's ConfigMap
     assert {r.inputs["metadata"]["namespace"] for r in namespaced} == {"ai-agent-system"}
 
 
@@ -239,6 +247,7 @@ def test_stack_feeds_other_tiers_endpoints_and_secret_into_the_workload():
     # with none of them (unknown during a preview until the tier exists, never empty).
     endpoints = {"DB_SHARD_MAP", "DB_PROXY_ENDPOINT", "DB_PORT", "CACHE_CONFIGURATION_ENDPOINT", "CACHE_PORT",
                  "KAFKA_BOOTSTRAP_BROKERS"}
-    assert set(config) == set(design_app_settings()) | endpoints
+    assert set(config) == set(design_app_settings()) | endpoints | {"PORT"}
+    assert config["PORT"] == "3000"
     assert all(config[k] == UNKNOWN or config[k] for k in endpoints)
     assert ev.outputs["workloadNamespace"] == "ai-agent-system" and ev.outputs["hpaName"] == "ai-agent-system"

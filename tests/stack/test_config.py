@@ -10,12 +10,14 @@ import yaml
 from scaling_kit.limits import AUTO_SCALING, CACHE, DATABASE, HPA, LOAD_BALANCING, MESSAGING, RATE_LIMIT
 from stack import config
 from stack.config import ConfigurationError, load_settings
+from tests.conftest import operator_values
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def load(**values):
-    raw = {"scaling:environment": "prod"}
+    # prod, with the values only an operator knows (the image; prod refuses to run without one).
+    raw = {"scaling:environment": "prod", **operator_values("prod")}
     raw.update({f"scaling:{k}": v for k, v in values.items()})
     return load_settings(raw, "test")
 
@@ -51,10 +53,11 @@ def test_defaults_are_the_documented_limits():
 
 def test_engine_strings_are_parsed_like_native_values():
     s = load(asgMaxSize="12", lbDeletionProtection="false", lbBackendWeights="[1, 2]",
-             lbBackendNames='["a", "b"]')
+             lbBackendNames='["a", "b"]', lbBackendPlatforms='["ec2", "eks"]')
     assert s.autoscaling.max_size == 12
     assert s.load_balancer.deletion_protection is False
     assert s.load_balancer.backend_weights == [1, 2]
+    assert s.load_balancer.backend_platforms == ["ec2", "eks"]
 
 
 @pytest.mark.parametrize("key, value, expected", [
@@ -69,7 +72,9 @@ def test_engine_strings_are_parsed_like_native_values():
     ("lbBackendWeights", "not json", 'scaling:lbBackendWeights: "not json" is not a list of integers'),
     ("networkFlowLogRetentionDays", 42, "scaling:networkFlowLogRetentionDays: 42 is not allowed; expected "
                                          "one of 1, 3, 5"),
-    ("lbCertificateArn", "my-cert", 'scaling:lbCertificateArn: "my-cert": expected an ARN'),
+    ("lbCertificateArn", "my-cert", 'scaling:lbCertificateArn: "my-cert": expected an ACM certificate ARN'),
+    ("lbHostedZoneId", "example.com", 'scaling:lbHostedZoneId: "example.com": expected a Route 53 hosted zone ID'),
+    ("lbDomainName", "https://api.example.com", 'scaling:lbDomainName: "https://api.example.com": expected a lower-case DNS name'),
 ])
 def test_each_bad_value_names_the_key_the_value_and_what_is_allowed(key, value, expected):
     found = problems(**{key: value})
@@ -125,7 +130,7 @@ def test_pulumi_yaml_declares_every_setting_with_its_type_and_description():
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_stack_files_load_and_hold_no_plain_text_secret(stack):
     raw = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
-    settings = load_settings(raw, stack)
+    settings = load_settings({**raw, **operator_values(stack)}, stack)
     assert settings.environment == stack
     for key, value in raw.items():
         if any(word in key.lower() for word in ("password", "token", "secret", "key")) and \

@@ -16,6 +16,7 @@ import pytest
 
 from scaling_kit.limits import AUTO_SCALING, HPA
 from stack import config
+from tests.conftest import operator_values
 from stack.config import ConfigurationError, load_settings
 from stack.preflight import load_checked_settings
 
@@ -29,7 +30,7 @@ def key(section: type, f: dataclasses.Field) -> str:
 
 
 def problems_of(**values) -> list[str]:
-    raw = {"scaling:environment": "prod", **values}
+    raw = {"scaling:environment": "prod", **operator_values("prod"), **values}
     try:
         load_settings(raw, "test")
     except ConfigurationError as error:
@@ -39,7 +40,7 @@ def problems_of(**values) -> list[str]:
 
 def checked_problems_of(**values) -> list[str]:
     """Problems after the preflight too: the rules a component owns (its validation, under the keys)."""
-    raw = {"scaling:environment": "prod", **values}
+    raw = {"scaling:environment": "prod", **operator_values("prod"), **values}
     try:
         load_checked_settings(raw, "test")
     except ConfigurationError as error:

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from offline.engine import evaluate
+from tests.conftest import evaluate_stack
 from stack import config
 from stack.config import ConfigurationError, load_settings
 
@@ -61,7 +62,7 @@ def test_loading_never_crashes(raw):
 def test_the_whole_program_builds_or_reports_a_configuration_error(raw):
     overrides = {key: None for key in ALL_KEYS}  # start from the project defaults only
     overrides.update(raw)
-    evaluation = evaluate("prod", config_overrides=overrides)  # any other exception fails the test
+    evaluation = evaluate_stack("prod", overrides)  # any other exception fails the test
     if evaluation.error is not None:
         assert isinstance(evaluation.error, ConfigurationError)
         assert evaluation.resources == []

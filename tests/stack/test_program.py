@@ -6,7 +6,7 @@ import json
 
 from offline import preview
 from offline.engine import evaluate
-from tests.conftest import stack_evaluation
+from tests.conftest import OPERATOR_VALUES_FILE, evaluate_stack, stack_evaluation
 from tests.helpers import untagged
 
 
@@ -30,7 +30,7 @@ def test_dev_is_cheaper_than_prod():
 
 
 def test_configuration_error_declares_no_resource():
-    ev = evaluate("prod", config_overrides={"scaling:asgMaxSize": "many"})
+    ev = evaluate_stack("prod", {"scaling:asgMaxSize": "many"})
     assert ev.error is not None and ev.resources == []
     assert 'scaling:asgMaxSize: "many" is not an integer' in str(ev.error)
 
@@ -39,13 +39,13 @@ def test_preview_prints_tree_and_counts(capsys):
     assert preview.main(["--stack", "dev"]) == preview.EXIT_OK
     out = capsys.readouterr().out
     assert "# scaling:network:Network  network" in out
-    assert "+ aws:ec2/vpc:Vpc  network-vpc  cidrBlock=10.0.0.0/16" in out
-    assert "aws:ec2/subnet:Subnet" in out and "Resources:" in out
+    assert "+ aws:ec2:Vpc  network-vpc  cidr=10.0.0.0/16" in out
+    assert "+ aws:ec2:Subnet  network-isolated-0  tier=isolated" in out and "Outputs" in out
 
 
 def test_preview_json_has_type_name_parent_inputs_and_options(capsys):
     # The policy verdicts (and their exit code) are tested in tests/test_offline_policies.py.
-    assert preview.main(["--stack", "prod", "--json", "--no-policies"]) == preview.EXIT_OK
+    assert preview.main(["--stack", "prod", "--set-file", str(OPERATOR_VALUES_FILE), "--json", "--no-policies"]) == preview.EXIT_OK
     data = json.loads(capsys.readouterr().out)
     vpc = next(r for r in data["resources"] if r["type"] == "aws:ec2/vpc:Vpc")
     assert vpc["parent"].endswith("scaling:network:Network::network")
@@ -88,13 +88,13 @@ import pytest  # noqa: E402
     ("kafkaBrokerCount", 4, "scaling:kafkaBrokerCount: 4 is not a multiple of the 3 zones"),
     ("networkAzCount", 2, "scaling:kafkaBrokerCount: 3 is not a multiple of the 2 zones"),
     ("asgInstanceType", "foo", "scaling:asgInstanceType: 'foo' is not an instance type"),
-    ("lbHealthCheckPath", "nope", "scaling:lbHealthCheckPath: 'nope' is not allowed"),
+    ("appPort", 8080, "scaling:appPort: 8080 is the port of the proxy in the same pod"),
     ("cacheEngineVersion", "5.0", "scaling:cacheEngineVersion: '5.0' is not supported for valkey"),
-    ("eksAppImage", "", "scaling:eksAppImage: '' is not an image reference"),
+    ("appArgs", ["a\nb"], "scaling:appArgs: ['a\\nb'] are not single-line strings"),
 ])
 def test_component_validation_runs_before_any_resource_is_declared(key, value, message):
     """A value that passes the settings' own checks but not a component's (last tier included) is still a
     configuration error with no resource declared, not an exception half-way through the program."""
-    ev = evaluate("prod", config_overrides={f"scaling:{key}": value})
+    ev = evaluate_stack("prod", {f"scaling:{key}": value})
     assert ev.error is not None and ev.resources == []
     assert any(p.startswith(message) for p in ev.error.problems), ev.error.problems

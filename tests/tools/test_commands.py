@@ -52,7 +52,8 @@ def test_a_bad_set_value_is_a_configuration_error_naming_the_key():
 
 def test_a_mandatory_policy_violation_exits_1():
     # prod is mandatory; an ASG maximum above the documented 20 violates aws-autoscaling-group-max-size.
-    result = run("preview", "--stack", "prod", "--json", "--set", "scaling:asgMaxSize=40")
+    result = run("preview", "--stack", "prod", "--json", "--set-file", "tests/fixtures/prod-operator-values.yaml",
+                 "--set", "scaling:asgMaxSize=40")
     assert result.returncode == EXIT_POLICY, result.stderr[-2000:]
     names = {v["policy"] for v in json.loads(result.stdout)["policies"]["violations"]}
     assert "aws-autoscaling-group-max-size" in names

@@ -12,7 +12,7 @@ from offline import preview
 from offline.policy_check import reconcile, run_policies
 from policies.registry import ALL_POLICIES, BY_NAME
 from pulumi_policy import EnforcementLevel
-from tests.conftest import run_program, stack_evaluation
+from tests.conftest import OPERATOR_VALUES_FILE, run_program, stack_evaluation
 
 
 def names(report, level):
@@ -124,7 +124,8 @@ def test_dev_stack_advisory_violations_are_what_dev_relaxes():
     assert names(report, "advisory") == sorted([
         ("aws-alb-listener-http-redirect-to-https", "edge-lb-http"),   # no certificate in dev: HTTP forwards
         ("aws-alb-load-balancer-deletion-protection", "edge-lb-alb"),  # scaling:lbDeletionProtection false
-        ("aws-autoscaling-group-min-size", "edge-asg-asg"),            # scaling:asgMinSize 1
+        ("aws-autoscaling-group-min-size", "edge-asg-api1-asg"),       # scaling:asgMinSize 1, in both EC2 pools
+        ("aws-autoscaling-group-min-size", "edge-asg-api2-asg"),
         ("aws-elasticache-replication-group-cluster-mode", "cache-rg"),  # scaling:cacheShards 1
         ("aws-elasticache-replication-group-snapshot-retention", "cache-rg"),  # 1 day
         ("aws-rds-instance-backup-retention", "db-shard-00-primary"),  # 3 days
@@ -150,7 +151,7 @@ def test_dev_stack_advisory_violations_are_what_dev_relaxes():
 ])
 def test_breaking_a_documented_limit_fails_the_prod_preview(capsys, settings, policy, resource_type):
     assert stack_evaluation("prod").by_type(resource_type), f"{resource_type} is absent from prod"
-    argv = ["--stack", "prod"] + [a for s in settings for a in ("--set", s)]
+    argv = ["--stack", "prod", "--set-file", str(OPERATOR_VALUES_FILE)] + [a for s in settings for a in ("--set", s)]
     assert preview.main(argv) == preview.EXIT_POLICY
     out = capsys.readouterr().out
     assert f"[mandatory] {policy}" in out

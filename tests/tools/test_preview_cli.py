@@ -39,7 +39,7 @@ def test_json_stdout_is_only_json_and_exits_0(dev_json):
 
 
 def test_text_preview_through_a_pipe_is_plain_within_120_columns():
-    result = preview("--stack", "prod")
+    result = preview("--stack", "prod", "--set-file", "tests/fixtures/prod-operator-values.yaml")
     assert result.returncode == EXIT_OK, result.stderr
     assert "\x1b[" not in result.stdout
     assert max(len(line) for line in result.stdout.splitlines()) <= 120
@@ -53,7 +53,8 @@ def test_no_color_wins_over_a_terminal_but_not_over_color_always():
 
 def test_broken_pipe_is_quiet():
     """`... | head -3`: no BrokenPipeError traceback, and the first lines arrive."""
-    command = f"{sys.executable} -m offline.preview --stack prod --no-policies | head -3"
+    command = (f"{sys.executable} -m offline.preview --stack prod --set-file tests/fixtures/prod-operator-values.yaml "
+               "--no-policies | head -3")
     result = subprocess.run(["bash", "-o", "pipefail", "-c", command], cwd=ROOT, capture_output=True, text=True,
                             timeout=300, env={**os.environ, "NO_COLOR": ""})
     assert result.stdout.splitlines()[0] == "Stack scaling-prod"
@@ -118,7 +119,8 @@ def test_diff_lists_added_changed_and_replaced_resources_in_text_and_markdown(de
     # A third shard adds only the third shard's resources, and removes nothing.
     added = [line for line in lines if line.startswith("  + ")]
     assert added and all("shard-02" in line.split()[-1] for line in added)
-    assert "  ~ aws:autoscaling:Group  edge-asg-asg  (update in place)" in lines
+    assert "  ~ aws:autoscaling:Group  edge-asg-api1-asg  (update in place)" in lines  # each EC2 pool
+    assert "  ~ aws:autoscaling:Group  edge-asg-api2-asg  (update in place)" in lines
     assert "      maxSize: 3 -> 5" in lines
     assert "  + aws:rds:Instance  db-shard-02-primary" in lines
     assert "      nodeType: cache.t4g.small -> cache.t4g.medium" in lines

@@ -42,7 +42,7 @@ def test_a_narrow_width_is_kept_too():
 
 def test_curated_settings_show_what_a_reviewer_checks_first():
     prod = stack_evaluation("prod")
-    asg = _settings(prod, "aws:autoscaling/group:Group", "edge-asg-asg")
+    asg = _settings(prod, "aws:autoscaling/group:Group", "edge-asg-api1-asg")
     assert (asg["min"], asg["max"], asg["desired"]) == ("2", "20", "5")
     primary = _settings(prod, "aws:rds/instance:Instance", "db-shard-00-primary")
     assert primary["class"].startswith("db.") and primary["engine"] == "postgres"
@@ -151,5 +151,5 @@ def test_rich_output_has_colour_and_the_same_sections():
     text = out.getvalue()
     assert "\x1b[" in text
     plain = re.sub(r"\x1b\[[0-9;]*m", "", text)
-    assert "aws:autoscaling:Group  edge-asg-asg" in plain and "Outputs" in plain
+    assert "aws:autoscaling:Group  edge-asg-api1-asg" in plain and "Outputs" in plain
     assert plain.rstrip().splitlines()[-1].startswith("scaling-dev: ")

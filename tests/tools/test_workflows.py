@@ -189,7 +189,7 @@ def test_pull_request_previews_the_base_offline_and_diffs_every_stack_against_it
         text = step["run"]
         # The base's own code writes the base preview as JSON, without policies, inside the base checkout.
         assert re.search(rf"cd {re.escape(folder)} && \.\./\.venv/bin/python -m offline\.preview --stack {stack} "
-                         rf"--json --no-policies\) > \S*base-{stack}\.json", text), text
+                         rf"--json --no-policies( --set-file \S+)?\) > \S*base-{stack}\.json", text), text
         assert f'DIFF="--diff $RUNNER_TEMP/base-{stack}.json"' in text
         [preview] = [line for line in _step_runs(step) if line.startswith("./scaling preview")]
         assert "--diff" not in preview or "$DIFF" in preview
