@@ -35,9 +35,11 @@ def write_plot(result: Result, path: Path) -> None:
         bottom.step(minutes, [tick[key] for tick in result.ticks], where="post", label=label, color=colour)
     pool_names = list(result.ticks[0]["pools"])
     if len(pool_names) > 1:
-        for name in pool_names:
+        # Pools of equal weight draw the same line: alternate the dash so both stay visible.
+        styles = [("tab:brown", "--"), ("tab:purple", ":"), ("tab:olive", "-."), ("tab:pink", "--"), ("tab:gray", ":")]
+        for name, (colour, dash) in zip(pool_names, styles):
             bottom.step(minutes, [tick["pools"][name]["instances"] for tick in result.ticks], where="post",
-                        linestyle="--", linewidth=1, label=f"pool {name}")
+                        color=colour, linestyle=dash, linewidth=1.5, label=f"pool {name}")
     for bound, name in ((result.hpa.min_replicas, "minReplicas"), (result.hpa.max_replicas, "maxReplicas")):
         bottom.axhline(bound, color="tab:red", linestyle=":", linewidth=1)
         bottom.annotate(name, (minutes[0], bound), xytext=(2, 2), textcoords="offset points", color="tab:red",
