@@ -235,7 +235,7 @@ def test_pulumi_steps_pass_the_policy_pack_and_an_existing_per_stack_config(path
     workflow = load(path)
     found = set()
     for job_name, step in pulumi_steps(workflow):
-        assert re.fullmatch(r"pulumi/actions@(v\d+|[0-9a-f]{40})", step["uses"]), "pin a major version"
+        assert re.fullmatch(r"pulumi/actions@[0-9a-f]{40}", step["uses"]), "pin a commit SHA"
         assert set(step["with"]) <= PULUMI_ACTION_INPUTS, set(step["with"]) - PULUMI_ACTION_INPUTS
         assert step["with"]["policyPacks"] == "policies" and (ROOT / "policies").is_dir()
         for stack in matrix_values(workflow["jobs"][job_name], "stack"):
@@ -292,11 +292,36 @@ def test_permissions_are_least_privilege(path):
         assert permissions.get("contents", "read") == "read", name
 
 
+# `uses: owner/repo@<40 hex>  # vX.Y.Z`: a tag can be moved to other code after review, a commit cannot.
+# The comment is what a reader (and Dependabot, which rewrites both) sees; the SHA is what runs.
+_PINNED_USES = re.compile(r"\s*-?\s*uses:\s*(?P<action>[\w.-]+/[\w./-]+)@(?P<ref>[0-9a-f]{40})\s+# (?P<version>v\d+\.\d+\.\d+)\s*")
+
+
+def unpinned_uses(text: str) -> list[str]:
+    """The `uses:` lines of a workflow that do not name a full commit SHA with its version in a comment
+    (local actions, ``./...``, are the repository's own code and need no pin)."""
+    return [line.strip() for line in text.splitlines()
+            if re.match(r"\s*-?\s*uses:", line) and not re.match(r"\s*-?\s*uses:\s*\./", line)
+            and not _PINNED_USES.fullmatch(line)]
+
+
 @pytest.mark.parametrize("path", workflow_files(), ids=lambda p: p.name)
-def test_actions_are_pinned_to_a_major_version(path):
-    for step in steps(load(path)):
-        if "uses" in step and not step["uses"].startswith("./"):
-            assert re.fullmatch(r"[\w.-]+/[\w./-]+@(v\d+(\.\d+)*|[0-9a-f]{40})", step["uses"]), step["uses"]
+def test_actions_are_pinned_to_a_commit_sha_with_the_version_in_a_comment(path):
+    text = path.read_text()
+    assert unpinned_uses(text) == []
+    # Every step's `uses` (as GitHub reads it, comments dropped) is one of the lines checked above.
+    assert all(re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", step["uses"])
+               for step in steps(load(path)) if "uses" in step and not step["uses"].startswith("./"))
+
+
+def test_the_pin_check_can_fail():
+    assert unpinned_uses("      - uses: actions/checkout@v6\n") == ["- uses: actions/checkout@v6"]
+    assert unpinned_uses("        uses: actions/checkout@main\n") == ["uses: actions/checkout@main"]
+    sha = "d23441a48e516b6c34aea4fa41551a30e30af803"
+    assert unpinned_uses(f"      - uses: actions/checkout@{sha}\n") == [f"- uses: actions/checkout@{sha}"]
+    assert unpinned_uses(f"      - uses: actions/checkout@{sha[:12]}  # v6.1.0\n") != []
+    assert unpinned_uses(f"      - uses: actions/checkout@{sha}  # v6.1.0\n") == []
+    assert unpinned_uses("      - uses: ./.github/actions/local\n") == []
 
 
 def test_ci_document_names_every_secret_and_variable_the_workflows_read():
