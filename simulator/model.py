@@ -116,7 +116,8 @@ def assumptions(inputs: StackInputs, options: Options) -> list[str]:
         "Each EC2 pool (one Auto Scaling group per ec2 backend) serves its backend's share, spread evenly over its "
         "serving instances; instance CPU follows the same per-request cost over the instance's vCPUs, and "
         "ALBRequestCountPerTarget is the pool's own target group's requests per minute per serving instance.",
-        "Auto Scaling target tracking, per pool: one-minute datapoints (mean of the syncs in the minute), scale-out when "
+        "Auto Scaling target tracking, per pool: one-minute datapoints (mean of the syncs in the minute), "
+        "scale-out when "
         f"{ASG_SCALE_OUT_DATAPOINTS} consecutive datapoints of any policy are above its target, scale-in when "
         f"{ASG_SCALE_IN_DATAPOINTS} consecutive datapoints of every policy are below {o.asg_scale_in_ratio:g} x its "
         "target (AWS does not publish the low alarm's threshold), re-evaluated every minute while the alarm holds.",
@@ -336,7 +337,7 @@ def simulate(inputs: StackInputs, load: LoadCurve, options: Options, vcpus: Mapp
             unneeded_since = None
 
         # Each pool: sample its share every sync, act at each minute's end.
-        for pool, share in zip(pools, pool_shares):
+        for pool, share in zip(pools, pool_shares, strict=True):
             if t and t % MINUTE == 0:
                 pool.minute(t)
             pool.sample(t, rate * share, o)
@@ -362,7 +363,7 @@ def simulate(inputs: StackInputs, load: LoadCurve, options: Options, vcpus: Mapp
     summary["pods_scale_on_requests"] = pod_share > 0
     summary["pools"] = {pool.backend: summarize_pool(ticks, pool.backend, load.end) | {
         "share": share, "instance_type": pool.instance_type, "min_size": pool.min_size, "max_size": pool.max_size,
-        "desired_capacity": pool.desired_capacity} for pool, share in zip(inputs.pools, pool_shares)}
+        "desired_capacity": pool.desired_capacity} for pool, share in zip(inputs.pools, pool_shares, strict=True)}
     capacity = pods_that_fit(nodes, nodes.max_size, cpu_request, memory_request)
     summary["node_group"] = {
         "instance_type": nodes.instance_type, "min_size": nodes.min_size, "max_size": nodes.max_size,
@@ -380,7 +381,7 @@ def summarize_pool(ticks: list[dict[str, Any]], backend: str, end: int) -> dict[
     """Peak instances and instance-hours of one EC2 pool."""
     counts = [tick["pools"][backend]["instances"] for tick in ticks]
     return {"peak_instances": max(counts),
-            "instance_hours": sum(n * d for n, d in zip(counts, _durations(ticks, end))) / 3600}
+            "instance_hours": sum(n * d for n, d in zip(counts, _durations(ticks, end), strict=True)) / 3600}
 
 
 def summarize(ticks: list[dict[str, Any]], hpa: HpaSpec, end: int) -> dict[str, Any]:

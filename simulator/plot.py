@@ -37,7 +37,7 @@ def write_plot(result: Result, path: Path) -> None:
     if len(pool_names) > 1:
         # Pools of equal weight draw the same line: alternate the dash so both stay visible.
         styles = [("tab:brown", "--"), ("tab:purple", ":"), ("tab:olive", "-."), ("tab:pink", "--"), ("tab:gray", ":")]
-        for name, (colour, dash) in zip(pool_names, styles):
+        for name, (colour, dash) in zip(pool_names, styles, strict=False):  # at most 5 backends
             bottom.step(minutes, [tick["pools"][name]["instances"] for tick in result.ticks], where="post",
                         color=colour, linestyle=dash, linewidth=1.5, label=f"pool {name}")
     for bound, name in ((result.hpa.min_replicas, "minReplicas"), (result.hpa.max_replicas, "maxReplicas")):

@@ -143,8 +143,9 @@ def from_settings(settings: Any, region: str) -> StackInputs:
         (source,) = group.traffic_sources  # each pool registers in its own target group only
         policies = [AsgPolicy("cpu", "ASGAverageCPUUtilization", float(group.cpu_target_percent))]
         # The component's own rule: a target group of weight 0 gets no request-count policy.
+        targets = request_count_targets(group.traffic_sources, group.requests_per_target)
         policies += [AsgPolicy(f"requests-{name}", "ALBRequestCountPerTarget", float(target))
-                     for name, target in request_count_targets(group.traffic_sources, group.requests_per_target).items()]
+                     for name, target in targets.items()]
         pools.append(AutoScalingGroupModel(source.name, group.instance_type, group.min_size, group.max_size,
                                            group.desired_capacity, group.default_instance_warmup_seconds,
                                            tuple(policies)))

@@ -347,10 +347,10 @@ def test_reads_each_pools_scaling_policies_the_program_declares(prod_declared, p
         assert (model.min_size, model.max_size, model.desired_capacity, model.warmup_seconds) == (
             group.inputs["minSize"], group.inputs["maxSize"], group.inputs["desiredCapacity"],
             group.inputs["defaultInstanceWarmup"])
-        declared = sorted((r.inputs["targetTrackingConfiguration"]["predefinedMetricSpecification"]["predefinedMetricType"],
-                           float(r.inputs["targetTrackingConfiguration"]["targetValue"]))
-                          for r in prod_declared.resources
-                          if r.type == "aws:autoscaling/policy:Policy" and r.parent == group.urn)
+        tracking = [r.inputs["targetTrackingConfiguration"] for r in prod_declared.resources
+                    if r.type == "aws:autoscaling/policy:Policy" and r.parent == group.urn]
+        declared = sorted((c["predefinedMetricSpecification"]["predefinedMetricType"], float(c["targetValue"]))
+                          for c in tracking)
         assert sorted((p.metric, p.target) for p in model.policies) == declared
 
 

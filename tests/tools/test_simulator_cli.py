@@ -72,7 +72,8 @@ def test_bad_load_file_is_one_line_and_exit_2(tmp_path, capsys, content, message
 @pytest.mark.parametrize("argv, message", [
     (["--stack", "staging"], "--stack staging: no stack file Pulumi.staging.yaml"),
     (["--stack", "prod"], "--stack prod: invalid configuration: scaling:appImage: missing"),
-    (["--stack", "prod", "--set-file", "/nonexistent/values.yaml"], "--set-file /nonexistent/values.yaml: no such file"),
+    (["--stack", "prod", "--set-file", "/nonexistent/values.yaml"],
+     "--set-file /nonexistent/values.yaml: no such file"),
     (["--stack", "dev", "--metrics", "latency"], "--metrics: latency names no metric of this HPA"),
     (["--stack", "dev", "--pod-ready-seconds", "-5"], "--pod-ready-seconds: -5 is negative"),
     (["--stack", "dev", "--set", "eksHpaMinReplicas=0"], "--stack dev: invalid configuration: scaling:eksHpaMinReplicas"),
