@@ -10,12 +10,18 @@ Network path: the group owns the instances' security group. It admits the load b
 on the backend port only, and adds the matching egress rule to the load balancer's group, so the ALB can
 reach exactly its targets. Instance egress is HTTPS anywhere (SSM agent, package repositories, AWS APIs:
 their IP ranges change too often to list) plus the data-tier ports inside the VPC, nothing else.
+
+Capacity features, each off by default (then the group's inputs are exactly those of the single-type group):
+a warm pool (``warm_pool``), several instance types with on-demand and Spot (``mixed_instances``), scheduled
+actions (``scheduled_actions``) and predictive scaling (``predictive_scaling``). See docs/capacity.md.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import re
+import zoneinfo
 from dataclasses import dataclass, field
 from typing import Mapping, Optional, Sequence
 
@@ -36,6 +42,18 @@ ENABLED_METRICS = ("GroupMinSize", "GroupMaxSize", "GroupDesiredCapacity", "Grou
                    "GroupTotalInstances", "GroupInServiceCapacity", "GroupPendingCapacity",
                    "GroupStandbyCapacity", "GroupTerminatingCapacity", "GroupTotalCapacity")
 HEALTH_CHECK_TYPES = ("ELB", "EC2")
+WARM_POOL_STATES = ("Stopped", "Running", "Hibernated")
+SPOT_ALLOCATION_STRATEGIES = ("price-capacity-optimized", "capacity-optimized", "capacity-optimized-prioritized",
+                              "lowest-price")
+MAX_INSTANCE_TYPES = 40  # overrides of a mixed instances policy (AWS quota)
+MAX_SCHEDULED_ACTIONS = 125  # scheduled actions per Auto Scaling group (AWS quota)
+PREDICTIVE_MODES = ("ForecastOnly", "ForecastAndScale")
+PREDICTIVE_METRICS = ("cpu", "requests")
+BREACH_BEHAVIORS = ("HonorMaxCapacity", "IncreaseMaxCapacity")
+MAX_SCHEDULING_BUFFER_SECONDS = 3600  # AWS: less than or equal to the forecast interval of one hour
+_SCHEDULE_NAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,40}[a-z0-9])?")
+_INSTANCE_TYPE = re.compile(r"[a-z][a-z0-9-]*\.[a-z0-9]+")
+_CRON_FIELD = re.compile(r"[0-9A-Za-z*,/?#-]+")
 
 
 @dataclass(frozen=True)
@@ -50,6 +68,84 @@ class TrafficSource:
     """ARN suffix of the target group (``targetgroup/<name>/<id>``)."""
     weight: int = 1
     """Weight of the target group in the listener's forward action. Defaults to 1."""
+
+
+@dataclass(frozen=True)
+class WarmPool:
+    """Pre-initialized instances beside the group: a scale-out starts (or attaches) one of them instead of booting a
+    new instance. AWS allows no warm pool with ``mixed_instances`` (Spot)."""
+
+    pool_state: str = "Stopped"
+    """State of the instances in the pool: ``Stopped`` (pay for volumes only), ``Running`` or ``Hibernated`` (the
+    launch template then enables hibernation; the root volume must hold the instance's memory). Defaults to
+    ``Stopped``."""
+    min_size: int = 0
+    """Instances kept in the pool at least. Defaults to 0."""
+    max_group_prepared_capacity: Optional[int] = None
+    """Instances in the group and the pool together, at most. Defaults to none (the group's ``max_size``)."""
+    reuse_on_scale_in: bool = False
+    """Return instances to the pool on scale-in instead of terminating them. Defaults to False (terminate, so every
+    instance starts from the current launch template)."""
+
+
+@dataclass(frozen=True)
+class MixedInstances:
+    """Several instance types and a split between on-demand and Spot capacity (a mixed instances policy)."""
+
+    instance_types: Sequence[str]
+    """Instance types in order of preference, 1 to 40; each overrides the launch template's type. Required."""
+    on_demand_base_capacity: int = 0
+    """Instances of the group that are always on-demand. Defaults to 0."""
+    on_demand_percentage_above_base: int = 100
+    """Share of the capacity above the base that is on-demand, 0 to 100 (the rest is Spot). Defaults to 100 (no
+    Spot: the cheaper split is a deliberate choice)."""
+    spot_allocation_strategy: str = "price-capacity-optimized"
+    """How Spot capacity is spread over the types: ``price-capacity-optimized``, ``capacity-optimized``,
+    ``capacity-optimized-prioritized`` or ``lowest-price``. Defaults to ``price-capacity-optimized`` (fewest
+    interruptions at a low price, as AWS recommends)."""
+
+
+@dataclass(frozen=True)
+class ScheduledAction:
+    """A recurring change of the group's bounds (business hours, a nightly batch)."""
+
+    name: str
+    """Name of the action: lower-case letters, digits and '-', up to 42 characters; part of the resource's
+    identity. Required."""
+    recurrence: str
+    """Unix cron expression of five fields (minute hour day-of-month month day-of-week), such as
+    ``0 8 * * MON-FRI``. Required."""
+    min_size: int
+    """Minimum instances from the action on. Required."""
+    desired_capacity: int
+    """Desired instances from the action on (scaling policies adjust it afterwards). Required."""
+    max_size: int
+    """Maximum instances from the action on; at most the group's ``max_size`` or the documented 20, whichever is
+    higher. Required."""
+    time_zone: str = "Etc/UTC"
+    """IANA time zone the cron expression is read in (``Europe/Berlin`` follows daylight saving time). Defaults to
+    ``Etc/UTC``."""
+
+
+@dataclass(frozen=True)
+class PredictiveScaling:
+    """A predictive scaling policy: forecasts the load from 14 days of history and launches capacity ahead of it.
+    Its target is the target tracking policy's (``cpu_target_percent`` or ``requests_per_target``)."""
+
+    mode: str = "ForecastOnly"
+    """``ForecastOnly`` (forecasts to review, no scaling) or ``ForecastAndScale``. Defaults to ``ForecastOnly``."""
+    metric: str = "cpu"
+    """Metric pair: ``cpu`` (ASGCPUUtilization) or ``requests`` (ALBRequestCount of the one weighted target group;
+    needs ``load_balancer_arn_suffix``). Defaults to ``cpu``."""
+    scheduling_buffer_seconds: int = AUTO_SCALING.health_check_grace_period_seconds
+    """Seconds instances launch ahead of the forecast, 0 to 3600. Defaults to 300 (the design's grace period: the
+    time an instance needs before it serves)."""
+    max_capacity_breach_behavior: str = "HonorMaxCapacity"
+    """``HonorMaxCapacity`` or ``IncreaseMaxCapacity`` (only with ``ForecastOnly``: in ``ForecastAndScale`` AWS would
+    raise the group's maximum past ``max_size`` and keep it there). Defaults to ``HonorMaxCapacity``."""
+    max_capacity_buffer_percent: int = 0
+    """Buffer above the forecast with ``IncreaseMaxCapacity``, 0 to 100; AWS allows it with no other behavior.
+    Defaults to 0."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +202,15 @@ class AutoScalingGroupArgs:
     data tier admits. Defaults to none."""
     data_tier_ports: Sequence[int] = DEFAULT_DATA_TIER_PORTS
     """TCP ports the instances may reach inside the VPC. Defaults to 5432, 6379, 9098."""
+    warm_pool: Optional[WarmPool] = None
+    """A warm pool of pre-initialized instances. Defaults to none."""
+    mixed_instances: Optional[MixedInstances] = None
+    """Several instance types and on-demand/Spot split instead of the single ``instance_type``. Defaults to none
+    (on-demand ``instance_type`` only)."""
+    scheduled_actions: Sequence[ScheduledAction] = ()
+    """Recurring changes of min/desired/max. Defaults to none."""
+    predictive_scaling: Optional[PredictiveScaling] = None
+    """A predictive scaling policy beside target tracking. Defaults to none."""
     environment: str = "prod"
     """Environment for the house tags. Defaults to ``prod``."""
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -122,10 +227,130 @@ def validate_capacity(min_size: int, desired_capacity: int, max_size: int) -> No
 def request_count_targets(sources: Sequence[TrafficSource], requests_per_instance: int) -> dict[str, int]:
     """Per target group, the ALBRequestCountPerTarget value that means ``requests_per_instance`` in total.
 
-    Every instance is in every group, so a group carrying weight w of W sees w/W of an instance's requests;
-    groups without weight carry no traffic and get no policy."""
+    A group's instances are in each of its sources, so a source carrying weight w of W sees w/W of an
+    instance's requests (the stack gives each pool one source: its whole target is that source's); sources
+    without weight carry no traffic and get no policy."""
     total = sum(s.weight for s in sources)
     return {s.name: max(1, round(requests_per_instance * s.weight / total)) for s in sources if s.weight > 0}
+
+
+def schedule_ceiling(group_max_size: int) -> int:
+    """The highest max_size a scheduled action may set: the documented ceiling, or the group's own maximum when it
+    is configured higher (the policy pack then judges the group and the actions alike)."""
+    return max(AUTO_SCALING.max_size, group_max_size)
+
+
+def _time_zone_problem(name: str) -> Optional[str]:
+    zones = zoneinfo.available_timezones()
+    # Without a time zone database only the shape can be checked; AWS checks the name at deployment.
+    known = name in zones if zones else bool(re.fullmatch(r"[A-Za-z_]+(/[A-Za-z0-9_+-]+){0,2}", name))
+    return None if known else f"{name!r} is not an IANA time zone; expected a name such as Etc/UTC or Europe/Berlin"
+
+
+def validate_warm_pool(pool: WarmPool, args: AutoScalingGroupArgs) -> None:
+    if pool.pool_state not in WARM_POOL_STATES:
+        raise ArgumentError("warm_pool.pool_state", f"{pool.pool_state!r} is not allowed; expected one of "
+                            f"{', '.join(map(repr, WARM_POOL_STATES))}")
+    if pool.min_size < 0:
+        raise ArgumentError("warm_pool.min_size", f"{pool.min_size} is out of range; expected 0 or more")
+    prepared = pool.max_group_prepared_capacity
+    if prepared is not None and prepared < max(args.min_size, pool.min_size, 1):
+        raise ArgumentError(("warm_pool.max_group_prepared_capacity", "min_size", "warm_pool.min_size"),
+                            f"{prepared} is below min_size {args.min_size} or warm_pool.min_size {pool.min_size}; "
+                            "expected at least both (and 1), or none for the group's max_size")
+    if args.mixed_instances is not None:
+        raise ArgumentError(("warm_pool", "mixed_instances"), "AWS allows no warm pool in a group with a mixed "
+                            "instances policy (or Spot); give one of them")
+
+
+def validate_mixed_instances(mixed: MixedInstances, args: AutoScalingGroupArgs) -> None:
+    types = list(mixed.instance_types)
+    if not 1 <= len(types) <= MAX_INSTANCE_TYPES:
+        raise ArgumentError("mixed_instances.instance_types", f"{len(types)} type(s) given; expected 1 to "
+                            f"{MAX_INSTANCE_TYPES}")
+    if bad := [t for t in types if not _INSTANCE_TYPE.fullmatch(t)]:
+        raise ArgumentError("mixed_instances.instance_types", f"{bad[0]!r} is not an instance type such as m6i.large")
+    if len(set(types)) != len(types):
+        raise ArgumentError("mixed_instances.instance_types", f"{types!r} has duplicates")
+    if mixed.on_demand_base_capacity < 0:
+        raise ArgumentError("mixed_instances.on_demand_base_capacity", f"{mixed.on_demand_base_capacity} is out of "
+                            "range; expected 0 or more")
+    if mixed.on_demand_base_capacity > args.max_size:
+        raise ArgumentError(("mixed_instances.on_demand_base_capacity", "max_size"),
+                            f"{mixed.on_demand_base_capacity} is above max_size {args.max_size}; expected at most "
+                            "max_size")
+    if not 0 <= mixed.on_demand_percentage_above_base <= 100:
+        raise ArgumentError("mixed_instances.on_demand_percentage_above_base", f"{mixed.on_demand_percentage_above_base}"
+                            " is out of range; expected 0 to 100")
+    if mixed.spot_allocation_strategy not in SPOT_ALLOCATION_STRATEGIES:
+        raise ArgumentError("mixed_instances.spot_allocation_strategy", f"{mixed.spot_allocation_strategy!r} is not "
+                            f"allowed; expected one of {', '.join(map(repr, SPOT_ALLOCATION_STRATEGIES))}")
+
+
+def validate_scheduled_actions(actions: Sequence[ScheduledAction], group_max_size: int) -> None:
+    if len(actions) > MAX_SCHEDULED_ACTIONS:
+        raise ArgumentError("scheduled_actions", f"{len(actions)} actions given; AWS allows at most "
+                            f"{MAX_SCHEDULED_ACTIONS} per group")
+    ceiling = schedule_ceiling(group_max_size)
+    seen: set[str] = set()
+    for i, action in enumerate(actions):
+        path = f"scheduled_actions[{i}]"
+        if not _SCHEDULE_NAME.fullmatch(action.name):
+            raise ArgumentError(f"{path}.name", f"{action.name!r} is not allowed; expected lower-case letters, digits "
+                                "and '-', 1 to 42 characters, starting and ending with a letter or digit")
+        if action.name in seen:
+            raise ArgumentError(f"{path}.name", f"{action.name!r} is used by an earlier action; names are unique")
+        seen.add(action.name)
+        fields = action.recurrence.split()
+        if len(fields) != 5 or not all(_CRON_FIELD.fullmatch(f) for f in fields):
+            raise ArgumentError(f"{path}.recurrence", f"{action.recurrence!r} is not a cron expression; expected five "
+                                "fields (minute hour day-of-month month day-of-week) such as '0 8 * * MON-FRI'")
+        if (problem := _time_zone_problem(action.time_zone)) is not None:
+            raise ArgumentError(f"{path}.time_zone", problem)
+        sizes = f"{action.min_size}/{action.desired_capacity}/{action.max_size}"
+        if not 0 <= action.min_size <= action.desired_capacity <= action.max_size:
+            raise ArgumentError([f"{path}.min_size", f"{path}.desired_capacity", f"{path}.max_size"],
+                                f"{sizes} is not allowed; expected 0 <= min_size <= desired_capacity <= max_size")
+        if action.max_size > ceiling:
+            raise ArgumentError(f"{path}.max_size", f"{action.max_size} is above {ceiling}, the documented maximum "
+                                f"({AUTO_SCALING.max_size}) or the group's max_size ({group_max_size}) if higher")
+
+
+def validate_predictive_scaling(predictive: PredictiveScaling, args: AutoScalingGroupArgs) -> None:
+    if predictive.mode not in PREDICTIVE_MODES:
+        raise ArgumentError("predictive_scaling.mode", f"{predictive.mode!r} is not allowed; expected one of "
+                            f"{', '.join(map(repr, PREDICTIVE_MODES))}")
+    if predictive.metric not in PREDICTIVE_METRICS:
+        raise ArgumentError("predictive_scaling.metric", f"{predictive.metric!r} is not allowed; expected one of "
+                            f"{', '.join(map(repr, PREDICTIVE_METRICS))}")
+    if predictive.metric == "requests":
+        if args.load_balancer_arn_suffix is None:
+            raise ArgumentError("predictive_scaling.metric", "'requests' needs load_balancer_arn_suffix (the "
+                                "request count is the load balancer's); give it or use 'cpu'")
+        if len([s for s in args.traffic_sources if s.weight > 0]) != 1:
+            raise ArgumentError(("predictive_scaling.metric", "traffic_sources"), "'requests' forecasts one target "
+                                f"group's request count; {len(args.traffic_sources)} traffic source(s) given, expected "
+                                "exactly one with weight above 0, or use 'cpu'")
+    if not 0 <= predictive.scheduling_buffer_seconds <= MAX_SCHEDULING_BUFFER_SECONDS:
+        raise ArgumentError("predictive_scaling.scheduling_buffer_seconds", f"{predictive.scheduling_buffer_seconds} "
+                            f"is out of range; expected 0 to {MAX_SCHEDULING_BUFFER_SECONDS}")
+    behavior = predictive.max_capacity_breach_behavior
+    if behavior not in BREACH_BEHAVIORS:
+        raise ArgumentError("predictive_scaling.max_capacity_breach_behavior", f"{behavior!r} is not allowed; "
+                            f"expected one of {', '.join(map(repr, BREACH_BEHAVIORS))}")
+    if behavior == "IncreaseMaxCapacity" and predictive.mode == "ForecastAndScale":
+        raise ArgumentError(("predictive_scaling.max_capacity_breach_behavior", "predictive_scaling.mode"),
+                            "'IncreaseMaxCapacity' with 'ForecastAndScale' lets the forecast raise the group's maximum "
+                            f"past max_size {args.max_size} (and the documented {AUTO_SCALING.max_size}), where AWS "
+                            "leaves it; expected 'HonorMaxCapacity', or 'ForecastOnly' to review forecasts")
+    if not 0 <= predictive.max_capacity_buffer_percent <= 100:
+        raise ArgumentError("predictive_scaling.max_capacity_buffer_percent", f"{predictive.max_capacity_buffer_percent}"
+                            " is out of range; expected 0 to 100")
+    if predictive.max_capacity_buffer_percent and behavior != "IncreaseMaxCapacity":
+        raise ArgumentError(("predictive_scaling.max_capacity_buffer_percent",
+                             "predictive_scaling.max_capacity_breach_behavior"),
+                            f"{predictive.max_capacity_buffer_percent} with {behavior!r}; AWS allows a buffer only "
+                            "with 'IncreaseMaxCapacity', expected 0")
 
 
 def validate_auto_scaling_group_args(args: AutoScalingGroupArgs) -> None:
@@ -181,6 +406,13 @@ def validate_auto_scaling_group_args(args: AutoScalingGroupArgs) -> None:
         if args.container.port != args.port:
             raise ArgumentError("container.port", f"{args.container.port} differs from port {args.port}, where the load "
                              "balancer sends traffic and health checks; use the same port")
+    if args.warm_pool is not None:
+        validate_warm_pool(args.warm_pool, args)
+    if args.mixed_instances is not None:
+        validate_mixed_instances(args.mixed_instances, args)
+    validate_scheduled_actions(args.scheduled_actions, args.max_size)
+    if args.predictive_scaling is not None:
+        validate_predictive_scaling(args.predictive_scaling, args)
 
 
 class AutoScalingGroup(pulumi.ComponentResource):
@@ -234,8 +466,14 @@ class AutoScalingGroup(pulumi.ComponentResource):
         # the instance refresh below with auto rollback, and all instances run the same image. Pin ami_id
         # to hold an image.
         image_id = args.ami_id or aws.ssm.get_parameter(name=AL2023_AMI_PARAMETER, opts=invoke).value
+        mixed = args.mixed_instances
+        hibernate = args.warm_pool is not None and args.warm_pool.pool_state == "Hibernated"
         template = aws.ec2.LaunchTemplate(
-            f"{name}-lt", image_id=image_id, instance_type=args.instance_type, update_default_version=True,
+            f"{name}-lt", image_id=image_id, update_default_version=True,
+            # With several types the overrides choose; the template names the first preference.
+            instance_type=mixed.instance_types[0] if mixed is not None else args.instance_type,
+            # Hibernated warm-pool instances must be launched hibernation-capable (encrypted root volume, below).
+            hibernation_options=aws.ec2.LaunchTemplateHibernationOptionsArgs(configured=True) if hibernate else None,
             iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=profile.arn),
             # IMDSv2 only, and hop limit 1 so containers on the host cannot reach the instance credentials.
             metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
@@ -265,8 +503,11 @@ class AutoScalingGroup(pulumi.ComponentResource):
             default_instance_warmup=args.default_instance_warmup_seconds,
             target_group_arns=[s.target_group_arn for s in args.traffic_sources],
             # A concrete version number: "$Latest" would hide template changes from the instance refresh.
+            # AWS takes either a launch template or a mixed instances policy (which then names the template).
             launch_template=aws.autoscaling.GroupLaunchTemplateArgs(
-                id=template.id, version=template.latest_version.apply(str)),
+                id=template.id, version=template.latest_version.apply(str)) if mixed is None else None,
+            mixed_instances_policy=_mixed_instances_policy(mixed, template) if mixed is not None else None,
+            warm_pool=_warm_pool(args.warm_pool) if args.warm_pool is not None else None,
             capacity_rebalance=True, enabled_metrics=list(ENABLED_METRICS), metrics_granularity="1Minute",
             instance_refresh=aws.autoscaling.GroupInstanceRefreshArgs(
                 strategy="Rolling",
@@ -305,6 +546,17 @@ class AutoScalingGroup(pulumi.ComponentResource):
                             resource_label=pulumi.Output.concat(args.load_balancer_arn_suffix, "/",
                                                                 source.target_group_arn_suffix))),
                     opts=group_child)
+        for action in args.scheduled_actions:
+            aws.autoscaling.Schedule(
+                f"{name}-schedule-{action.name}", autoscaling_group_name=group.name,
+                scheduled_action_name=action.name, recurrence=action.recurrence, time_zone=action.time_zone,
+                min_size=action.min_size, desired_capacity=action.desired_capacity, max_size=action.max_size,
+                opts=group_child)
+        if args.predictive_scaling is not None:
+            aws.autoscaling.Policy(
+                f"{name}-predictive", autoscaling_group_name=group.name, policy_type="PredictiveScaling",
+                predictive_scaling_configuration=_predictive_configuration(args.predictive_scaling, args),
+                opts=group_child)
 
         self.name = group.name
         self.arn = group.arn
@@ -340,6 +592,53 @@ class AutoScalingGroup(pulumi.ComponentResource):
                 cidr_ipv4=args.vpc_cidr_block, description=f"Data tier port {port} inside the VPC", tags=tags,
                 opts=opts)
         return sg
+
+
+def _mixed_instances_policy(mixed: MixedInstances, template: aws.ec2.LaunchTemplate
+                            ) -> aws.autoscaling.GroupMixedInstancesPolicyArgs:
+    return aws.autoscaling.GroupMixedInstancesPolicyArgs(
+        launch_template=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateArgs(
+            launch_template_specification=aws.autoscaling.
+            GroupMixedInstancesPolicyLaunchTemplateLaunchTemplateSpecificationArgs(
+                launch_template_id=template.id, version=template.latest_version.apply(str)),
+            overrides=[aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateOverrideArgs(instance_type=t)
+                       for t in mixed.instance_types]),
+        instances_distribution=aws.autoscaling.GroupMixedInstancesPolicyInstancesDistributionArgs(
+            on_demand_base_capacity=mixed.on_demand_base_capacity,
+            on_demand_percentage_above_base_capacity=mixed.on_demand_percentage_above_base,
+            spot_allocation_strategy=mixed.spot_allocation_strategy))
+
+
+def _warm_pool(pool: WarmPool) -> aws.autoscaling.GroupWarmPoolArgs:
+    return aws.autoscaling.GroupWarmPoolArgs(
+        pool_state=pool.pool_state, min_size=pool.min_size,
+        # -1 is AWS's "the group's maximum size".
+        max_group_prepared_capacity=-1 if pool.max_group_prepared_capacity is None else pool.max_group_prepared_capacity,
+        instance_reuse_policy=aws.autoscaling.GroupWarmPoolInstanceReusePolicyArgs(
+            reuse_on_scale_in=pool.reuse_on_scale_in))
+
+
+def _predictive_configuration(predictive: PredictiveScaling, args: AutoScalingGroupArgs
+                              ) -> aws.autoscaling.PolicyPredictiveScalingConfigurationArgs:
+    if predictive.metric == "requests":
+        [source] = [s for s in args.traffic_sources if s.weight > 0]
+        # The same per-instance target as the request-count target tracking policy of that group.
+        target = request_count_targets(args.traffic_sources, args.requests_per_target)[source.name]
+        pair = aws.autoscaling.PolicyPredictiveScalingConfigurationMetricSpecificationPredefinedMetricPairSpecificationArgs(
+            predefined_metric_type="ALBRequestCount",
+            resource_label=pulumi.Output.concat(args.load_balancer_arn_suffix, "/", source.target_group_arn_suffix))
+    else:
+        target = args.cpu_target_percent
+        pair = aws.autoscaling.PolicyPredictiveScalingConfigurationMetricSpecificationPredefinedMetricPairSpecificationArgs(
+            predefined_metric_type="ASGCPUUtilization")
+    increase = predictive.max_capacity_breach_behavior == "IncreaseMaxCapacity"
+    # pulumi-aws types the two buffers as strings.
+    return aws.autoscaling.PolicyPredictiveScalingConfigurationArgs(
+        mode=predictive.mode, scheduling_buffer_time=str(predictive.scheduling_buffer_seconds),
+        max_capacity_breach_behavior=predictive.max_capacity_breach_behavior,
+        max_capacity_buffer=str(predictive.max_capacity_buffer_percent) if increase else None,
+        metric_specification=aws.autoscaling.PolicyPredictiveScalingConfigurationMetricSpecificationArgs(
+            target_value=float(target), predefined_metric_pair_specification=pair))
 
 
 def _base64(text: str) -> str:

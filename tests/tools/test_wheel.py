@@ -105,3 +105,16 @@ def test_importing_one_component_loads_only_the_sdks_it_needs(installed, tmp_pat
     result = subprocess.run([str(installed / "bin" / "python"), "-c", probe], cwd=tmp_path,
                             capture_output=True, text=True, env=_clean_env(), check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_installed_simulate_runs_the_checkouts_simulator_and_refuses_elsewhere(installed, tmp_path):
+    command = str(installed / "bin" / "simulate")
+    result = subprocess.run([command, "--stack", "dev", "--load", "examples/load_step.csv", "--json"], cwd=ROOT,
+                            capture_output=True, text=True, env=_clean_env())
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["ticks"][0]["t"] == 0 and "summary" in report
+    elsewhere = subprocess.run([command, "--stack", "dev", "--load", "x.csv"], cwd=tmp_path, capture_output=True,
+                               text=True, env=_clean_env())
+    assert elsewhere.returncode == 2
+    assert "is not a checkout of the scaling project" in elsewhere.stderr
