@@ -35,6 +35,8 @@ import pulumi
 from components.certificate import certificate_arn_problem as _certificate_arn_problem
 from components.certificate import domain_name_problem as _domain_name_problem
 from components.certificate import hosted_zone_id_problem as _hosted_zone_id_problem
+from components.auto_scaling_group import (BREACH_BEHAVIORS, PREDICTIVE_METRICS, PREDICTIVE_MODES,
+                                           SPOT_ALLOCATION_STRATEGIES, WARM_POOL_STATES, ScheduledAction)
 from components.network import MAX_ZONES, MIN_ZONES
 from scaling_kit.aws_limits import LOG_RETENTION_DAYS
 from scaling_kit.config_checks import key_problems, region_problem
@@ -48,6 +50,7 @@ BACKEND_PLATFORMS = ("ec2", "eks")
 DEV_APP_IMAGE = "docker.io/hashicorp/http-echo:1.0"
 # registry/path:tag or registry/path@sha256:digest (lower-case path, as registries require).
 _IMAGE = re.compile(r"[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)+(:[\w][\w.-]{0,127})?(@sha256:[0-9a-f]{64})?")
+_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 _REQUIRED = object()
 _MISSING = object()
 
@@ -86,6 +89,14 @@ def _cidr(value: str) -> Optional[str]:
 def _ami_or_empty(value: str) -> Optional[str]:
     if value and not re.fullmatch(r"ami-[0-9a-f]{8,17}", value):
         return "expected an AMI ID (ami-0123456789abcdef0) or an empty string for the latest Amazon Linux 2023"
+    return None
+
+
+def _schedule_shape(entry: str) -> Optional[str]:
+    """The shape of one asgSchedules entry; the values (cron, zone, bounds) are the component's to judge."""
+    if not re.fullmatch(r"[^:]+:[^:]+:[^:]+:\d+:\d+:\d+", entry):
+        return ("expected 'name:cron:timeZone:min:desired:max' such as "
+                "'business-hours:0 8 * * MON-FRI:Europe/Berlin:4:8:20'")
     return None
 
 
@@ -145,7 +156,8 @@ class ApplicationSettings:
     EKS workload. One image, one port, one health check, one set of settings for both."""
     PREFIX: ClassVar[str] = "app"
     image: str = setting(
-        "Container image of the application (registry/repository:tag or @sha256:digest). Required in prod; "
+        "Container image of the application (registry/repository:tag or @sha256:digest). Required in prod, pinned by "
+        "digest (registry/repository[:tag]@sha256:<digest>); "
         f"empty in dev runs {DEV_APP_IMAGE} (answers 200 on every path, /health included).", "",
         check=_image_or_empty)
     args: list[str] = setting("Arguments passed to the image's entrypoint; empty in dev with the default image "
@@ -217,6 +229,10 @@ class LoadBalancerSettings:
     slow_start_seconds: int = setting(
         "Seconds a new target ramps up to its full share; 0 disables (AWS allows 0 or 30 to 900).", 0,
         minimum=0, maximum=900)
+    backend_tls: bool = setting(
+        "End-to-end TLS: HTTPS target groups and health checks, and the application behind a TLS sidecar (Envoy) "
+        "with a self-signed certificate created at boot on both platforms (docs/application.md). Prod turns it on.",
+        False)
 
     def check(self) -> list[str]:
         problems = []
@@ -255,8 +271,13 @@ class RateLimitSettings:
                               "")
     mode: str = setting("block: answer 429 above the limit; count: only count (for rollout).", "block",
                         choices=("block", "count"))
-    managed_rules: bool = setting("Add the AWS managed common rule set to the web ACL.", True)
-    log_retention_days: int = setting("Retention of the WAF log group (aws-waf-logs-...), in days.", 90,
+    managed_rules: bool = setting("Add the AWS managed rule groups to the web ACL after the rate rules: common rule "
+                                  "set, known bad inputs, Amazon IP reputation list.", True)
+    rule_overrides: list[str] = setting(
+        "Actions of single rules inside the managed groups, each 'Group:RuleName:action' such as "
+        "'AWSManagedRulesCommonRuleSet:SizeRestrictions_BODY:count' (action: allow, block, captcha, challenge, "
+        "count); the RateLimit component checks the groups and actions.", [], max_items=100)
+    log_retention_days: int = setting("Retention of the WAF log group (aws-waf-logs-...), in days.", 365,
                                       choices=LOG_RETENTION_DAYS)
 
 
@@ -281,6 +302,56 @@ class AutoScalingSettings:
     instance_refresh_min_healthy_percent: int = setting(
         "Share of capacity kept in service while an instance refresh replaces instances.", 90, minimum=0,
         maximum=100)
+    # Capacity features (docs/capacity.md), each off by default; the AutoScalingGroup component judges the values.
+    warm_pool_state: str = setting(
+        "Warm pool of pre-initialized instances: off, or the state they wait in (Stopped, Running, Hibernated).",
+        "off", choices=("off", *WARM_POOL_STATES))
+    warm_pool_min_size: int = setting("Instances kept in the warm pool at least (with asgWarmPoolState).", 0,
+                                      minimum=0, maximum=1000)
+    warm_pool_max_prepared_capacity: int = setting(
+        "Instances in the group and its warm pool together, at most; -1 means asgMaxSize.", -1, minimum=-1,
+        maximum=1000)
+    warm_pool_reuse_on_scale_in: bool = setting(
+        "Return instances to the warm pool on scale-in instead of terminating them.", False)
+    instance_types: list[str] = setting(
+        "Instance types in order of preference for a mixed instances policy (on-demand and Spot); empty means "
+        "asgInstanceType only, on-demand.", [], max_items=40)
+    on_demand_base_capacity: int = setting("With asgInstanceTypes: instances that are always on-demand.", 0,
+                                           minimum=0, maximum=1000)
+    on_demand_percentage_above_base: int = setting(
+        "With asgInstanceTypes: on-demand share of the capacity above the base, in percent (the rest is Spot).", 100,
+        minimum=0, maximum=100)
+    spot_allocation_strategy: str = setting(
+        "With asgInstanceTypes: how Spot capacity is spread over the types.", "price-capacity-optimized",
+        choices=SPOT_ALLOCATION_STRATEGIES)
+    schedules: list[str] = setting(
+        "Scheduled actions, each 'name:cron:timeZone:min:desired:max', such as "
+        "'business-hours:0 8 * * MON-FRI:Europe/Berlin:4:8:20' (cron of five fields, an IANA time zone or Etc/UTC).",
+        [], max_items=125, check=lambda v: next((f"{e!r}: {_schedule_shape(e)}" for e in v if _schedule_shape(e)),
+                                                None))
+    predictive_mode: str = setting(
+        "Predictive scaling: off, ForecastOnly (forecasts to review) or ForecastAndScale.", "off",
+        choices=("off", *PREDICTIVE_MODES))
+    predictive_metric: str = setting(
+        "Metric pair predictive scaling forecasts: cpu (target asgCpuTargetPercent) or requests (target "
+        "asgRequestsPerTarget).", "cpu", choices=PREDICTIVE_METRICS)
+    predictive_scheduling_buffer_seconds: int = setting(
+        "Seconds predictive scaling launches instances ahead of the forecast.",
+        AUTO_SCALING.health_check_grace_period_seconds, minimum=0, maximum=3600)
+    predictive_max_capacity_breach: str = setting(
+        "When the forecast reaches asgMaxSize: HonorMaxCapacity, or IncreaseMaxCapacity (ForecastOnly only).",
+        "HonorMaxCapacity", choices=BREACH_BEHAVIORS)
+    predictive_max_capacity_buffer_percent: int = setting(
+        "Buffer above the forecast with IncreaseMaxCapacity, in percent.", 0, minimum=0, maximum=100)
+
+    def scheduled_actions(self) -> list[ScheduledAction]:
+        """asgSchedules as the component's arguments (the shape is checked on load)."""
+        actions = []
+        for entry in self.schedules:
+            name, recurrence, time_zone, low, desired, high = entry.split(":")
+            actions.append(ScheduledAction(name=name, recurrence=recurrence, time_zone=time_zone,
+                                           min_size=int(low), desired_capacity=int(desired), max_size=int(high)))
+        return actions
 
 
 
@@ -412,6 +483,37 @@ class KubernetesSettings:
                                            maximum=1_000_000)
 
 
+@dataclass(frozen=True)
+class ConsumerSettings:
+    """The feature-processors consumer of the features topic, scaled by KEDA on its lag (docs/consumer.md)."""
+    PREFIX: ClassVar[str] = "consumer"
+    image: str = setting(
+        "Container image of the consumer (registry/repository:tag or @sha256:digest). Required in prod; empty in "
+        f"dev runs {DEV_APP_IMAGE} as an idle stand-in.", "", check=_image_or_empty)
+    args: list[str] = setting("Arguments passed to the consumer image's entrypoint.", [], max_items=32)
+    min_replicas: int = setting("Replica floor; 0 scales to zero without lag, 1 keeps a member in the group (reads "
+                                "at once, lag stays published).", 1, minimum=0, maximum=10000)
+    max_replicas: int = setting(f"Replica ceiling, at most the partitions of {MESSAGING.topic}; 0 means those "
+                                "partitions (a consumer beyond them sits idle).", 0, minimum=0, maximum=10000)
+    lag_threshold: int = setting("Target lag per replica (KEDA lagThreshold), in messages.", 100, minimum=1,
+                                 maximum=10_000_000)
+    cpu_request_millicores: int = setting("CPU request per consumer pod, in millicores.", 250, minimum=10,
+                                          maximum=64000)
+    memory_request_mib: int = setting("Memory request (and limit) per consumer pod, in MiB.", 256, minimum=16,
+                                      maximum=262144)
+    keda_chart_version: str = setting("Version of the kedacore/keda Helm chart (KEDA's, for eksVersion).", "2.18.3",
+                                      check=lambda v: None if re.fullmatch(r"\d+\.\d+\.\d+", v) else
+                                      "expected a chart version such as 2.18.3")
+
+    def resolved(self, production: bool) -> "ResolvedApplication":
+        """Image and arguments to run: the configured ones, or in dev the echo server as an idle stand-in."""
+        if self.image:
+            return ResolvedApplication(self.image, tuple(self.args))
+        if production:
+            raise ValueError("no consumer image in prod")
+        return ResolvedApplication(DEV_APP_IMAGE, tuple(self.args) or ("-listen=:8080", "-text=ok"))
+
+
 def _subscription(value: str) -> Optional[str]:
     if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value) or re.fullmatch(r"https://[^\s/]+(/\S*)?", value):
         return None
@@ -443,6 +545,7 @@ class StackSettings:
     streaming: StreamingSettings
     kubernetes: KubernetesSettings
     alarms: AlarmSettings
+    consumer: ConsumerSettings
 
     @property
     def is_production(self) -> bool:
@@ -460,6 +563,7 @@ SECTIONS: dict[str, type] = {
     "streaming": StreamingSettings,
     "kubernetes": KubernetesSettings,
     "alarms": AlarmSettings,
+    "consumer": ConsumerSettings,
 }
 
 ENVIRONMENT_KEY = "environment"
@@ -615,7 +719,17 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> StackSettings:
     if environment == "prod" and app is not None and not app.image:
         problems.append(f"{key_of(app, 'image')}: missing; prod runs only an image you name (the dev default "
                         f"{DEV_APP_IMAGE} is a stand-in). Set it with: pulumi config set {key_of(app, 'image')} "
-                        "<registry>/<repository>:<tag> --stack <stack>")
+                        "<registry>/<repository>@sha256:<digest> --stack <stack>")
+    elif environment == "prod" and app is not None and not _DIGEST.search(app.image):
+        # A tag can be pushed again with other content; a digest names exactly the image that was reviewed.
+        problems.append(f"{key_of(app, 'image')}: {json.dumps(app.image)} names a tag only; prod runs images pinned by "
+                        "digest: expected <registry>/<repository>[:<tag>]@sha256:<64 hex digits> (docker buildx "
+                        "imagetools inspect <image> prints it)")
+    consumer = sections["consumer"]
+    if environment == "prod" and consumer is not None and not consumer.image:
+        problems.append(f"{key_of(consumer, 'image')}: missing; prod runs only a consumer image you name (the dev "
+                        f"default {DEV_APP_IMAGE} is an idle stand-in). Set it with: pulumi config set "
+                        f"{key_of(consumer, 'image')} <registry>/<repository>:<tag> --stack <stack>")
     if problems:
         raise ConfigurationError(problems)
     return StackSettings(stack=stack, environment=environment, **sections)

@@ -18,13 +18,14 @@ from typing import Any, Optional
 
 import pulumi
 
-from components.auto_scaling_group import AutoScalingGroup, AutoScalingGroupArgs, TrafficSource
+from components.auto_scaling_group import (AutoScalingGroup, AutoScalingGroupArgs, MixedInstances, PredictiveScaling,
+                                           TrafficSource, WarmPool)
 from components.container_app import ContainerApp
 from components.load_balancer import BackendArgs, LoadBalancer, LoadBalancerArgs
 from components.network import Network
 from components.rate_limit import RateLimit, RateLimitArgs
 
-from .config import PROJECT, StackSettings
+from .config import PROJECT, AutoScalingSettings, StackSettings
 
 # The first EC2 pool keeps the URNs of the single group earlier versions declared for every backend.
 LEGACY_GROUP_NAME = "edge-asg"
@@ -87,7 +88,7 @@ def load_balancer_args(settings: StackSettings, network: Any) -> LoadBalancerArg
         idle_timeout_seconds=lb.idle_timeout_seconds,
         deregistration_delay_seconds=lb.deregistration_delay_seconds, slow_start_seconds=lb.slow_start_seconds,
         deletion_protection=lb.deletion_protection, access_log_retention_days=lb.access_log_retention_days,
-        environment=settings.environment)
+        backend_tls=lb.backend_tls, environment=settings.environment)
 
 
 def rate_limit_args(settings: StackSettings, resource_arn: Any) -> RateLimitArgs:
@@ -95,13 +96,16 @@ def rate_limit_args(settings: StackSettings, resource_arn: Any) -> RateLimitArgs
     return RateLimitArgs(
         resource_arn=resource_arn, requests=rl.requests, window_seconds=rl.window_seconds,
         key_header=rl.key_header, mode=rl.mode, managed_rules=rl.managed_rules,
-        log_retention_days=rl.log_retention_days, environment=settings.environment)
+        managed_rule_overrides=tuple(rl.rule_overrides), log_retention_days=rl.log_retention_days,
+        environment=settings.environment)
 
 
 def container_app(settings: StackSettings) -> ContainerApp:
     app = settings.app.resolved(settings.is_production)
     return ContainerApp(image=app.image, port=settings.app.port, args=app.args,
-                        settings_parameter=app_settings_parameter_name(settings))
+                        settings_parameter=app_settings_parameter_name(settings),
+                        tls=settings.load_balancer.backend_tls,
+                        request_timeout_seconds=settings.load_balancer.idle_timeout_seconds)
 
 
 def auto_scaling_group_args(settings: StackSettings, network: Any, source: TrafficSource,
@@ -119,7 +123,27 @@ def auto_scaling_group_args(settings: StackSettings, network: Any, source: Traff
         instance_type=asg.instance_type, ami_id=asg.ami_id, cpu_target_percent=asg.cpu_target_percent,
         requests_per_target=asg.requests_per_target,
         instance_refresh_min_healthy_percent=asg.instance_refresh_min_healthy_percent,
-        environment=settings.environment)
+        **capacity_feature_args(asg), environment=settings.environment)
+
+
+def capacity_feature_args(asg: AutoScalingSettings) -> dict[str, Any]:
+    """The warm pool, mixed instances, scheduled actions and predictive scaling the settings turn on (none by
+    default: the group's arguments are then those of the single-type group)."""
+    return dict(
+        warm_pool=None if asg.warm_pool_state == "off" else WarmPool(
+            pool_state=asg.warm_pool_state, min_size=asg.warm_pool_min_size,
+            max_group_prepared_capacity=None if asg.warm_pool_max_prepared_capacity == -1
+            else asg.warm_pool_max_prepared_capacity, reuse_on_scale_in=asg.warm_pool_reuse_on_scale_in),
+        mixed_instances=MixedInstances(
+            instance_types=tuple(asg.instance_types), on_demand_base_capacity=asg.on_demand_base_capacity,
+            on_demand_percentage_above_base=asg.on_demand_percentage_above_base,
+            spot_allocation_strategy=asg.spot_allocation_strategy) if asg.instance_types else None,
+        scheduled_actions=tuple(asg.scheduled_actions()),
+        predictive_scaling=None if asg.predictive_mode == "off" else PredictiveScaling(
+            mode=asg.predictive_mode, metric=asg.predictive_metric,
+            scheduling_buffer_seconds=asg.predictive_scheduling_buffer_seconds,
+            max_capacity_breach_behavior=asg.predictive_max_capacity_breach,
+            max_capacity_buffer_percent=asg.predictive_max_capacity_buffer_percent))
 
 
 def planned_auto_scaling_group_args(settings: StackSettings, network: Any) -> list[AutoScalingGroupArgs]:
