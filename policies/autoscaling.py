@@ -1,4 +1,5 @@
-"""EC2 Auto Scaling groups: the design's "AWS Auto Scaling" section (ai-agent-asg)."""
+"""EC2 Auto Scaling groups: the design's "AWS Auto Scaling" section (ai-agent-asg), and the scheduled actions and
+predictive policies that move its bounds."""
 
 from __future__ import annotations
 
@@ -82,4 +83,49 @@ group_health_check_grace_period = resource_policy(
     config_schema=schema(minSeconds=integer(AUTO_SCALING.health_check_grace_period_seconds,
                                             "Lowest allowed grace period in seconds.")))
 
-POLICIES = [group_min_size, group_max_size, group_health_check_type, group_health_check_grace_period]
+SCHEDULE_TYPES = ("aws:autoscaling/schedule:Schedule",)
+POLICY_TYPES = ("aws:autoscaling/policy:Policy",)
+
+
+def _schedule_bounds(args, k, violation):
+    # An absent size (or AWS's -1) leaves the group's own value, which aws-autoscaling-group-max-size judges.
+    for prop in ("maxSize", "minSize", "desiredCapacity"):
+        size = as_number(get(args.props, prop))
+        if size is not None and size > k["maxSize"]:
+            violation(f"{prop} is {fmt(size)}; a scheduled action may not take the group past the documented ceiling "
+                      f"of {k['maxSize']} instances")
+
+
+schedule_max_size = resource_policy(
+    "aws-autoscaling-schedule-max-size",
+    f"Scheduled actions keep the group within the documented ceiling (MaxSize {AUTO_SCALING.max_size}): their "
+    "maxSize, minSize and desiredCapacity.",
+    SCHEDULE_TYPES, _schedule_bounds, severity=HIGH,
+    remediation=f"Set the action's max (and min, desired) to {AUTO_SCALING.max_size} or less (scaling:asgSchedules).",
+    config_schema=schema(maxSize=integer(AUTO_SCALING.max_size, "Highest size a scheduled action may set.", 1)))
+
+
+def _predictive_max_capacity(args, k, violation):
+    if get(args.props, "policyType") != "PredictiveScaling":
+        return
+    config = get(args.props, "predictiveScalingConfiguration", default={})
+    # AWS defaults: ForecastOnly (no scaling) and HonorMaxCapacity.
+    mode = get(config, "mode", default="ForecastOnly")
+    behavior = get(config, "maxCapacityBreachBehavior", default="HonorMaxCapacity")
+    if mode == "ForecastAndScale" and behavior == "IncreaseMaxCapacity":
+        buffer = as_number(get(config, "maxCapacityBuffer", default=0))
+        violation(f"maxCapacityBreachBehavior is 'IncreaseMaxCapacity' in ForecastAndScale mode (maxCapacityBuffer "
+                  f"{fmt(buffer)} %): the forecast plus its buffer may raise the group's maximum past the documented "
+                  f"ceiling of {AUTO_SCALING.max_size} instances, and AWS keeps the raised maximum")
+
+
+predictive_max_capacity = resource_policy(
+    "aws-autoscaling-predictive-honors-max-capacity",
+    f"Predictive scaling that scales keeps the group's maximum (HonorMaxCapacity), so forecasts never take it past "
+    f"the documented ceiling ({AUTO_SCALING.max_size}).",
+    POLICY_TYPES, _predictive_max_capacity, severity=HIGH,
+    remediation="Use max_capacity_breach_behavior HonorMaxCapacity (scaling:asgPredictiveMaxCapacityBreach), or mode "
+                "ForecastOnly to review forecasts without scaling.")
+
+POLICIES = [group_min_size, group_max_size, group_health_check_type, group_health_check_grace_period,
+            schedule_max_size, predictive_max_capacity]

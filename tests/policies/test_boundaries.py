@@ -21,6 +21,7 @@ from scaling_kit.limits import AUTO_SCALING, CACHE, DATABASE, HPA, LOAD_BALANCIN
 from scaling_kit.waf_rate import waf_rate_limit
 from tests.policies import UNKNOWN, link, resource, run, run_stack
 from tests.policies.test_autoscaling import GOOD as ASG_GOOD
+from tests.policies.test_autoscaling import SCHEDULE, SCHEDULE_GOOD
 from tests.policies.test_elasticache import GOOD as CACHE_GOOD
 from tests.policies.test_kubernetes import GOOD as HPA_GOOD
 from tests.policies.test_msk import TOPIC_OK
@@ -145,6 +146,13 @@ ROWS = [
           lambda v: f"minSize is {n(v)}", "asg-min-size"),
     Limit(autoscaling.group_max_size, ASG, with_value(ASG_GOOD, "maxSize"), AUTO_SCALING.max_size, AT_MOST,
           lambda v: f"maxSize is {n(v)}", "asg-max-size"),
+    Limit(autoscaling.schedule_max_size, SCHEDULE, with_value(SCHEDULE_GOOD, "maxSize"), AUTO_SCALING.max_size,
+          AT_MOST, lambda v: f"maxSize is {n(v)}; a scheduled action", "asg-schedule-max-size"),
+    Limit(autoscaling.schedule_max_size, SCHEDULE, lambda v: {**SCHEDULE_GOOD, "minSize": v, "desiredCapacity": v},
+          AUTO_SCALING.max_size, AT_MOST, lambda v: f"minSize is {n(v)}; a scheduled action", "asg-schedule-min-size"),
+    Limit(autoscaling.schedule_max_size, SCHEDULE, with_value(SCHEDULE_GOOD, "desiredCapacity"),
+          AUTO_SCALING.max_size, AT_MOST, lambda v: f"desiredCapacity is {n(v)}; a scheduled action",
+          "asg-schedule-desired-capacity"),
     Limit(autoscaling.group_health_check_grace_period, ASG, with_value(ASG_GOOD, "healthCheckGracePeriod"),
           AUTO_SCALING.health_check_grace_period_seconds, AT_LEAST, lambda v: f"healthCheckGracePeriod is {n(v)} s",
           "asg-grace-period"),
