@@ -348,11 +348,27 @@ KEY_SETTINGS: dict[str, list[tuple[str, Getter]]] = {
         ("min", "minSize"), ("max", "maxSize"), ("desired", "desiredCapacity"), ("health", "healthCheckType"),
         ("grace", "healthCheckGracePeriod"), ("warmup", "defaultInstanceWarmup"),
         ("refresh", "instanceRefresh.strategy"), ("minHealthy%", "instanceRefresh.preferences.minHealthyPercentage"),
-        ("subnets", _count("vpcZoneIdentifiers"))],
+        ("subnets", _count("vpcZoneIdentifiers")), ("warmPool", "warmPool.poolState"),
+        ("warmMin", "warmPool.minSize"),
+        ("types", "mixedInstancesPolicy.launchTemplate.overrides[*].instanceType"),
+        ("onDemandBase", "mixedInstancesPolicy.instancesDistribution.onDemandBaseCapacity"),
+        ("onDemand%", "mixedInstancesPolicy.instancesDistribution.onDemandPercentageAboveBaseCapacity"),
+        ("spot", "mixedInstancesPolicy.instancesDistribution.spotAllocationStrategy")],
     "aws:autoscaling/policy:Policy": [
         ("type", "policyType"),
         ("metric", "targetTrackingConfiguration.predefinedMetricSpecification.predefinedMetricType"),
-        ("target", "targetTrackingConfiguration.targetValue")],
+        ("target", "targetTrackingConfiguration.targetValue"),
+        ("mode", "predictiveScalingConfiguration.mode"),
+        ("forecast", "predictiveScalingConfiguration.metricSpecification.predefinedMetricPairSpecification."
+                     "predefinedMetricType"),
+        ("forecastTarget", "predictiveScalingConfiguration.metricSpecification.targetValue"),
+        ("aheadSeconds", "predictiveScalingConfiguration.schedulingBufferTime"),
+        ("atMax", "predictiveScalingConfiguration.maxCapacityBreachBehavior"),
+        ("buffer%", "predictiveScalingConfiguration.maxCapacityBuffer")],
+    "aws:autoscaling/schedule:Schedule": [
+        ("name", "scheduledActionName"), ("cron", "recurrence"), ("timeZone", "timeZone"),
+        ("capacity", lambda i: f"{_one_line(i['minSize'])}/{_one_line(i['desiredCapacity'])}/"
+                               f"{_one_line(i['maxSize'])} (min/desired/max)")],
     # database
     "aws:rds/instance:Instance": [
         ("class", "instanceClass"), ("engine", "engine"), ("version", "engineVersion"),

@@ -79,6 +79,7 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {
     "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": ("resourceArn",),
     "aws:autoscaling/group:Group": ("name", "namePrefix"),
     "aws:autoscaling/policy:Policy": ("name", "autoscalingGroupName"),
+    "aws:autoscaling/schedule:Schedule": ("scheduledActionName", "autoscalingGroupName"),
     # database
     "aws:rds/instance:Instance": ("identifier", "identifierPrefix", "engine", "dbName", "username",
                                   "storageEncrypted", "kmsKeyId", "availabilityZone", "characterSetName",
