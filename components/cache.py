@@ -23,7 +23,7 @@ import pulumi_random as random
 from scaling_kit.limits import CACHE
 
 from scaling_kit.aws_limits import LOG_RETENTION_DAYS
-from .encryption import customer_managed_key
+from .encryption import customer_managed_key, log_group_key
 from .naming import physical_name
 from .tagging import house_tags, merge_tags
 from .validation import ArgumentError, check_arguments, resolve_protect
@@ -35,6 +35,7 @@ MAX_SHARDS = 500
 MAX_REPLICAS = 5
 # ElastiCache names (replication group ids: 40) are short; a snapshot name gets the RDS-like 63 to be safe.
 FINAL_SNAPSHOT_NAME_MAX_LENGTH = 63
+LOG_GROUP_NAME_MAX_LENGTH = 512
 AUTH_TOKEN_MIN, AUTH_TOKEN_MAX = 32, 128
 # ElastiCache AUTH tokens allow printable ASCII, but of the non-alphanumerics only these.
 AUTH_TOKEN_SPECIALS = "!&#$^<>-"
@@ -88,8 +89,8 @@ class CacheArgs:
     snapshot window. Defaults to ``sun:05:00-sun:06:00``."""
     final_snapshot: bool = True
     """Take a final snapshot named ``<stack>-<name>-final`` when the group is deleted. Defaults to True."""
-    log_retention_days: int = 30
-    """Retention of the slow-log and engine-log groups. Defaults to 30."""
+    log_retention_days: int = 365
+    """Retention of the slow-log and engine-log groups in days (a CloudWatch Logs retention value). Defaults to 365."""
     ttl_seconds: int = CACHE.ttl_seconds
     """Cache-aside TTL handed to applications. Defaults to the design's 3600."""
     feature_key_prefix: str = CACHE.feature_key_prefix
@@ -275,9 +276,15 @@ class Cache(pulumi.ComponentResource):
             parameters=[aws.elasticache.ParameterGroupParameterArgs(name="cluster-enabled", value="yes")],
             tags=tags, opts=child)
 
-        log_groups = {kind: aws.cloudwatch.LogGroup(f"{name}-{kind}", retention_in_days=args.log_retention_days,
-                                                    tags=tags, opts=child)
-                      for kind in ("slow-log", "engine-log")}
+        # Named here, not auto-named: the logs key's policy names both groups before they exist. One key for
+        # both (same component, same readers), separate from the data key, which may come from the caller.
+        log_group_names = {kind: physical_name(f"{name}-{kind}", LOG_GROUP_NAME_MAX_LENGTH)
+                           for kind in ("slow-log", "engine-log")}
+        logs_key = log_group_key(f"{name}-logs-key", f"{name}: ElastiCache slow and engine logs", tags, self,
+                                 protect, list(log_group_names.values()))
+        log_groups = {kind: aws.cloudwatch.LogGroup(f"{name}-{kind}", name=log_group_name, kms_key_id=logs_key.arn,
+                                                    retention_in_days=args.log_retention_days, tags=tags, opts=child)
+                      for kind, log_group_name in log_group_names.items()}
 
         token: Optional[random.RandomPassword] = None
         if args.auth_token:

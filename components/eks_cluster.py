@@ -33,7 +33,9 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from .encryption import customer_managed_key
+from scaling_kit.aws_limits import LOG_RETENTION_DAYS
+
+from .encryption import customer_managed_key, log_group_key
 from .irsa import irsa_trust_policy
 from .metrics_pipeline import PodDemand
 from .naming import physical_name
@@ -47,6 +49,9 @@ NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2
 CLUSTER_AUTOSCALER_REPO = "https://kubernetes.github.io/autoscaler"
 CLUSTER_AUTOSCALER_NAMESPACE = "kube-system"
 CLUSTER_AUTOSCALER_SERVICE_ACCOUNT = "cluster-autoscaler"
+# vpc-cni add-on configuration (its schema: aws eks describe-addon-configuration): run the network policy agent,
+# which enforces Kubernetes NetworkPolicies with eBPF on each node (the add-on's schema takes the string "true").
+VPC_CNI_CONFIGURATION = {"enableNetworkPolicy": "true"}
 
 
 @dataclass(frozen=True)
@@ -138,8 +143,8 @@ class EksClusterArgs:
     """IAM roles or users granted cluster admin by access entries, beside the creator. Defaults to none."""
     kms_key_arn: Optional[pulumi.Input[str]] = None
     """KMS key for envelope encryption of secrets. Defaults to a new key with rotation."""
-    log_retention_days: int = 90
-    """Retention of the control-plane log group. Defaults to 90."""
+    log_retention_days: int = 365
+    """Retention of the control-plane log group in days (a CloudWatch Logs retention value). Defaults to 365."""
     node_instance_type: str = "m6i.xlarge"
     """Instance type of the managed node group (a key of ``INSTANCE_CAPACITY``). Defaults to ``m6i.xlarge``."""
     node_min_size: int = 3
@@ -194,6 +199,9 @@ def validate_eks_cluster_args(args: EksClusterArgs) -> None:
     if not 1 <= args.node_min_size <= args.node_max_size:
         raise ArgumentError("node_min_size", f"{args.node_min_size} must be at least 1 and at most node_max_size "
                          f"({args.node_max_size})")
+    if args.log_retention_days not in LOG_RETENTION_DAYS:
+        raise ArgumentError("log_retention_days", f"{args.log_retention_days} is not a CloudWatch Logs retention; "
+                            f"expected one of {LOG_RETENTION_DAYS}")
     if not 20 <= args.node_disk_size_gib <= 16384:
         raise ArgumentError("node_disk_size_gib", f"{args.node_disk_size_gib} is out of range; expected 20 to 16384")
     for name in ("vpc_cni_version", "coredns_version", "kube_proxy_version"):
@@ -288,8 +296,12 @@ class EksCluster(pulumi.ComponentResource):
                     "Effect": "Allow", "Resource": arn,
                     "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"]}]})))
 
-        # Created before the cluster so EKS writes into a group whose retention we own.
-        log_group = aws.cloudwatch.LogGroup(f"{name}-control-plane-logs", name=f"/aws/eks/{cluster_name}/cluster",
+        # Created before the cluster so EKS writes into a group whose retention and key are ours. The audit
+        # log records every API call: its own key, usable by CloudWatch Logs for this group only.
+        log_group_name = f"/aws/eks/{cluster_name}/cluster"
+        logs_key = log_group_key(f"{name}-control-plane-logs-key", f"{cluster_name}: EKS control-plane logs", tags,
+                                 self, protect, [log_group_name])
+        log_group = aws.cloudwatch.LogGroup(f"{name}-control-plane-logs", name=log_group_name, kms_key_id=logs_key.arn,
                                             retention_in_days=args.log_retention_days, tags=tags, opts=child)
 
         cluster = aws.eks.Cluster(
@@ -332,14 +344,17 @@ class EksCluster(pulumi.ComponentResource):
             f"{name}-node-{policy}", role=node_role.name, policy_arn=f"arn:{partition}:iam::aws:policy/{policy}",
             opts=pulumi.ResourceOptions(parent=node_role)) for policy in NODE_POLICIES]
 
-        def addon(addon_name: str, version: str, depends_on: list) -> aws.eks.Addon:
+        def addon(addon_name: str, version: str, depends_on: list,
+                  configuration: Optional[Mapping[str, str]] = None) -> aws.eks.Addon:
             return aws.eks.Addon(
                 f"{name}-{addon_name}", cluster_name=cluster.name, addon_name=addon_name, addon_version=version,
+                configuration_values=json.dumps(configuration) if configuration else None,
                 # Take over whatever runs on create; keep local configuration changes on update.
                 resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="PRESERVE", tags=tags,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on))
 
-        vpc_cni = addon("vpc-cni", args.vpc_cni_version, [])
+        # The network policy agent: without it EKS accepts NetworkPolicy objects and enforces none of them.
+        vpc_cni = addon("vpc-cni", args.vpc_cni_version, [], VPC_CNI_CONFIGURATION)
         kube_proxy = addon("kube-proxy", args.kube_proxy_version, [])
         node_group = aws.eks.NodeGroup(
             f"{name}-nodes", cluster_name=cluster.name, node_role_arn=node_role.arn,

@@ -19,10 +19,15 @@ from typing import Mapping, Optional, Sequence
 import pulumi
 import pulumi_aws as aws
 
+from scaling_kit.aws_limits import LOG_RETENTION_DAYS
+
+from .encryption import log_group_key
+from .naming import physical_name
 from .tagging import house_tags, merge_tags
-from .validation import ArgumentError, check_arguments
+from .validation import ArgumentError, check_arguments, resolve_protect
 
 TIERS = ("public", "private", "isolated")
+LOG_GROUP_NAME_MAX_LENGTH = 512
 MIN_ZONES = 2   # the load balancer needs two zones
 MAX_ZONES = 8   # the slot plan gives each tier eight zone slots
 NAT_MODES = ("per-az", "single")
@@ -41,7 +46,7 @@ class NetworkArgs:
     nat_gateways: str = "per-az"
     """``per-az`` (one NAT gateway per zone, survives a zone outage) or ``single``. Defaults to ``per-az``."""
     flow_log_retention_days: int = 365
-    """Retention of the flow log group in days. Defaults to 365."""
+    """Retention of the flow log group in days (a CloudWatch Logs retention value). Defaults to 365."""
     environment: str = "prod"
     """Environment for the house tags. Defaults to ``prod``."""
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -73,6 +78,9 @@ def validate_network_args(args: NetworkArgs) -> None:
                          f"az_count ({args.az_count})")
     if args.nat_gateways not in NAT_MODES:
         raise ArgumentError("nat_gateways", f"{args.nat_gateways!r} is not allowed; expected one of {NAT_MODES}")
+    if args.flow_log_retention_days not in LOG_RETENTION_DAYS:
+        raise ArgumentError("flow_log_retention_days", f"{args.flow_log_retention_days} is not a CloudWatch Logs "
+                            f"retention; expected one of {LOG_RETENTION_DAYS}")
 
 
 class Network(pulumi.ComponentResource):
@@ -167,7 +175,7 @@ class Network(pulumi.ComponentResource):
             aws.ec2.RouteTableAssociation(f"{name}-isolated-rta-{i}", subnet_id=subnet.id,
                                           route_table_id=isolated_rt.id, opts=pulumi.ResourceOptions(parent=subnet))
 
-        self._flow_logs(name, vpc, args.flow_log_retention_days, tags)
+        self._flow_logs(name, vpc, args.flow_log_retention_days, tags, resolve_protect(None, args.environment))
         app_sg = aws.ec2.SecurityGroup(f"{name}-app-tier-sg", vpc_id=vpc.id,
                                        description=f"{name}: application tier membership (admitted by the data tier)",
                                        tags={**tags, "Name": f"{name}-app-tier"}, opts=vpc_child)
@@ -189,10 +197,16 @@ class Network(pulumi.ComponentResource):
             "app_security_group_id": self.app_security_group_id,
         })
 
-    def _flow_logs(self, name: str, vpc: aws.ec2.Vpc, retention_days: int, tags: Mapping[str, str]) -> None:
+    def _flow_logs(self, name: str, vpc: aws.ec2.Vpc, retention_days: int, tags: Mapping[str, str],
+                   protect: bool) -> None:
         opts = pulumi.ResourceOptions(parent=self)
-        log_group = aws.cloudwatch.LogGroup(f"{name}-flow-logs", retention_in_days=retention_days, tags=tags,
-                                            opts=opts)
+        # Named here, not auto-named: the key policy must name the group before the group exists.
+        log_group_name = physical_name(f"{name}-flow-logs", LOG_GROUP_NAME_MAX_LENGTH)
+        # A key of its own: flow logs are the network's audit trail, readable only through this group.
+        key = log_group_key(f"{name}-flow-logs-key", f"{name}: VPC flow logs", tags, self, protect,
+                            [log_group_name])
+        log_group = aws.cloudwatch.LogGroup(f"{name}-flow-logs", name=log_group_name, retention_in_days=retention_days,
+                                            kms_key_id=key.arn, tags=tags, opts=opts)
         role = aws.iam.Role(f"{name}-flow-logs-role", tags=tags, opts=opts, assume_role_policy=json.dumps({
             "Version": "2012-10-17",
             "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -26,9 +26,10 @@ from scaling_kit.aws_limits import LOG_RETENTION_DAYS
 from scaling_kit.limits import RATE_LIMIT
 from scaling_kit.waf_rate import WAF_MAX_LIMIT, WAF_MIN_LIMIT, WAF_WINDOWS, waf_rate_limit
 
+from .encryption import log_group_key
 from .naming import physical_name
 from .tagging import house_tags, merge_tags
-from .validation import ArgumentError, check_arguments
+from .validation import ArgumentError, check_arguments, resolve_protect
 
 MODES = ("block", "count")
 WAF_LOG_GROUP_PREFIX = "aws-waf-logs-"   # WAF delivers only to log groups whose name starts so
@@ -37,6 +38,15 @@ RESPONSE_BODY_KEY = "rate-limited"
 _HEADER = re.compile(r"[A-Za-z0-9-]{1,64}")
 # Credentials never belong in logs: WAF replaces these headers with REDACTED.
 REDACTED_HEADERS = ("authorization", "cookie")
+# AWS managed rule groups, evaluated after the rate rules in this order (rule name in the web ACL, group).
+# Common: OWASP-style protections (700 WCU); known bad inputs: Log4j/Log4Shell, Java deserialization and
+# similar exploit payloads (200 WCU); IP reputation: addresses Amazon threat intelligence marks as bots or
+# attackers (25 WCU). With the rate rules the ACL stays under the 1,500 WCU a web ACL gets without extra cost.
+MANAGED_RULE_GROUPS = (("aws-common-rule-set", "AWSManagedRulesCommonRuleSet"),
+                       ("aws-known-bad-inputs", "AWSManagedRulesKnownBadInputsRuleSet"),
+                       ("aws-ip-reputation-list", "AWSManagedRulesAmazonIpReputationList"))
+OVERRIDE_ACTIONS = ("allow", "block", "captcha", "challenge", "count")
+_RULE_NAME = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
 @dataclass(frozen=True)
@@ -55,9 +65,14 @@ class RateLimitArgs:
     mode: str = "block"
     """``block`` answers 429 above the limit; ``count`` only counts (rollout). Defaults to ``block``."""
     managed_rules: bool = True
-    """Add the AWS managed common rule set (OWASP-style protections). Defaults to True."""
-    log_retention_days: int = 90
-    """Retention of the ``aws-waf-logs-`` log group in days. Defaults to 90."""
+    """Add the AWS managed rule groups after the rate rules: the common rule set (OWASP-style protections),
+    known bad inputs (Log4j and similar exploit payloads) and the Amazon IP reputation list. Defaults to True."""
+    managed_rule_overrides: Sequence[str] = ()
+    """Per-rule action overrides inside the managed groups, each ``Group:RuleName:action`` with a group of
+    ``MANAGED_RULE_GROUPS`` (e.g. ``AWSManagedRulesCommonRuleSet:SizeRestrictions_BODY:count`` for an API that
+    takes large bodies) and an action of ``OVERRIDE_ACTIONS``. Defaults to none."""
+    log_retention_days: int = 365
+    """Retention of the ``aws-waf-logs-`` log group in days. Defaults to 365."""
     response_body: str = '{"error":"too_many_requests","message":"Rate limit exceeded, retry later."}'
     """JSON body of the 429 response. Defaults to a short error object."""
     environment: str = "prod"
@@ -82,6 +97,10 @@ def validate_rate_limit_args(args: RateLimitArgs) -> tuple[int, int]:
     if args.log_retention_days not in LOG_RETENTION_DAYS:
         raise ArgumentError("log_retention_days", f"{args.log_retention_days} is not a CloudWatch Logs retention; "
                          f"expected one of {LOG_RETENTION_DAYS}")
+    parse_rule_overrides(args.managed_rule_overrides)
+    if args.managed_rule_overrides and not args.managed_rules:
+        raise ArgumentError("managed_rule_overrides", f"{list(args.managed_rule_overrides)!r} overrides rules of the "
+                            "managed groups, but managed_rules is False; expected no overrides")
     try:
         json.loads(args.response_body)
     except ValueError:
@@ -90,6 +109,29 @@ def validate_rate_limit_args(args: RateLimitArgs) -> tuple[int, int]:
     if not 0 < len(args.response_body.encode()) <= 4096:
         raise ArgumentError("response_body", f"{len(args.response_body.encode())} bytes; WAF allows 1 to 4096")
     return rule
+
+
+def parse_rule_overrides(overrides: Sequence[str]) -> dict[str, dict[str, str]]:
+    """``{group: {rule name: action}}`` from ``Group:RuleName:action`` entries; raise naming the bad entry."""
+    groups = [group for _, group in MANAGED_RULE_GROUPS]
+    parsed: dict[str, dict[str, str]] = {}
+    for entry in overrides:
+        parts = entry.split(":")
+        if len(parts) != 3:
+            raise ArgumentError("managed_rule_overrides", f"{entry!r} is not Group:RuleName:action")
+        group, rule, action = parts
+        if group not in groups:
+            raise ArgumentError("managed_rule_overrides", f"{entry!r} names group {group!r}; expected one of {groups}")
+        if not _RULE_NAME.fullmatch(rule):
+            raise ArgumentError("managed_rule_overrides", f"{entry!r} names rule {rule!r}; expected 1 to 128 letters, "
+                                "digits, '_' or '-' (the rule's name in the group)")
+        if action not in OVERRIDE_ACTIONS:
+            raise ArgumentError("managed_rule_overrides", f"{entry!r} has action {action!r}; expected one of "
+                                f"{OVERRIDE_ACTIONS}")
+        if rule in parsed.get(group, {}):
+            raise ArgumentError("managed_rule_overrides", f"{entry!r} overrides {group}:{rule} a second time")
+        parsed.setdefault(group, {})[rule] = action
+    return parsed
 
 
 def _metric(name: str) -> str:
@@ -155,13 +197,18 @@ class RateLimit(pulumi.ComponentResource):
         else:
             rules.append(rate_rule("rate-limit-by-ip", 0, {"aggregate_key_type": "IP"}, None))
         if args.managed_rules:
+            overrides = parse_rule_overrides(args.managed_rule_overrides)
             # Rate rules come first so every request is counted, even ones the managed rules would block.
-            rules.append({
-                "name": "aws-common-rule-set", "priority": len(rules),
-                "override_action": {"count": {}} if counting else {"none": {}},
-                "statement": {"managed_rule_group_statement": {"name": "AWSManagedRulesCommonRuleSet",
-                                                               "vendor_name": "AWS"}},
-                "visibility_config": visibility(f"{name}-aws-common-rule-set")})
+            for rule_name, group in MANAGED_RULE_GROUPS:
+                statement: dict = {"name": group, "vendor_name": "AWS"}
+                if group in overrides:
+                    statement["rule_action_overrides"] = [
+                        {"name": rule, "action_to_use": {action: {}}} for rule, action in overrides[group].items()]
+                rules.append({
+                    "name": rule_name, "priority": len(rules),
+                    "override_action": {"count": {}} if counting else {"none": {}},
+                    "statement": {"managed_rule_group_statement": statement},
+                    "visibility_config": visibility(f"{name}-{rule_name}")})
 
         acl = aws.wafv2.WebAcl(
             f"{name}-acl", scope="REGIONAL",
@@ -175,7 +222,10 @@ class RateLimit(pulumi.ComponentResource):
         # WAF accepts only log groups whose name starts with aws-waf-logs-; project and stack keep the
         # stacks of one account apart.
         log_group_name = physical_name(name, LOG_GROUP_NAME_MAX_LENGTH, prefix=WAF_LOG_GROUP_PREFIX)
-        log_group = aws.cloudwatch.LogGroup(f"{name}-logs", name=log_group_name,
+        # A key of its own, usable by CloudWatch Logs for this group only: WAF logs hold client IPs and URIs.
+        key = log_group_key(f"{name}-logs-key", f"{name}: WAF logs", tags, self,
+                            resolve_protect(None, args.environment), [log_group_name])
+        log_group = aws.cloudwatch.LogGroup(f"{name}-logs", name=log_group_name, kms_key_id=key.arn,
                                             retention_in_days=args.log_retention_days, tags=tags, opts=child)
         invoke = pulumi.InvokeOptions(parent=self)
         account = aws.get_caller_identity(opts=invoke).account_id

@@ -37,13 +37,15 @@ import pulumi_aws as aws
 from scaling_kit.limits import MESSAGING
 
 from scaling_kit.aws_limits import LOG_RETENTION_DAYS
-from .encryption import customer_managed_key
+from .encryption import customer_managed_key, log_group_key
+from .naming import physical_name
 from .tagging import house_tags, merge_tags
 from .validation import ArgumentError, check_arguments, resolve_protect
 
 IAM_TLS_PORT = 9098           # SASL/IAM over TLS, the only listener clients may use
 JMX_EXPORTER_PORT, NODE_EXPORTER_PORT = 11001, 11002
 ENHANCED_MONITORING = ("DEFAULT", "PER_BROKER", "PER_TOPIC_PER_BROKER", "PER_TOPIC_PER_PARTITION")
+LOG_GROUP_NAME_MAX_LENGTH = 512
 MIN_TOPIC_API_VERSION = (3, 6)  # MSK topic API (CreateTopic) needs Apache Kafka 3.6.0 or later
 _VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+|x)(\.kraft)?$")
 _TOPIC = re.compile(r"^[a-zA-Z0-9._-]{1,249}$")
@@ -113,8 +115,8 @@ class StreamingArgs:
     """Consumer group the client statements let the client join. Defaults to ``feature-processors``."""
     enhanced_monitoring: str = "PER_TOPIC_PER_BROKER"
     """CloudWatch metrics level. Defaults to ``PER_TOPIC_PER_BROKER``."""
-    log_retention_days: int = 30
-    """Retention of the broker log group. Defaults to 30."""
+    log_retention_days: int = 365
+    """Retention of the broker log group in days (a CloudWatch Logs retention value). Defaults to 365."""
     kms_key_arn: Optional[pulumi.Input[str]] = None
     """Customer KMS key for encryption at rest. Defaults to a new key with rotation."""
     protect: Optional[bool] = None
@@ -314,7 +316,13 @@ class Streaming(pulumi.ComponentResource):
                         f"min.insync.replicas {args.min_insync_replicas})",
             opts=child)
 
-        broker_logs = aws.cloudwatch.LogGroup(f"{name}-broker-logs", retention_in_days=args.log_retention_days,
+        # Named here, not auto-named: the logs key's policy names the group before it exists. Its own key,
+        # separate from the data key, which may come from the caller.
+        broker_log_group_name = physical_name(f"{name}-broker-logs", LOG_GROUP_NAME_MAX_LENGTH)
+        logs_key = log_group_key(f"{name}-broker-logs-key", f"{name}: MSK broker logs", tags, self, protect,
+                                 [broker_log_group_name])
+        broker_logs = aws.cloudwatch.LogGroup(f"{name}-broker-logs", name=broker_log_group_name,
+                                              kms_key_id=logs_key.arn, retention_in_days=args.log_retention_days,
                                               tags=tags, opts=child)
 
         cluster = aws.msk.Cluster(

@@ -143,8 +143,11 @@ def test_slow_and_engine_logs_go_to_their_cloudwatch_groups():
     deliveries = {d["logType"]: d for d in ev.one(RG, "cache-rg").inputs["logDeliveryConfigurations"]}
     assert set(deliveries) == {"slow-log", "engine-log"}
     for kind, delivery in deliveries.items():
-        assert delivery["destinationType"] == "cloudwatch-logs" and delivery["destination"] == f"cache-{kind}-name"
-        assert ev.one("aws:cloudwatch/logGroup:LogGroup", f"cache-{kind}").inputs["retentionInDays"] == 90
+        # Named by the component (the logs key's policy names the groups before they exist).
+        assert delivery["destinationType"] == "cloudwatch-logs" and delivery["destination"] == f"scaling-dev-cache-{kind}"
+        group = ev.one("aws:cloudwatch/logGroup:LogGroup", f"cache-{kind}").inputs
+        assert group["retentionInDays"] == 90 and group["name"] == f"scaling-dev-cache-{kind}"
+        assert group["kmsKeyId"] == "arn:aws:kms:us-east-1:123456789012:cache-logs-key"
 
 
 def test_subnet_group_uses_the_given_isolated_subnets():
@@ -173,7 +176,8 @@ def test_prod_protects_the_replication_group_and_key_dev_does_not():
 
 def test_a_given_kms_key_is_used_and_none_created():
     ev = build(args(kms_key_arn="arn:aws:kms:us-east-1:123456789012:key/abc"))
-    assert ev.by_type("aws:kms/key:Key") == []
+    # The only key made is the logs key: its policy is ours to write, a given key's is not.
+    assert [k.name for k in ev.by_type("aws:kms/key:Key")] == ["cache-logs-key"]
     assert ev.one(RG, "cache-rg").inputs["kmsKeyId"] == "arn:aws:kms:us-east-1:123456789012:key/abc"
 
 

@@ -163,6 +163,13 @@ def test_addons_are_pinned_and_ordered_around_the_nodes(private_cluster):
     assert nodes.urn in addons["coredns"].depends_on
 
 
+def test_vpc_cni_runs_the_network_policy_agent_and_the_others_keep_their_defaults(private_cluster):
+    addons = {r.inputs["addonName"]: r.inputs for r in private_cluster.by_type("aws:eks/addon:Addon")}
+    # Without the agent, EKS accepts the workload's NetworkPolicies and enforces none of them.
+    assert json.loads(addons["vpc-cni"]["configurationValues"]) == {"enableNetworkPolicy": "true"}
+    assert "configurationValues" not in addons["kube-proxy"] and "configurationValues" not in addons["coredns"]
+
+
 def test_kubernetes_provider_waits_for_nodes_and_uses_exec_auth(private_cluster):
     provider = private_cluster.one("pulumi:providers:kubernetes", "eks-k8s")
     config = json.loads(provider.inputs["kubeconfig"])
@@ -205,7 +212,8 @@ def test_dev_does_not_protect(private_cluster):
 def test_given_key_and_admins():
     ev = build(args(kms_key_arn="arn:aws:kms:us-east-1:123456789012:key/abc", environment="dev",
                     admin_principal_arns=("arn:aws:iam::123456789012:role/platform",)))
-    assert ev.by_type("aws:kms/key:Key") == []
+    # The only key made is the control-plane logs key: its policy is ours to write, a given key's is not.
+    assert [k.name for k in ev.by_type("aws:kms/key:Key")] == ["eks-control-plane-logs-key"]
     assert ev.one("aws:eks/cluster:Cluster", "eks-cluster").inputs["encryptionConfig"]["provider"]["keyArn"].endswith("key/abc")
     entry = ev.one("aws:eks/accessEntry:AccessEntry", "eks-admin-0").inputs
     assert entry["principalArn"] == "arn:aws:iam::123456789012:role/platform"

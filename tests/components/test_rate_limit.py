@@ -115,7 +115,8 @@ def test_design_rate_blocks_per_ip_with_a_custom_429_and_the_managed_rules():
     acl = ev.one(ACL, "rl-acl")
     assert acl.inputs["scope"] == "REGIONAL" and acl.inputs["defaultAction"] == {"allow": {}}
     by_name = rules(ev)
-    assert set(by_name) == {"rate-limit-by-ip", "aws-common-rule-set"}
+    assert set(by_name) == {"rate-limit-by-ip", "aws-common-rule-set", "aws-known-bad-inputs",
+                            "aws-ip-reputation-list"}
     rate = by_name["rate-limit-by-ip"]
     assert rate["statement"]["rateBasedStatement"] == {"limit": 67, "evaluationWindowSec": 600,
                                                        "aggregateKeyType": "IP"}
@@ -129,6 +130,61 @@ def test_design_rate_blocks_per_ip_with_a_custom_429_and_the_managed_rules():
                                                                  "vendorName": "AWS"}
     assert managed["overrideAction"] == {"none": {}} and managed["priority"] > rate["priority"]
     assert all(r["visibilityConfig"]["cloudwatchMetricsEnabled"] for r in by_name.values())
+
+
+def test_managed_groups_follow_the_rate_rules_in_a_fixed_order():
+    for key_header, rate_rules in (("", ["rate-limit-by-ip"]), ("x-user-id", ["rate-limit-by-header", "rate-limit-by-ip"])):
+        ordered = sorted(rules(build(key_header=key_header)).values(), key=lambda r: r["priority"])
+        assert [r["priority"] for r in ordered] == list(range(len(rate_rules) + 3))
+        assert [r["name"] for r in ordered] == [*rate_rules, "aws-common-rule-set", "aws-known-bad-inputs",
+                                                "aws-ip-reputation-list"]
+        assert [r["statement"]["managedRuleGroupStatement"] for r in ordered[len(rate_rules):]] == [
+            {"name": "AWSManagedRulesCommonRuleSet", "vendorName": "AWS"},
+            {"name": "AWSManagedRulesKnownBadInputsRuleSet", "vendorName": "AWS"},
+            {"name": "AWSManagedRulesAmazonIpReputationList", "vendorName": "AWS"}]
+        assert all(r["overrideAction"] == {"none": {}} for r in ordered[len(rate_rules):])
+
+
+def test_rule_overrides_reach_their_group_only():
+    by_name = rules(build(managed_rule_overrides=(
+        "AWSManagedRulesCommonRuleSet:SizeRestrictions_BODY:count",
+        "AWSManagedRulesCommonRuleSet:NoUserAgent_HEADER:challenge",
+        "AWSManagedRulesAmazonIpReputationList:AWSManagedIPDDoSList:block")))
+    common = by_name["aws-common-rule-set"]["statement"]["managedRuleGroupStatement"]
+    assert common["ruleActionOverrides"] == [
+        {"name": "SizeRestrictions_BODY", "actionToUse": {"count": {}}},
+        {"name": "NoUserAgent_HEADER", "actionToUse": {"challenge": {}}}]
+    reputation = by_name["aws-ip-reputation-list"]["statement"]["managedRuleGroupStatement"]
+    assert reputation["ruleActionOverrides"] == [{"name": "AWSManagedIPDDoSList", "actionToUse": {"block": {}}}]
+    assert "ruleActionOverrides" not in by_name["aws-known-bad-inputs"]["statement"]["managedRuleGroupStatement"]
+
+
+@pytest.mark.parametrize("overrides, managed, message", [
+    (("AWSManagedRulesCommonRuleSet:SizeRestrictions_BODY",), True, "is not Group:RuleName:action"),
+    (("AWSManagedRulesSQLiRuleSet:SQLi_BODY:count",), True, "names group 'AWSManagedRulesSQLiRuleSet'; expected one of"),
+    (("AWSManagedRulesCommonRuleSet:bad rule:count",), True, "names rule 'bad rule'"),
+    (("AWSManagedRulesCommonRuleSet:NoUserAgent_HEADER:ignore",), True, "has action 'ignore'; expected one of"),
+    (("AWSManagedRulesCommonRuleSet:X:count", "AWSManagedRulesCommonRuleSet:X:block"), True,
+     "overrides AWSManagedRulesCommonRuleSet:X a second time"),
+    (("AWSManagedRulesCommonRuleSet:X:count",), False, "but managed_rules is False"),
+])
+def test_bad_rule_overrides_are_refused_naming_the_entry(overrides, managed, message):
+    with pytest.raises(ValueError) as info:
+        validate_rate_limit_args(RateLimitArgs(managed_rules=managed, managed_rule_overrides=overrides))
+    assert str(info.value).startswith("managed_rule_overrides: ") and message in str(info.value)
+
+
+def test_waf_logs_are_encrypted_with_a_key_for_this_log_group_only():
+    ev = build()
+    group = ev.one("aws:cloudwatch/logGroup:LogGroup", "rl-logs")
+    key = ev.one("aws:kms/key:Key", "rl-logs-key")
+    assert group.inputs["kmsKeyId"] == "arn:aws:kms:us-east-1:123456789012:rl-logs-key"
+    assert group.inputs["retentionInDays"] == 365
+    account, logs = json.loads(key.inputs["policy"])["Statement"]
+    assert account["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+    assert logs["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
+    assert logs["Condition"] == {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn":
+                                               f"arn:aws:logs:us-east-1:123456789012:log-group:{group.inputs['name']}"}}
 
 
 def test_a_key_header_splits_traffic_into_per_header_and_per_ip_rules():
@@ -148,7 +204,8 @@ def test_a_key_header_splits_traffic_into_per_header_and_per_ip_rules():
 def test_count_mode_only_counts_everywhere():
     by_name = rules(build(mode="count"))
     assert by_name["rate-limit-by-ip"]["action"] == {"count": {}}
-    assert by_name["aws-common-rule-set"]["overrideAction"] == {"count": {}}
+    assert all(by_name[r]["overrideAction"] == {"count": {}}
+               for r in ("aws-common-rule-set", "aws-known-bad-inputs", "aws-ip-reputation-list"))
 
 
 def test_logging_goes_to_an_aws_waf_logs_group_with_credentials_redacted():

@@ -172,8 +172,12 @@ def test_logs_and_monitoring():
     assert c["enhancedMonitoring"] == "PER_TOPIC_PER_BROKER"
     assert c["openMonitoring"] == {"prometheus": {"jmxExporter": {"enabledInBroker": True},
                                                   "nodeExporter": {"enabledInBroker": True}}}
-    assert c["loggingInfo"]["brokerLogs"]["cloudwatchLogs"] == {"enabled": True, "logGroup": "streaming-broker-logs-name"}
-    assert ev.one("aws:cloudwatch/logGroup:LogGroup", "streaming-broker-logs").inputs["retentionInDays"] == 60
+    # Named by the component (the logs key's policy names the group before it exists).
+    assert c["loggingInfo"]["brokerLogs"]["cloudwatchLogs"] == {"enabled": True,
+                                                                "logGroup": "scaling-dev-streaming-broker-logs"}
+    group = ev.one("aws:cloudwatch/logGroup:LogGroup", "streaming-broker-logs").inputs
+    assert group["retentionInDays"] == 60 and group["name"] == "scaling-dev-streaming-broker-logs"
+    assert group["kmsKeyId"] == "arn:aws:kms:us-east-1:123456789012:streaming-broker-logs-key"
 
 
 def test_cluster_uses_the_configuration_for_its_kafka_version():
@@ -242,7 +246,8 @@ def test_prod_protects_cluster_topics_and_key_but_not_the_scaling_policy():
 
 def test_a_given_kms_key_is_used_and_none_created():
     ev = build(args(kms_key_arn="arn:aws:kms:us-east-1:1:key/k"))
-    assert ev.by_type("aws:kms/key:Key") == []
+    # The only key made is the logs key: its policy is ours to write, a given key's is not.
+    assert [k.name for k in ev.by_type("aws:kms/key:Key")] == ["streaming-broker-logs-key"]
     assert ev.one(CLUSTER, "streaming-cluster").inputs["encryptionInfo"]["encryptionAtRestKmsKeyArn"] == \
         "arn:aws:kms:us-east-1:1:key/k"
 
