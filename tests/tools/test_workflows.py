@@ -24,15 +24,15 @@ ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
 PR, DEPLOY = WORKFLOWS / "pull-request.yml", WORKFLOWS / "deploy.yml"
 STACKS = sorted(p.name.split(".")[1] for p in ROOT.glob("Pulumi.*.yaml"))
-# Inputs of pulumi/actions (action.yml of v6/v7): `with:` keys outside this set are typos the action
-# would ignore silently (e.g. `policy-packs`), and the schema cannot see them.
+# Inputs of pulumi/actions (action.yml of v7.0.0, the pinned commit): `with:` keys outside this set are typos
+# the action would ignore silently (e.g. `policy-packs`), and the schema cannot see them.
 PULUMI_ACTION_INPUTS = {
     "command", "stack-name", "pulumi-version", "pulumi-version-file", "work-dir", "comment-on-pr",
     "comment-on-pr-number", "comment-on-summary", "github-token", "cloud-url", "secrets-provider",
-    "parallel", "message", "config-map", "expect-no-changes", "diff", "replace", "target",
-    "target-dependents", "policyPacks", "policyPackConfigs", "refresh", "upsert", "remove",
-    "edit-pr-comment", "color", "exclude-protected", "plan", "suppress-outputs", "suppress-progress",
-    "always-include-summary",
+    "parallel", "message", "config-map", "expect-no-changes", "diff", "replace", "exclude",
+    "exclude-dependents", "target", "target-dependents", "policyPacks", "policyPackConfigs", "refresh",
+    "upsert", "remove", "edit-pr-comment", "color", "exclude-protected", "plan", "suppress-outputs",
+    "suppress-progress", "always-include-summary", "continue-on-error", "log-verbosity", "log-flow", "debug",
 }
 
 
@@ -350,3 +350,207 @@ def test_cloud_jobs_create_the_virtualenvs_the_program_and_the_policy_pack_name(
                     "-r requirements.txt" in lines), f"{path.name}/{job_name}"
             assert (f"python3 -m venv {pack_venv} && {pack_venv}/bin/pip install -r policies/requirements.txt"
                     in lines), f"{path.name}/{job_name}"
+
+
+# --- reaching the EKS API from the deploy jobs (docs/deploy.md, "How CI reaches the cluster") -------------
+
+from scripts import cluster_access  # noqa: E402  (the deploy jobs' decision step, tested without GitHub)
+
+
+def _deploy_jobs() -> dict[str, tuple[str, dict, dict]]:
+    """stack -> (job name, job, its pulumi/actions step) of the deploy workflow."""
+    workflow = load(DEPLOY)
+    return {step["with"]["stack-name"]: (name, workflow["jobs"][name], step) for name, step in pulumi_steps(workflow)}
+
+
+def _caret_floor(requirement: str) -> tuple[int, ...]:
+    match = re.fullmatch(r"\^(\d+)\.(\d+)\.(\d+)", requirement)
+    assert match, f"pulumi-version {requirement!r}: expected a caret range such as ^3.158.0"
+    return tuple(map(int, match.groups()))
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_deploy_job_decides_whether_it_reaches_the_cluster_before_pulumi_up(stack):
+    name, job, pulumi_step = _deploy_jobs()[stack]
+    variable = cluster_access.runner_variable(stack)
+    # A self-hosted runner inside the stack's VPC when the variable names one; GitHub's hosted runner otherwise.
+    assert job["runs-on"] == f"${{{{ vars.{variable} || 'ubuntu-latest' }}}}"
+    [decide] = [s for s in job["steps"] if "scripts.cluster_access" in s.get("run", "")]
+    assert job["steps"].index(decide) < job["steps"].index(pulumi_step)
+    words = shlex.split(decide["run"])
+    assert words[:3] == [".venv/bin/python", "-m", "scripts.cluster_access"]
+    assert words[words.index("--stack") + 1] == stack
+    assert words[words.index("--runner") + 1] == "$DEPLOY_RUNNER"
+    assert decide["env"]["DEPLOY_RUNNER"] == f"${{{{ vars.{variable} }}}}"
+    assert words[words.index("--github-output") + 1] == "$GITHUB_OUTPUT"
+    assert words[words.index("--summary") + 1] == "$GITHUB_STEP_SUMMARY"
+    # The venv the step runs in is created before it (it reads the stack file with scaling_kit).
+    assert any("python3 -m venv .venv" in s.get("run", "") for s in job["steps"][:job["steps"].index(decide)])
+    step_id = decide["id"]
+    assert pulumi_step["with"]["exclude"] == f"${{{{ steps.{step_id}.outputs.exclude }}}}"
+    assert pulumi_step["with"]["exclude-dependents"] == f"${{{{ steps.{step_id}.outputs.exclude-dependents }}}}"
+    floor = _caret_floor(str(pulumi_step["with"]["pulumi-version"]))
+    assert floor >= tuple(map(int, cluster_access.MINIMUM_PULUMI_CLI.split("."))), \
+        f"{name}: --exclude needs Pulumi CLI {cluster_access.MINIMUM_PULUMI_CLI} or later"
+
+
+def test_caret_floor_rejects_a_range_that_admits_old_clis():
+    assert _caret_floor("^3.158.0") == (3, 158, 0)
+    assert _caret_floor("^3.157.1") < tuple(map(int, cluster_access.MINIMUM_PULUMI_CLI.split(".")))
+    with pytest.raises(AssertionError):
+        _caret_floor("^3")
+
+
+def test_ci_document_explains_the_runner_variables():
+    text = (ROOT / "docs" / "ci.md").read_text()
+    for stack in STACKS:
+        assert f"`{cluster_access.runner_variable(stack)}`" in text
+
+
+# The engine's glob semantics (pkg/resource/deploy UrnTargets.getMatcher): `**` any text, `*` no colon.
+@pytest.mark.parametrize("pattern, urn, expected", [
+    ("urn:pulumi:s::p::a:b:C::n", "urn:pulumi:s::p::a:b:C::n", True),
+    ("urn:pulumi:s::p::a:b:C::n", "urn:pulumi:s::p::a:b:C::n2", False),
+    ("urn:pulumi:s::p::a:b:C::*", "urn:pulumi:s::p::a:b:C::name-1", True),
+    ("urn:pulumi:s::p::*", "urn:pulumi:s::p::a:b:C::n", False),  # `*` stops at a colon
+    ("urn:pulumi:s::p::**", "urn:pulumi:s::p::a:b:C$d:e:F::n", True),
+    ("urn:pulumi:s::p::**$kubernetes:**", "urn:pulumi:s::p::x:y:Z$kubernetes:apps/v1:Deployment::d", True),
+    ("urn:pulumi:s::p::**$kubernetes:**", "urn:pulumi:s::p::x:y:Z$pulumi:providers:kubernetes::k", False),
+    ("urn:pulumi:s::p::a.b", "urn:pulumi:s::p::aXb", False),  # no regular-expression meaning
+])
+def test_urn_glob_matches_like_the_engine(pattern, urn, expected):
+    assert cluster_access.urn_glob_matches(pattern, urn) is expected
+
+
+def _engine_urns(stack: str) -> dict[str, tuple[str, object]]:
+    """mock URN -> (the URN the real engine gives the resource, the record). The type part of a real URN is
+    the chain of the ancestors' types without the stack's, joined by `$`; the mock only prefixes the parent's."""
+    from tests.conftest import stack_evaluation
+    resources = stack_evaluation(stack).resources
+    by_urn = {r.urn: r for r in resources}
+
+    def qualified_type(resource) -> str:
+        parent = by_urn.get(resource.parent)
+        if parent is None or parent.type == "pulumi:pulumi:Stack":
+            return resource.type
+        return f"{qualified_type(parent)}${resource.type}"
+    return {r.urn: (f"urn:pulumi:{stack}::scaling::{qualified_type(r)}::{r.name}", r) for r in resources}
+
+
+def _excluded_with_dependents(stack: str, patterns: list[str]) -> set[str]:
+    """Real URNs `pulumi up --exclude <patterns> --exclude-dependents` leaves out: what a pattern matches, then
+    (in registration order, which is topological) whatever has an excluded parent, dependency, property
+    dependency or provider (stepGenerator.isExcludedFromUpdate)."""
+    urns = _engine_urns(stack)
+    excluded: set[str] = set()
+    for mock_urn, (real, record) in urns.items():
+        links = [record.parent, *record.depends_on, *(u for us in record.property_dependencies.values() for u in us)]
+        if record.provider:
+            links.append(record.provider.rsplit("::", 1)[0])  # a provider reference is "<urn>::<id>"
+        if any(cluster_access.urn_glob_matches(p, real) for p in patterns) or any(u in excluded for u in links):
+            excluded.add(mock_urn)
+    return {urns[u][0] for u in excluded}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_exclusions_leave_out_exactly_the_kubernetes_tier(stack):
+    patterns = cluster_access.exclude_patterns(stack, "scaling")
+    excluded = _excluded_with_dependents(stack, patterns)
+    real = {u for u, _ in _engine_urns(stack).values()}
+
+    def in_kubernetes_tier(urn: str) -> bool:
+        qualified = urn.split("::")[2]
+        return (any(t.startswith("kubernetes:") or t == "pulumi:providers:kubernetes" for t in qualified.split("$"))
+                or qualified.split("$")[0] in cluster_access.KUBERNETES_COMPONENTS)
+    assert excluded == {u for u in real if in_kubernetes_tier(u)}
+    # What the tier holds, so the equality above cannot pass on two empty sets.
+    assert any("scaling:eks_cluster:EksCluster$kubernetes:helm.sh/v3:Release::" in u for u in excluded)
+    assert any("$kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding::" in u for u in excluded)
+    assert any(u.endswith("$pulumi:providers:kubernetes::eks-k8s") for u in excluded)
+    # The cluster itself, its nodes and add-ons, and every other tier stay in the update.
+    for kept in ("scaling:eks_cluster:EksCluster$aws:eks/cluster:Cluster::", "$aws:eks/nodeGroup:NodeGroup::",
+                 "aws:rds/instance:Instance::", "aws:lb/targetGroup:TargetGroup::"):
+        assert any(kept in u for u in real - excluded), kept
+    assert not any(kept in u for u in excluded for kept in ("aws:eks/cluster:Cluster", "aws:rds/", "aws:msk/"))
+
+
+def _project(tmp_path: Path, stack_config: str) -> Path:
+    (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    (tmp_path / "Pulumi.ci.yaml").write_text("config:\n  scaling:environment: dev\n" + stack_config)
+    return tmp_path
+
+
+def _outputs(text: str) -> dict[str, str]:
+    """Parse $GITHUB_OUTPUT lines (NAME=value and NAME<<DELIMITER ... DELIMITER) as the runner does."""
+    outputs, lines = {}, iter(text.splitlines())
+    for line in lines:
+        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
+            name, delimiter = line.split("<<", 1)
+            body = []
+            for inner in lines:
+                if inner == delimiter:
+                    break
+                body.append(inner)
+            else:
+                raise AssertionError(f"{name}: delimiter {delimiter} never closes")
+            outputs[name] = "\n".join(body)
+        else:
+            name, value = line.split("=", 1)
+            outputs[name] = value
+    return outputs
+
+
+def test_private_endpoint_and_no_runner_skips_the_kubernetes_tier_and_says_why(tmp_path):
+    root = _project(tmp_path, "")
+    decision = cluster_access.decide("ci", root)
+    assert not decision.apply_kubernetes
+    assert list(decision.exclude) == cluster_access.exclude_patterns("ci", "scaling")
+    outputs = _outputs(decision.github_outputs())
+    assert outputs["exclude"].splitlines() == list(decision.exclude)
+    assert outputs["exclude-dependents"] == "true" and outputs["kubernetes"] == "skipped"
+    summary = decision.summary()
+    assert "skipped" in summary and "private only" in summary and "`DEPLOY_RUNNER_CI`" in summary
+    assert "scaling:eksPublicAccessCidrs" in summary and "docs/deploy.md" in summary
+    assert all(f"--exclude '{p}'" in summary for p in decision.exclude) and "--exclude-dependents" in summary
+
+
+def test_public_access_cidrs_in_the_stack_file_apply_the_kubernetes_tier(tmp_path):
+    root = _project(tmp_path, "  scaling:eksPublicAccessCidrs:\n    - 203.0.113.0/24\n    - 198.51.100.7/32\n")
+    decision = cluster_access.decide("ci", root)
+    assert decision.apply_kubernetes and decision.exclude == ()
+    outputs = _outputs(decision.github_outputs())
+    assert outputs["exclude"] == "" and outputs["exclude-dependents"] == "false" and outputs["kubernetes"] == "applied"
+    assert "`203.0.113.0/24`" in decision.summary() and "`198.51.100.7/32`" in decision.summary()
+
+
+def test_a_runner_inside_the_vpc_applies_the_kubernetes_tier_of_a_private_cluster(tmp_path):
+    root = _project(tmp_path, "")
+    decision = cluster_access.decide("ci", root, runner="scaling-vpc-ci")
+    assert decision.apply_kubernetes and decision.exclude == ()
+    assert "`scaling-vpc-ci`" in decision.summary()
+    assert not cluster_access.decide("ci", root, runner="   ").apply_kubernetes, "a blank variable is no runner"
+
+
+@pytest.mark.parametrize("stack_config, message", [
+    ("  scaling:eksPublicAccessCidrs: [\"10.0.0.1/8\"]\n", "'10.0.0.1/8'"),
+    ("  scaling:eksPublicAccessCidrs: 203.0.113.0/24\n", "expected a list of IPv4 CIDR blocks"),
+    ("  scaling:eksPublicAccessCidrs:\n    secure: AAABAGx0ZXN0\n", "is a secret"),
+])
+def test_a_bad_public_access_setting_is_a_configuration_error_naming_it(tmp_path, stack_config, message):
+    root = _project(tmp_path, stack_config)
+    with pytest.raises(cluster_access.StackFileError) as error:
+        cluster_access.decide("ci", root)
+    assert "scaling:eksPublicAccessCidrs" in str(error.value) and message in str(error.value)
+
+
+def test_command_writes_the_step_outputs_and_the_summary_and_fails_on_a_configuration_error(tmp_path, capsys):
+    (tmp_path / "project").mkdir()
+    root = _project(tmp_path / "project", "")
+    output, summary = tmp_path / "output", tmp_path / "summary.md"
+    assert cluster_access.main(["--stack", "ci", "--root", str(root), "--github-output", str(output),
+                                "--summary", str(summary)]) == 0
+    assert _outputs(output.read_text())["kubernetes"] == "skipped"
+    assert "### Kubernetes tier of `ci`: skipped" in summary.read_text()
+    assert "::warning::Kubernetes tier of ci skipped" in capsys.readouterr().out
+    assert cluster_access.main(["--stack", "missing", "--root", str(root)]) == 2
+    assert "::error::no stack file Pulumi.missing.yaml" in capsys.readouterr().err
