@@ -10,11 +10,13 @@ refresh) independent of endpoints that only exist after the data tier is deploye
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from dataclasses import dataclass
 from typing import Optional
 
+from . import request_proxy
 from .validation import ArgumentError
 
 # <account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>[:tag|@digest]
@@ -26,6 +28,9 @@ _PARAMETER_NAME = re.compile(r"(/[a-zA-Z0-9_.-]+){1,15}")
 # The container runs as this unprivileged UID, as the EKS workload does.
 CONTAINER_USER = 10001
 SERVICE_NAME = "app"
+# With TLS: the Envoy sidecar that terminates it, in the app container's network namespace.
+TLS_SERVICE_NAME = "app-tls"
+TLS_HOST_DIR = "/etc/app/tls"
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,15 @@ class ContainerApp:
     each key becomes an environment variable. Required."""
     args: tuple[str, ...] = ()
     """Arguments to the image's entrypoint. Defaults to none."""
+    tls: bool = False
+    """Serve TLS on ``port`` (for an HTTPS target group): an Envoy sidecar in the app container's network
+    namespace terminates it with a self-signed certificate created at boot and forwards to the app on
+    localhost; the app's plain port is then not published on the host at all. Defaults to False."""
+    proxy_image: str = request_proxy.PROXY_IMAGE
+    """Image of the TLS sidecar (Envoy). Defaults to ``docker.io/envoyproxy/envoy:distroless-v1.34.1``."""
+    request_timeout_seconds: int = 60
+    """With ``tls``: upper bound of one request and of an idle connection at the sidecar, 1 to 4000 s. Defaults
+    to 60 (the design's proxy timeouts)."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +90,19 @@ def validate_container_app(app: ContainerApp) -> None:
     bad = [a for a in app.args if not isinstance(a, str) or "\n" in a]
     if bad:
         raise ArgumentError("container.args", f"{bad!r} are not single-line strings", value=app.args)
+    if app.tls:
+        if not isinstance(app.proxy_image, str) or not _IMAGE.fullmatch(app.proxy_image):
+            raise ArgumentError("container.proxy_image", f"{app.proxy_image!r} is not an image reference such as "
+                                f"{request_proxy.PROXY_IMAGE}", value=app.proxy_image)
+        timeout = app.request_timeout_seconds
+        if isinstance(timeout, bool) or not isinstance(timeout, int) or not 1 <= timeout <= 4000:
+            raise ArgumentError("container.request_timeout_seconds", f"{timeout!r} is out of range; expected 1 to 4000 "
+                                "(the load balancer's idle timeout range)", value=timeout)
+        taken = {request_proxy.PROXY_PORT: "the TLS sidecar", request_proxy.METRICS_PORT: "the TLS sidecar's metrics",
+                 request_proxy.ADMIN_PORT: "the TLS sidecar's admin interface"}
+        if app.port in taken:
+            raise ArgumentError("container.port", f"{app.port} is the port of {taken[app.port]} in the same network "
+                                "namespace; expected another port", value=app.port)
 
 
 def user_data(app: ContainerApp) -> str:
@@ -91,12 +118,15 @@ def user_data(app: ContainerApp) -> str:
         # Nothing of the host: no root, no capabilities, a read-only image with a scratch /tmp.
         f"--user {CONTAINER_USER}:{CONTAINER_USER} --read-only --tmpfs /tmp:rw,noexec,nosuid,size=256m",
         "--cap-drop ALL --security-opt no-new-privileges",
-        f"--publish {app.port}:{app.port} --env-file /etc/app/app.env --env PORT={app.port}",
+        # With TLS only the sidecar's port is published (on the app's port): nothing reaches the app in clear.
+        f"--publish {app.port}:{request_proxy.PROXY_PORT if app.tls else app.port} --env-file /etc/app/app.env "
+        f"--env PORT={app.port}",
         "--log-driver journald", shlex.quote(app.image), *map(shlex.quote, app.args)])
+    tls = _tls_sidecar(app) if app.tls else ""
     return f"""#!/bin/bash
 # Rendered by components/container_app.py: runs {app.image} on port {app.port}.
 set -euo pipefail
-dnf install -y docker jq
+dnf install -y docker jq{" openssl" if app.tls else ""}
 install -d -m 0750 /etc/app
 cat > /usr/local/bin/app-prepare <<'PREPARE'
 #!/bin/bash
@@ -116,7 +146,7 @@ cat > /etc/systemd/system/{SERVICE_NAME}.service <<'UNIT'
 Description=Application container ({app.image})
 Requires=docker.service
 After=docker.service network-online.target
-Wants=network-online.target
+Wants=network-online.target{chr(10) + "Wants=" + TLS_SERVICE_NAME + ".service" if app.tls else ""}
 
 [Service]
 Restart=always
@@ -130,9 +160,68 @@ ExecStop=/usr/bin/docker stop --time 30 {SERVICE_NAME}
 [Install]
 WantedBy=multi-user.target
 UNIT
-systemctl daemon-reload
+{tls}systemctl daemon-reload
 systemctl enable --now docker
 systemctl enable --now {SERVICE_NAME}.service
+"""
+
+
+def _tls_sidecar(app: ContainerApp) -> str:
+    """The part of the boot script that adds TLS: Envoy's configuration, the script that creates the instance's
+    self-signed certificate, and the systemd unit that runs Envoy in the app container's network namespace
+    (it listens on the proxy port, which the app container publishes as the app's port)."""
+    envoy = json.dumps(request_proxy.proxy_config(app.port, app.request_timeout_seconds, tls=True), sort_keys=True)
+    # The instance's own host name as the subject, expanded by the shell when the script runs.
+    certificate = " ".join('"/CN=$(hostname)"' if a == "/CN=HOST" else shlex.quote(a)
+                           for a in request_proxy.self_signed_certificate_args("HOST", TLS_HOST_DIR))
+    run = " ".join([
+        "/usr/bin/docker run --rm --name", TLS_SERVICE_NAME, f"--network container:{SERVICE_NAME}",
+        f"--user {CONTAINER_USER}:{CONTAINER_USER} --read-only --cap-drop ALL --security-opt no-new-privileges",
+        f"--volume {TLS_HOST_DIR}:{request_proxy.TLS_DIR}:ro --volume /etc/app/envoy.json:/etc/envoy/envoy.json:ro",
+        "--log-driver journald", shlex.quote(app.proxy_image),
+        "-c /etc/envoy/envoy.json --disable-hot-restart --log-level warn"])
+    return f"""cat > /etc/app/envoy.json <<'ENVOY'
+{envoy}
+ENVOY
+cat > /usr/local/bin/app-tls-prepare <<'TLSPREPARE'
+#!/bin/bash
+# A new key and self-signed certificate at every start: the load balancer does not validate target
+# certificates (docs/application.md), so nothing needs to trust this one; it only encrypts the hop.
+set -euo pipefail
+install -d -m 0750 -o root -g {CONTAINER_USER} {TLS_HOST_DIR}
+umask 077
+openssl {certificate} 2>/dev/null
+chown {CONTAINER_USER}:{CONTAINER_USER} {TLS_HOST_DIR}/{request_proxy.TLS_KEY_FILE} {TLS_HOST_DIR}/{request_proxy.TLS_CERTIFICATE_FILE}
+# Envoy joins the app container's network namespace: wait until that container runs.
+for _ in $(seq 60); do
+  [ "$(docker inspect -f '{{{{.State.Running}}}}' {SERVICE_NAME} 2>/dev/null)" = true ] && exit 0
+  sleep 2
+done
+echo "container {SERVICE_NAME} is not running" >&2
+exit 1
+TLSPREPARE
+chmod 0755 /usr/local/bin/app-tls-prepare
+cat > /etc/systemd/system/{TLS_SERVICE_NAME}.service <<'UNIT'
+[Unit]
+Description=TLS for the application container ({app.proxy_image})
+Requires=docker.service
+After=docker.service {SERVICE_NAME}.service
+# Bound to the app container: its network namespace goes when it restarts; {SERVICE_NAME}.service wants this
+# unit back each time it starts.
+BindsTo={SERVICE_NAME}.service
+
+[Service]
+Restart=always
+RestartSec=5
+TimeoutStartSec=300
+ExecStartPre=-/usr/bin/docker rm -f {TLS_SERVICE_NAME}
+ExecStartPre=/usr/local/bin/app-tls-prepare
+ExecStart={run}
+ExecStop=/usr/bin/docker stop --time 30 {TLS_SERVICE_NAME}
+
+[Install]
+WantedBy=multi-user.target
+UNIT
 """
 
 

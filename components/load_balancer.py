@@ -88,6 +88,11 @@ class LoadBalancerArgs:
     """HTTP path the target groups probe. Defaults to ``/health``."""
     health_check_matcher: str = "200"
     """HTTP codes that count as healthy. Defaults to ``200``."""
+    backend_tls: bool = False
+    """HTTPS to the targets and for their health checks (end-to-end TLS): the targets must serve TLS on
+    ``backend_port``; the load balancer does not validate their certificates, so a self-signed one created at
+    boot suffices (``ContainerApp.tls``, ``WorkloadArgs.proxy_tls``). Changing it replaces the target groups
+    (AWS cannot change a target group's protocol). Defaults to False (plain HTTP to the targets)."""
     ingress_cidrs: Sequence[str] = ("0.0.0.0/0",)
     """IPv4 CIDRs admitted on 80/443. Defaults to the whole internet."""
     certificate_arn: str = ""
@@ -244,6 +249,8 @@ class LoadBalancer(pulumi.ComponentResource):
     """Target group ARN suffixes (``targetgroup/<name>/<id>``), for CloudWatch and scaling labels."""
     backend_port: int
     """Port the targets listen on."""
+    backend_protocol: str
+    """``HTTPS`` with ``backend_tls``, else ``HTTP``: what the targets must serve on ``backend_port``."""
     access_log_bucket: pulumi.Output[str]
     """Name of the access log bucket."""
 
@@ -280,13 +287,15 @@ class LoadBalancer(pulumi.ComponentResource):
 
         bucket = self._access_log_bucket(name, args, tags)
 
+        backend_protocol = "HTTPS" if args.backend_tls else "HTTP"
+
         groups = [aws.lb.TargetGroup(
             f"{name}-tg-{b.name}", vpc_id=args.vpc_id, target_type=b.target_type, port=args.backend_port,
-            protocol="HTTP", protocol_version="HTTP1",
+            protocol=backend_protocol, protocol_version="HTTP1",
             load_balancing_algorithm_type=LOAD_BALANCING.algorithm,
             deregistration_delay=args.deregistration_delay_seconds, slow_start=args.slow_start_seconds,
             health_check=aws.lb.TargetGroupHealthCheckArgs(
-                enabled=True, protocol="HTTP", port="traffic-port", path=args.health_check_path,
+                enabled=True, protocol=backend_protocol, port="traffic-port", path=args.health_check_path,
                 matcher=args.health_check_matcher, interval=15, timeout=5, healthy_threshold=3,
                 unhealthy_threshold=3),
             tags={**tags, "Name": f"{name}-{b.name}", "Backend": b.name}, opts=child) for b in args.backends]
@@ -339,6 +348,7 @@ class LoadBalancer(pulumi.ComponentResource):
         self.target_group_arns = [g.arn for g in groups]
         self.target_group_arn_suffixes = [g.arn_suffix for g in groups]
         self.backend_port = args.backend_port
+        self.backend_protocol = backend_protocol
         self.access_log_bucket = bucket.bucket
         self.register_outputs({
             "arn": self.arn, "arn_suffix": self.arn_suffix, "dns_name": self.dns_name, "zone_id": self.zone_id,

@@ -3,8 +3,13 @@
 Declares, with whatever Kubernetes provider ``opts`` carries: a namespace, a ServiceAccount, a
 ConfigMap with the design's application settings (circuit breaker, cache-aside TTL, session prefix, DB
 pool, rate limit, Kafka producer and consumer) plus the other tiers' endpoints, a Secret for secret
-values, the Deployment, its Service, the ``autoscaling/v2`` HorizontalPodAutoscaler of the design and a
-PodDisruptionBudget.
+values, the Deployment, its Service, the ``autoscaling/v2`` HorizontalPodAutoscaler of the design, a
+PodDisruptionBudget and the namespace's NetworkPolicies (deny everything, then admit what the app needs:
+``components/network_policy.py``).
+
+Secrets reach the app as files (the Secret mounted read-only at ``SECRETS_DIR``, its path in the
+``APP_SECRETS_DIR`` variable), never as environment variables: the environment leaks into crash dumps,
+child processes and ``/proc/<pid>/environ``, and a mounted Secret follows rotations without a restart.
 
 The Deployment has no ``spec.replicas``: the HPA owns the count, and a replica count in the program
 would fight the controller on every update (server-side apply takes ownership of the field back).
@@ -27,7 +32,7 @@ import pulumi_kubernetes as k8s
 
 from scaling_kit.limits import CACHE, CIRCUIT_BREAKER, DATABASE, HPA, LOAD_BALANCING, MESSAGING, RATE_LIMIT
 
-from . import request_proxy
+from . import network_policy, request_proxy
 from .metrics_pipeline import MetricsCatalog, PodDemand
 from .validation import ArgumentError, check_arguments
 
@@ -36,6 +41,11 @@ _ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 # Names that say "secret": such values belong in the Secret, never in the ConfigMap.
 _SECRET_WORDS = ("PASSWORD", "TOKEN", "SECRET", "CREDENTIAL", "PRIVATE_KEY")
 SCALE_POLICY_TYPES = ("Percent", "Pods")
+# Where the app reads its secrets (one file per key), and the variable that tells it so.
+SECRETS_DIR = "/var/run/secrets/app"
+SECRETS_DIR_VARIABLE = "APP_SECRETS_DIR"
+# RDS Proxy (PostgreSQL), ElastiCache, MSK with IAM authentication over TLS.
+DATA_TIER_PORTS = (5432, 6379, 9098)
 SELECT_POLICIES = ("Max", "Min", "Disabled")
 
 
@@ -107,6 +117,24 @@ class WorkloadArgs:
     Defaults to ``envoy_http_downstream_rq_total``."""
     proxy_image: str = request_proxy.PROXY_IMAGE
     """Image of the request-counting Envoy sidecar. Defaults to ``docker.io/envoyproxy/envoy:distroless-v1.34.1``."""
+    proxy_tls: bool = False
+    """Serve TLS on the proxy port (for an HTTPS target group): an init container writes a self-signed
+    certificate for the pod into a memory-backed emptyDir at start, and Envoy serves it; the load balancer does
+    not validate target certificates. Defaults to False (plain HTTP on the proxy port)."""
+    certificate_image: str = request_proxy.CERTIFICATE_IMAGE
+    """Image of the init container that creates the certificate with ``openssl`` (with ``proxy_tls``). Defaults
+    to ``docker.io/alpine/openssl:3.3.2``."""
+    load_balancer_cidrs: tuple[str, ...] = ()
+    """CIDRs the load balancer connects to the pods from (its public subnets), admitted on the proxy port by the
+    NetworkPolicy; needed with ``target_group_arn``. Defaults to none (only the cluster reaches the pods)."""
+    vpc_cidr: str = "10.0.0.0/16"
+    """CIDR of the VPC: the pods reach the data tier inside it on ``data_tier_ports``, and HTTPS outside it.
+    Defaults to ``10.0.0.0/16`` (``Network``'s default)."""
+    data_tier_ports: tuple[int, ...] = DATA_TIER_PORTS
+    """TCP ports the pods may open inside the VPC. Defaults to 5432, 6379 and 9098 (RDS Proxy, the cache, the
+    brokers with IAM auth)."""
+    monitoring_namespace: str = network_policy.MONITORING_NAMESPACE
+    """Namespace of the Prometheus that scrapes the proxy's metrics port. Defaults to ``monitoring``."""
     request_timeout_seconds: int = LOAD_BALANCING.idle_timeout_seconds
     """Upper bound of one request and of an idle connection at the proxy. Defaults to 60 (the design)."""
     service_account_role_arn: Optional[pulumi.Input[str]] = None
@@ -157,7 +185,8 @@ class WorkloadArgs:
     """More ConfigMap entries that may be Outputs (other tiers' endpoints); non-strings become JSON.
     Defaults to none."""
     secrets: Mapping[str, Any] = field(default_factory=dict)
-    """Secret entries (Outputs welcome), delivered through a Kubernetes Secret. Defaults to none."""
+    """Secret entries (Outputs welcome), delivered through a Kubernetes Secret mounted as files: one file per key
+    in ``/var/run/secrets/app``, the path in ``APP_SECRETS_DIR``. Defaults to none."""
     environment: str = "prod"
     """Environment label. Defaults to ``prod``."""
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -342,12 +371,23 @@ def validate_workload_args(args: WorkloadArgs) -> None:
         if not _ENV_NAME.fullmatch(key):
             raise ArgumentError("app_settings/endpoints/secrets", f"key {key!r} is not an environment variable name "
                              "(upper-case letters, digits, '_')")
+    if SECRETS_DIR_VARIABLE in plain or SECRETS_DIR_VARIABLE in args.secrets:
+        raise ArgumentError("app_settings/endpoints/secrets", f"{SECRETS_DIR_VARIABLE!r} is set by the workload (the "
+                            "folder of the secret files); expected another name")
     for key in plain:
         if any(word in key for word in _SECRET_WORDS):
             raise ArgumentError("app_settings/endpoints", f"{key!r} looks secret; pass it in secrets so it lands in a "
                              "Kubernetes Secret, never in the ConfigMap")
     if (both := sorted(set(plain) & set(args.secrets))):
         raise ArgumentError("secrets", f"{both} also appear in app_settings/endpoints; give each key once")
+    if args.proxy_tls and (not args.certificate_image or any(c.isspace() for c in args.certificate_image)):
+        raise ArgumentError("certificate_image", f"{args.certificate_image!r} is not an image reference")
+    if args.target_group_arn is not None and not args.load_balancer_cidrs:
+        raise ArgumentError("load_balancer_cidrs", "empty while target_group_arn is set; the NetworkPolicy would "
+                            "keep the load balancer out. Expected its subnets' CIDRs")
+    if not _DNS_LABEL.fullmatch(args.monitoring_namespace):
+        raise ArgumentError("monitoring_namespace", f"{args.monitoring_namespace!r} is not a DNS label")
+    network_policy.validate_app_traffic(_traffic(args, {"app.kubernetes.io/name": args.name}), "")
 
 
 def workload_demand(args: WorkloadArgs) -> PodDemand:
@@ -355,6 +395,13 @@ def workload_demand(args: WorkloadArgs) -> PodDemand:
     return PodDemand(args.name, args.max_replicas,
                      (args.cpu_request_millicores or 0) + request_proxy.CPU_REQUEST_MILLICORES,
                      (args.memory_request_mib or 0) + request_proxy.MEMORY_MIB)
+
+
+def _traffic(args: WorkloadArgs, selector: Mapping[str, str]) -> network_policy.AppTraffic:
+    return network_policy.AppTraffic(
+        pod_labels=selector, ingress_port=request_proxy.PROXY_PORT, load_balancer_cidrs=args.load_balancer_cidrs,
+        metrics_port=request_proxy.METRICS_PORT, monitoring_namespace=args.monitoring_namespace,
+        vpc_cidr=args.vpc_cidr, data_ports=args.data_tier_ports)
 
 
 def _as_text(value: Any) -> pulumi.Output[str]:
@@ -408,14 +455,20 @@ class Workload(pulumi.ComponentResource):
                                        opts=child)
         env_from = [k8s.core.v1.EnvFromSourceArgs(
             config_map_ref=k8s.core.v1.ConfigMapEnvSourceArgs(name=config.metadata.name))]
+        env = [k8s.core.v1.EnvVarArgs(name="PORT", value=str(args.container_port))]
+        app_mounts = [k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp")]
+        secret_volumes: list[k8s.core.v1.VolumeArgs] = []
         if args.secrets:
             secret = k8s.core.v1.Secret(
                 f"{name}-secret", metadata=meta(f"{args.name}-secrets"), type="Opaque",
                 string_data={k: pulumi.Output.secret(_as_text(v)) for k, v in args.secrets.items()}, opts=child)
-            env_from.append(k8s.core.v1.EnvFromSourceArgs(
-                secret_ref=k8s.core.v1.SecretEnvSourceArgs(name=secret.metadata.name)))
+            # Files, not environment variables (see the module docstring); readable by the pod's group only.
+            env.append(k8s.core.v1.EnvVarArgs(name=SECRETS_DIR_VARIABLE, value=SECRETS_DIR))
+            app_mounts.append(k8s.core.v1.VolumeMountArgs(name="secrets", mount_path=SECRETS_DIR, read_only=True))
+            secret_volumes.append(k8s.core.v1.VolumeArgs(name="secrets", secret=k8s.core.v1.SecretVolumeSourceArgs(
+                secret_name=secret.metadata.name, default_mode=0o440)))
 
-        proxy_settings = request_proxy.proxy_config(args.container_port, args.request_timeout_seconds)
+        proxy_settings = request_proxy.proxy_config(args.container_port, args.request_timeout_seconds, args.proxy_tls)
         proxy_config = k8s.core.v1.ConfigMap(
             f"{name}-proxy-config", metadata=meta(f"{args.name}-proxy"),
             data={"envoy.json": json.dumps(proxy_settings, sort_keys=True)}, opts=child)
@@ -430,8 +483,11 @@ class Workload(pulumi.ComponentResource):
         resources = k8s.core.v1.ResourceRequirementsArgs(
             requests={"cpu": f"{args.cpu_request_millicores}m", "memory": f"{args.memory_request_mib}Mi"},
             limits={"cpu": f"{cpu_limit(args)}m", "memory": f"{memory_limit(args)}Mi"})
-        def probe(port: str) -> dict[str, Any]:
-            return dict(http_get=k8s.core.v1.HTTPGetActionArgs(path=args.health_check_path, port=port),
+        proxy_port_name = "https" if args.proxy_tls else "http"
+
+        def probe(port: str, scheme: Optional[str] = None) -> dict[str, Any]:
+            # Kubelet does not verify the certificate of an HTTPS probe, so the self-signed one passes.
+            return dict(http_get=k8s.core.v1.HTTPGetActionArgs(path=args.health_check_path, port=port, scheme=scheme),
                         timeout_seconds=2)
         hardened = k8s.core.v1.SecurityContextArgs(
             run_as_non_root=True, run_as_user=args.run_as_user, read_only_root_filesystem=True,
@@ -439,28 +495,49 @@ class Workload(pulumi.ComponentResource):
         container = k8s.core.v1.ContainerArgs(
             name="app", image=args.image, args=list(args.args) or None, ports=[k8s.core.v1.ContainerPortArgs(
                 name="app", container_port=args.container_port, protocol="TCP")],
-            env_from=env_from, env=[k8s.core.v1.EnvVarArgs(name="PORT", value=str(args.container_port))],
+            env_from=env_from, env=env,
             resources=resources,
             # Readiness goes through the proxy: a pod is ready only when both answer, as the load balancer sees it.
-            readiness_probe=k8s.core.v1.ProbeArgs(**probe("http"), period_seconds=5, failure_threshold=3),
+            readiness_probe=k8s.core.v1.ProbeArgs(**probe(proxy_port_name, "HTTPS" if args.proxy_tls else None),
+                                                  period_seconds=5, failure_threshold=3),
             liveness_probe=k8s.core.v1.ProbeArgs(**probe("app"), initial_delay_seconds=15, period_seconds=20,
                                                  failure_threshold=3),
             security_context=hardened,
             # Read-only root: the only writable place is a scratch emptyDir.
-            volume_mounts=[k8s.core.v1.VolumeMountArgs(name="tmp", mount_path="/tmp")])
+            volume_mounts=app_mounts)
+        tls_mounts: list[k8s.core.v1.VolumeMountArgs] = []
+        tls_volumes: list[k8s.core.v1.VolumeArgs] = []
+        init_containers: Optional[list[k8s.core.v1.ContainerArgs]] = None
+        if args.proxy_tls:
+            tls_mounts.append(k8s.core.v1.VolumeMountArgs(name="proxy-tls", mount_path=request_proxy.TLS_DIR,
+                                                          read_only=True))
+            # Memory-backed: the private key never touches the node's disk and goes with the pod.
+            tls_volumes.append(k8s.core.v1.VolumeArgs(name="proxy-tls", empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(
+                medium="Memory", size_limit="1Mi")))
+            init_containers = [k8s.core.v1.ContainerArgs(
+                name="certificate", image=args.certificate_image,
+                args=request_proxy.self_signed_certificate_args(f"{args.name}.{args.namespace}.svc"),
+                resources=k8s.core.v1.ResourceRequirementsArgs(
+                    requests={"cpu": f"{request_proxy.CPU_REQUEST_MILLICORES}m",
+                              "memory": f"{request_proxy.MEMORY_MIB}Mi"},
+                    limits={"cpu": f"{request_proxy.CPU_LIMIT_MILLICORES}m", "memory": f"{request_proxy.MEMORY_MIB}Mi"}),
+                security_context=hardened,
+                volume_mounts=[k8s.core.v1.VolumeMountArgs(name="proxy-tls", mount_path=request_proxy.TLS_DIR)])]
         proxy = k8s.core.v1.ContainerArgs(
             name="proxy", image=args.proxy_image,
             args=["-c", "/etc/envoy/envoy.json", "--disable-hot-restart", "--log-level", "warn"],
-            ports=[k8s.core.v1.ContainerPortArgs(name="http", container_port=request_proxy.PROXY_PORT, protocol="TCP"),
+            ports=[k8s.core.v1.ContainerPortArgs(name=proxy_port_name, container_port=request_proxy.PROXY_PORT,
+                                                 protocol="TCP"),
                    k8s.core.v1.ContainerPortArgs(name="metrics", container_port=request_proxy.METRICS_PORT,
                                                  protocol="TCP")],
             resources=k8s.core.v1.ResourceRequirementsArgs(
                 requests={"cpu": f"{request_proxy.CPU_REQUEST_MILLICORES}m", "memory": f"{request_proxy.MEMORY_MIB}Mi"},
                 limits={"cpu": f"{request_proxy.CPU_LIMIT_MILLICORES}m", "memory": f"{request_proxy.MEMORY_MIB}Mi"}),
-            readiness_probe=k8s.core.v1.ProbeArgs(tcp_socket=k8s.core.v1.TCPSocketActionArgs(port="http"),
+            readiness_probe=k8s.core.v1.ProbeArgs(tcp_socket=k8s.core.v1.TCPSocketActionArgs(port=proxy_port_name),
                                                   period_seconds=5),
             security_context=hardened,
-            volume_mounts=[k8s.core.v1.VolumeMountArgs(name="proxy-config", mount_path="/etc/envoy", read_only=True)])
+            volume_mounts=[k8s.core.v1.VolumeMountArgs(name="proxy-config", mount_path="/etc/envoy", read_only=True),
+                           *tls_mounts])
         spread = [
             # Zones first: losing one zone must leave pods elsewhere. Per-revision (pod-template-hash) so a
             # rollout is spread too.
@@ -491,16 +568,19 @@ class Workload(pulumi.ComponentResource):
                             fs_group=args.run_as_user,
                             seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault")),
                         termination_grace_period_seconds=30,
-                        topology_spread_constraints=spread, containers=[container, proxy],
+                        topology_spread_constraints=spread, init_containers=init_containers,
+                        containers=[container, proxy],
                         volumes=[k8s.core.v1.VolumeArgs(name="tmp", empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(
                             size_limit="256Mi")),
                                  k8s.core.v1.VolumeArgs(name="proxy-config", config_map=k8s.core.v1.
-                                                        ConfigMapVolumeSourceArgs(name=proxy_config.metadata.name))]))),
+                                                        ConfigMapVolumeSourceArgs(name=proxy_config.metadata.name)),
+                                 *secret_volumes, *tls_volumes]))),
             opts=child)
         service = k8s.core.v1.Service(
             f"{name}-service", metadata=meta(args.name),
             spec=k8s.core.v1.ServiceSpecArgs(type="ClusterIP", selector=selector, ports=[
-                k8s.core.v1.ServicePortArgs(name="http", port=args.service_port, target_port="http", protocol="TCP")]),
+                k8s.core.v1.ServicePortArgs(name=proxy_port_name, port=args.service_port, target_port=proxy_port_name,
+                                            protocol="TCP")]),
             opts=child)
         spec = hpa_spec(args)
         down, up = spec["behavior"]["scaleDown"], spec["behavior"]["scaleUp"]
@@ -528,6 +608,14 @@ class Workload(pulumi.ComponentResource):
                 # A crash-looping pod must not block a node drain.
                 unhealthy_pod_eviction_policy="AlwaysAllow"),
             opts=child)
+
+        # Deny all traffic in the namespace, then admit what the app needs (components/network_policy.py).
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-default-deny", metadata=meta(network_policy.DEFAULT_DENY_NAME),
+            spec=network_policy.default_deny_spec(), opts=child)
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-network-policy", metadata=meta(args.name),
+            spec=network_policy.app_allowance_spec(_traffic(args, selector)), opts=child)
 
         if args.target_group_arn is not None:
             # The AWS Load Balancer Controller keeps the target group's IP targets equal to the ready pods behind

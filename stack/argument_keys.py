@@ -140,6 +140,8 @@ ARGUMENT_SETTINGS: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {
         "args": (("app", "args"),),
         "request_timeout_seconds": (("load_balancer", "idle_timeout_seconds"),),
         "proxy_tls": (("load_balancer", "backend_tls"),),
+        "load_balancer_cidrs": (("network", "vpc_cidr"), ("network", "az_count")),
+        "vpc_cidr": (("network", "vpc_cidr"),),
         "container_port": (("kubernetes", "app_port"), ("app", "port")),
         "health_check_path": (("kubernetes", "app_health_path"), ("app", "health_check_path")),
         "cpu_request_millicores": (("kubernetes", "app_cpu_request_millicores"),),

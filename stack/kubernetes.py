@@ -17,7 +17,7 @@ from components.eks_cluster import EksCluster, EksClusterArgs, validate_eks_clus
 from components.load_balancer_controller import LoadBalancerController, LoadBalancerControllerArgs
 from components.metrics_pipeline import (MetricsCatalog, MetricsPipeline, MetricsPipelineArgs, metrics_catalog,
                                          pipeline_demand, validate_metrics_pipeline_args)
-from components.network import Network
+from components.network import Network, plan_subnets
 from components.request_proxy import PROXY_PORT
 from components.workload import Workload, WorkloadArgs, validate_workload_args, workload_demand
 
@@ -58,7 +58,11 @@ def workload_args(settings: StackSettings, catalog: MetricsCatalog, endpoints: M
         min_replicas=k.hpa_min_replicas, max_replicas=k.hpa_max_replicas,
         cpu_utilization_percent=k.hpa_cpu_target_percent, memory_utilization_percent=k.hpa_memory_target_percent,
         requests_per_pod=str(k.hpa_requests_per_second), app_settings=plain_app_settings(settings),
-        endpoints=dict(endpoints or {}), secrets=dict(secrets or {}), environment=settings.environment)
+        endpoints=dict(endpoints or {}), secrets=dict(secrets or {}), proxy_tls=settings.load_balancer.backend_tls,
+        # The load balancer's nodes sit in the public subnets, laid out by the same plan the Network follows.
+        load_balancer_cidrs=tuple(plan_subnets(settings.network.vpc_cidr, settings.network.az_count)["public"]),
+        vpc_cidr=settings.network.vpc_cidr, monitoring_namespace=pipeline_args(settings).namespace,
+        environment=settings.environment)
 
 
 def cluster_args(settings: StackSettings, network: Network) -> EksClusterArgs:

@@ -233,3 +233,12 @@ def test_stacks_wire_the_edge_tier_and_export_it():
     assert len(alb["prod"]["subnets"]) == 3 and len(group["prod"]["vpcZoneIdentifiers"]) == 3
     rate = {r["name"]: r for r in prod.one("aws:wafv2/webAcl:WebAcl", "edge-rate-limit-acl").inputs["rules"]}
     assert rate["rate-limit-by-ip"]["statement"]["rateBasedStatement"]["limit"] == 67
+
+
+def test_backend_tls_makes_target_groups_and_health_checks_https():
+    ev = build(backend_tls=True)
+    for tg in (g.inputs for g in ev.by_type(TG)):
+        assert tg["protocol"] == "HTTPS" and tg["healthCheck"]["protocol"] == "HTTPS"
+        # Same port and HTTP version: the targets serve TLS where they served HTTP.
+        assert tg["port"] == 3000 and tg["protocolVersion"] == "HTTP1"
+    assert all(g.inputs["healthCheck"]["protocol"] == "HTTP" for g in build().by_type(TG))

@@ -180,8 +180,8 @@ def test_deployment_leaves_replicas_to_the_hpa_and_is_hardened(default_workload)
     zone = next(c for c in pod["topologySpreadConstraints"] if c["topologyKey"] == "topology.kubernetes.io/zone")
     assert zone["maxSkew"] == 1 and zone["whenUnsatisfiable"] == "DoNotSchedule"
     assert zone["labelSelector"]["matchLabels"] == spec["selector"]["matchLabels"]
-    assert container["envFrom"] == [{"configMapRef": {"name": "ai-agent-system-config"}},
-                                    {"secretRef": {"name": "ai-agent-system-secrets"}}]
+    # Settings in the environment; secrets as files only (test_secrets_are_mounted_files_never_environment).
+    assert container["envFrom"] == [{"configMapRef": {"name": "ai-agent-system-config"}}]
     annotations = spec["template"]["metadata"]["annotations"]
     assert annotations["prometheus.io/scrape"] == "true" and annotations["prometheus.io/port"] == "9902"
     assert annotations["prometheus.io/path"] == "/stats/prometheus" and len(annotations["checksum/config"]) == 64
@@ -229,7 +229,7 @@ def test_objects_live_in_the_workload_namespace(default_workload):
     assert namespace.inputs["metadata"]["name"] == "ai-agent-system"
     namespaced = [r for r in default_workload.resources if r.custom and r.type.startswith("kubernetes:")
                   and r.type != "kubernetes:core/v1:Namespace"]
-    assert len(namespaced) == 8  # with the proxy's ConfigMap
+    assert len(namespaced) == 10  # with the proxy's ConfigMap and the two NetworkPolicies
     assert {r.inputs["metadata"]["namespace"] for r in namespaced} == {"ai-agent-system"}
 
 
@@ -251,3 +251,106 @@ def test_stack_feeds_other_tiers_endpoints_and_secret_into_the_workload():
     assert config["PORT"] == "3000"
     assert all(config[k] == UNKNOWN or config[k] for k in endpoints)
     assert ev.outputs["workloadNamespace"] == "ai-agent-system" and ev.outputs["hpaName"] == "ai-agent-system"
+
+
+# ---------------------------------------------------------------- secrets, TLS, NetworkPolicies (issue 17)
+
+def test_secrets_are_mounted_files_never_environment(default_workload):
+    pod = default_workload.one("kubernetes:apps/v1:Deployment", "app-deployment").inputs["spec"]["template"]["spec"]
+    container, proxy = pod["containers"]
+    assert "secretRef" not in str(container.get("envFrom")) and "secretKeyRef" not in str(container.get("env"))
+    assert {"name": "APP_SECRETS_DIR", "value": "/var/run/secrets/app"} in container["env"]
+    assert {"name": "secrets", "mountPath": "/var/run/secrets/app", "readOnly": True} in container["volumeMounts"]
+    assert "secrets" not in [m["name"] for m in proxy["volumeMounts"]]
+    [volume] = [v for v in pod["volumes"] if v["name"] == "secrets"]
+    assert volume["secret"] == {"secretName": "ai-agent-system-secrets", "defaultMode": 0o440}
+
+
+def test_without_secrets_there_is_no_secret_volume_nor_its_variable():
+    pod = build(args()).one("kubernetes:apps/v1:Deployment", "app-deployment").inputs["spec"]["template"]["spec"]
+    assert [v["name"] for v in pod["volumes"]] == ["tmp", "proxy-config"]
+    assert [e["name"] for e in pod["containers"][0]["env"]] == ["PORT"]
+
+
+def test_the_secrets_folder_variable_is_reserved():
+    with pytest.raises(ValueError, match="'APP_SECRETS_DIR' is set by the workload"):
+        validate_workload_args(args(app_settings={"APP_SECRETS_DIR": "/tmp"}))
+
+
+def test_plain_proxy_has_no_init_container_and_serves_http(default_workload):
+    pod = default_workload.one("kubernetes:apps/v1:Deployment", "app-deployment").inputs["spec"]["template"]["spec"]
+    assert "initContainers" not in pod
+    proxy_config = default_workload.one("kubernetes:core/v1:ConfigMap", "app-proxy-config").inputs["data"]["envoy.json"]
+    assert "transport_socket" not in proxy_config
+
+
+def test_proxy_tls_creates_a_certificate_at_start_and_serves_https():
+    workload = build(args(proxy_tls=True))
+    pod = workload.one("kubernetes:apps/v1:Deployment", "app-deployment").inputs["spec"]["template"]["spec"]
+    [init] = pod["initContainers"]
+    assert init["image"] == "docker.io/alpine/openssl:3.3.2" and init["args"][:2] == ["req", "-x509"]
+    assert init["args"][init["args"].index("-subj") + 1] == "/CN=ai-agent-system.ai-agent-system.svc"
+    assert init["args"][init["args"].index("-keyout") + 1] == "/etc/envoy-tls/tls.key"
+    assert init["securityContext"]["readOnlyRootFilesystem"] is True and init["resources"]["limits"]
+    assert init["volumeMounts"] == [{"name": "proxy-tls", "mountPath": "/etc/envoy-tls"}]
+    [tls_volume] = [v for v in pod["volumes"] if v["name"] == "proxy-tls"]
+    assert tls_volume["emptyDir"] == {"medium": "Memory", "sizeLimit": "1Mi"}
+    container, proxy = pod["containers"]
+    assert {"name": "proxy-tls", "mountPath": "/etc/envoy-tls", "readOnly": True} in proxy["volumeMounts"]
+    assert "proxy-tls" not in [m["name"] for m in container["volumeMounts"]]
+    assert {p["name"]: p["containerPort"] for p in proxy["ports"]} == {"https": 8080, "metrics": 9902}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/", "port": "https", "scheme": "HTTPS"}
+    service = workload.one("kubernetes:core/v1:Service", "app-service").inputs["spec"]
+    assert service["ports"] == [{"name": "https", "port": 80, "targetPort": "https", "protocol": "TCP"}]
+    import json
+    envoy = json.loads(workload.one("kubernetes:core/v1:ConfigMap", "app-proxy-config").inputs["data"]["envoy.json"])
+    ingress, metrics = envoy["static_resources"]["listeners"]
+    tls = ingress["filter_chains"][0]["transport_socket"]["typed_config"]["common_tls_context"]
+    assert tls["tls_certificates"] == [{"certificate_chain": {"filename": "/etc/envoy-tls/tls.crt"},
+                                        "private_key": {"filename": "/etc/envoy-tls/tls.key"}}]
+    assert tls["tls_params"]["tls_minimum_protocol_version"] == "TLSv1_2"
+    # Prometheus inside the cluster keeps scraping plain HTTP.
+    assert "transport_socket" not in metrics["filter_chains"][0]
+
+
+def test_namespace_denies_everything_then_admits_what_the_app_needs():
+    workload = build(args(load_balancer_cidrs=("10.0.0.0/21", "10.0.8.0/21"), vpc_cidr="10.0.0.0/16",
+                          target_group_arn="arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/x/1"))
+    deny = workload.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "app-default-deny").inputs
+    assert deny["metadata"]["name"] == "default-deny" and deny["metadata"]["namespace"] == "ai-agent-system"
+    assert deny["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    allow = workload.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "app-network-policy").inputs["spec"]
+    assert allow["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": "ai-agent-system"}}
+    from_lb, from_prometheus = allow["ingress"]
+    assert from_lb == {"from": [{"ipBlock": {"cidr": "10.0.0.0/21"}}, {"ipBlock": {"cidr": "10.0.8.0/21"}}],
+                       "ports": [{"protocol": "TCP", "port": 8080}]}
+    assert from_prometheus == {
+        "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}],
+        "ports": [{"protocol": "TCP", "port": 9902}]}
+    dns, data, https = allow["egress"]
+    assert dns["to"] == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                          "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}]
+    assert dns["ports"] == [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]
+    assert data == {"to": [{"ipBlock": {"cidr": "10.0.0.0/16"}}],
+                    "ports": [{"protocol": "TCP", "port": p} for p in (5432, 6379, 9098)]}
+    assert https == {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/16"]}}],
+                     "ports": [{"protocol": "TCP", "port": 443}]}
+
+
+def test_without_load_balancer_cidrs_nothing_outside_the_cluster_reaches_the_proxy():
+    allow = build(args()).one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "app-network-policy").inputs["spec"]
+    assert [rule["ports"] for rule in allow["ingress"]] == [[{"protocol": "TCP", "port": 9902}]]
+
+
+@pytest.mark.parametrize("change, message", [
+    (dict(target_group_arn="arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/x/1"),
+     "load_balancer_cidrs: empty while target_group_arn is set"),
+    (dict(load_balancer_cidrs=("10.0.0.1/21",)), "'10.0.0.1/21' is not an IPv4 CIDR"),
+    (dict(vpc_cidr="10.0.0.0/33"), None),
+    (dict(data_tier_ports=(0,)), "0 is out of range; expected 1 to 65535"),
+    (dict(monitoring_namespace="Monitoring"), "monitoring_namespace: 'Monitoring' is not a DNS label"),
+    (dict(proxy_tls=True, certificate_image="bad image"), "certificate_image: 'bad image' is not an image"),
+])
+def test_network_policy_and_tls_arguments_are_checked(change, message):
+    with pytest.raises(ValueError, match=message or "is not an IPv4 CIDR"):
+        validate_workload_args(args(**change))

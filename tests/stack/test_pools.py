@@ -74,8 +74,17 @@ def test_each_ec2_pool_runs_the_application_and_keeps_the_design_bounds():
         assert (group.inputs["minSize"], group.inputs["maxSize"], group.inputs["desiredCapacity"]) == (2, 20, 5)
         template = prod.one(LT, f"edge-asg-{backend}-lt")
         script = base64.b64decode(template.inputs["userData"]).decode()
-        assert "ExecStart=/usr/bin/docker run" in script and "--publish 3000:3000" in script
+        # Prod turns end-to-end TLS on (scaling:lbBackendTls): the host's app port leads to the TLS sidecar.
+        assert "ExecStart=/usr/bin/docker run" in script and "--publish 3000:8080" in script
+        assert "cat > /etc/systemd/system/app-tls.service" in script
         assert f"--name /scaling/prod/app-settings" in script
+
+
+def test_dev_pools_serve_plain_http_without_the_tls_sidecar():
+    dev = stack_evaluation("dev")
+    for template in dev.by_type(LT):
+        script = base64.b64decode(template.inputs["userData"]).decode()
+        assert "--publish 3000:3000" in script and "app-tls" not in script
 
 
 def test_the_first_pool_carries_an_alias_to_the_single_group_it_replaces():
