@@ -1,4 +1,6 @@
-"""CloudWatch alarms and their SNS topics: an alarm somebody hears, over a channel that stays encrypted.
+"""CloudWatch alarms and their SNS topics, and CloudWatch log groups.
+
+An alarm somebody hears, over a channel that stays encrypted; logs kept under a customer key for a year.
 
 An alarm without actions changes state on a console nobody watches; one without OK actions leaves the
 people it paged guessing whether it still fires. ``treatMissingData`` decides whether silence is fine,
@@ -13,9 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .common import HIGH, MEDIUM, get, resource_policy
+from .common import HIGH, MEDIUM, as_number, fmt, get, integer, resource_policy, schema
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+# CIS AWS Foundations and the common IaC scanners ask for a year of logs: an incident is often found months late.
+MIN_LOG_RETENTION_DAYS = 365
 TOPIC = "aws:sns/topic:Topic"
 MISSING_DATA_TREATMENTS = ("breaching", "notBreaching", "ignore", "missing")
 AWS_MANAGED_SNS_KEY = "alias/aws/sns"
@@ -61,4 +66,36 @@ topic_encrypted = resource_policy(
     remediation="Set kms_master_key_id to a customer-managed key whose policy lets the publishing services "
                 "(cloudwatch.amazonaws.com) use kms:Decrypt and kms:GenerateDataKey*.")
 
-POLICIES = [alarm_actions, topic_encrypted]
+def _log_group_encrypted(args, k, violation):
+    # Only whether a key is set: its ARN is unknown until the key exists, and the key's own policy is
+    # aws-kms-key-explicit-policy's to judge.
+    if get(args.props, "kmsKeyId") in (None, ""):
+        violation("kmsKeyId is not set: CloudWatch Logs stores the group under its own service key, which no key "
+                  "policy of this account controls")
+
+
+log_group_kms_encrypted = resource_policy(
+    "aws-cloudwatch-log-group-kms-encrypted",
+    "CloudWatch log groups are encrypted with a customer-managed KMS key.",
+    (LOG_GROUP,), _log_group_encrypted, severity=HIGH,
+    remediation="Name the log group, create its key with components.encryption.log_group_key (a key policy that "
+                "lets logs.<region>.amazonaws.com use it for that group's ARN only) and set kms_key_id=key.arn.")
+
+
+def _log_group_retention(args, k, violation):
+    days = as_number(get(args.props, "retentionInDays"))
+    if days is None or days == 0:
+        return  # absent or 0: CloudWatch Logs keeps the events forever
+    if days < k["minDays"]:
+        violation(f"retentionInDays is {fmt(days)}; keep logs at least {k['minDays']} days")
+
+
+log_group_retention = resource_policy(
+    "aws-cloudwatch-log-group-retention",
+    f"CloudWatch log groups keep their events at least {MIN_LOG_RETENTION_DAYS} days (or forever).",
+    (LOG_GROUP,), _log_group_retention, severity=MEDIUM,
+    remediation="Set retention_in_days to 365 or a longer CloudWatch Logs retention value (components default to "
+                "365; a dev stack may shorten it, the pack reports it there as advisory).",
+    config_schema=schema(minDays=integer(MIN_LOG_RETENTION_DAYS, "Fewest days a log group may keep events.", 1)))
+
+POLICIES = [alarm_actions, topic_encrypted, log_group_kms_encrypted, log_group_retention]

@@ -1,4 +1,5 @@
-"""IAM: rights on the data tier are held by an identity, and no statement grants a restrictable action on ``*``.
+"""IAM: rights on the data tier are held by an identity, no statement grants a restrictable action on ``*``, and
+every KMS key has an explicit key policy that admits the account and conditioned service principals only.
 
 Policy documents arrive as JSON strings (or objects) in ``policy`` of ``aws:iam/policy:Policy`` and the
 inline policy types, and in ``inlinePolicies[].policy`` of ``aws:iam/role:Role``. A document built from ARNs
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -196,4 +198,64 @@ no_unattached_data_policy = stack_policy(
     remediation="Attach it with aws.iam.RolePolicyAttachment to the role that uses the data (components."
                 "app_identity.AppIdentity does this for the app's instance and workload roles), or delete it.")
 
-POLICIES = [no_wildcard_resource, no_unattached_data_policy]
+KMS_KEY = "aws:kms/key:Key"
+_ACCOUNT_ROOT = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:root|\d{12}")
+
+
+def _principals(statement: dict) -> list[tuple[str, str]]:
+    """(kind, value) pairs of a statement's Principal: ("*", "*") for the bare wildcard."""
+    principal = statement.get("Principal")
+    if principal == "*":
+        return [("*", "*")]
+    if not isinstance(principal, dict):
+        return []
+    return [(str(kind), str(value)) for kind, values in principal.items() for value in _listed(values)]
+
+
+def key_policy_findings(doc: dict) -> list[str]:
+    """What makes a key policy other than "the account administers the key, services use it under a condition"."""
+    allows = [s for s in statements(doc) if s.get("Effect") == "Allow"]
+    found = []
+    if not any(kind == "AWS" and _ACCOUNT_ROOT.fullmatch(value) for s in allows for kind, value in _principals(s)):
+        found.append("no statement lets the account (arn:...:iam::<account>:root) administer the key: IAM policies "
+                     "have no effect on it and nobody could manage it again")
+    for index, statement in enumerate(allows):
+        for kind, value in _principals(statement):
+            where = f"statement {statement.get('Sid') or index}"
+            if kind == "*" or value == "*":
+                found.append(f"{where} allows any principal ('*')")
+            elif kind == "Service" and not statement.get("Condition"):
+                found.append(f"{where} lets {value} use the key for anything: add a kms:ViaService, "
+                             "kms:EncryptionContext:... or aws:SourceArn condition")
+            elif kind == "AWS" and not _ACCOUNT_ROOT.fullmatch(value):
+                found.append(f"{where} names {value}: grant roles and users through IAM policies, the key policy "
+                             "admits the account and service principals only")
+            elif kind not in ("AWS", "Service"):
+                found.append(f"{where} names a {kind} principal {value}")
+    return found
+
+
+def _key_policy(args, k, violation):
+    value = get(args.props, "policy")
+    if value in (None, ""):
+        violation("policy is not set: the key relies on AWS's implicit default key policy; write it out "
+                  "(the account administers the key, services use it under conditions)")
+        return
+    doc = document(value)
+    if not statements(doc):
+        violation("policy has no statement (not a JSON key policy)")
+        return
+    for finding in key_policy_findings(doc):
+        violation(finding)
+
+
+kms_key_explicit_policy = resource_policy(
+    "aws-kms-key-explicit-policy",
+    "KMS keys have an explicit key policy: the account administers the key, service principals use it only under "
+    "a condition, nobody else is named.",
+    (KMS_KEY,), _key_policy, severity=HIGH,
+    remediation="Create keys with components.encryption.customer_managed_key (it writes the account-administers "
+                "statement) and pass service statements built with a kms:ViaService or kms:EncryptionContext "
+                "condition (components.encryption.logs_key_statement for CloudWatch Logs).")
+
+POLICIES = [no_wildcard_resource, no_unattached_data_policy, kms_key_explicit_policy]

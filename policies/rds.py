@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .common import CRITICAL, HIGH, as_bool, as_number, fmt, get, has, integer, items, resource_policy, schema
+from .common import CRITICAL, HIGH, MEDIUM, as_bool, as_number, fmt, get, has, integer, items, resource_policy, schema
 
 INSTANCE = "aws:rds/instance:Instance"
 CLUSTER = "aws:rds/cluster:Cluster"
@@ -155,5 +155,38 @@ multi_az = resource_policy(
     (INSTANCE,), _multi_az, severity=HIGH, prod_only=True,
     remediation="Set multi_az=True (scaling:dbMultiAz).")
 
+# A statement slower than this is logged with its text and duration; 1 s is the usual slow-query threshold
+# (AWS's PostgreSQL logging guidance and pganalyze's start with it) and components.database's default.
+MAX_LOG_MIN_DURATION_MS = 1000
+_ON = ("1", "on", "true", "yes")
+
+
+def _logging_parameters(args, k, violation):
+    props = args.props
+    if not str(get(props, "family", default="")).startswith("postgres"):
+        return
+    values = {get(p, "name"): str(get(p, "value")).strip().lower() for p in items(get(props, "parameters"))}
+    duration = as_number(values.get("log_min_duration_statement"))
+    if duration is None or duration < 0:
+        violation(f"log_min_duration_statement is {values.get('log_min_duration_statement', 'not set (-1, off)')}: "
+                  f"slow queries are not logged; set 0 to {k['maxLogMinDurationMs']} ms")
+    elif duration > k["maxLogMinDurationMs"]:
+        violation(f"log_min_duration_statement is {fmt(duration)} ms; log queries slower than "
+                  f"{k['maxLogMinDurationMs']} ms at the latest")
+    for name in ("log_connections", "log_disconnections"):
+        if values.get(name) not in _ON:
+            violation(f"{name} is {values.get(name, 'not set (off)')}: who connected, from where and for how long "
+                      "is not in the log; set it to 1")
+
+
+parameter_group_logging = resource_policy(
+    "aws-rds-parameter-group-logging",
+    "PostgreSQL parameter groups log slow queries, connections and disconnections.",
+    (PARAMETER_GROUP,), _logging_parameters, severity=MEDIUM,
+    remediation="Add log_min_duration_statement (e.g. 1000 ms), log_connections=1 and log_disconnections=1 to the "
+                "parameter group (components.database does; DatabaseArgs.log_min_duration_ms).",
+    config_schema=schema(maxLogMinDurationMs=integer(
+        MAX_LOG_MIN_DURATION_MS, "Highest allowed log_min_duration_statement, in ms.", 0)))
+
 POLICIES = [storage_encrypted, instance_in_transit, parameter_group_force_ssl, not_publicly_accessible,
-            deletion_protection, backup_retention, final_snapshot, multi_az]
+            deletion_protection, backup_retention, final_snapshot, multi_az, parameter_group_logging]

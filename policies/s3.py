@@ -1,11 +1,11 @@
-"""S3: default encryption at rest and TLS-only access for every bucket."""
+"""S3: default encryption at rest, TLS-only access, and versioning whose old versions expire, for every bucket."""
 
 from __future__ import annotations
 
 import json
 
-from .common import (CRITICAL, HIGH, UnknownCollector, depends_on, get, items, known_equal, label, of_type,
-                     resource_policy, schema, stack_policy, string_list)
+from .common import (CRITICAL, HIGH, MEDIUM, UnknownCollector, as_number, depends_on, get, items, known_equal, label,
+                     of_type, resource_policy, schema, stack_policy, string_list)
 
 BUCKET_TYPES = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 SSE_TYPES = ("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
@@ -97,4 +97,51 @@ bucket_secure_transport = stack_policy(
     remediation="Add a bucket policy statement: Effect Deny, Principal *, Action s3:*, Resource bucket and "
                 "bucket/*, Condition Bool aws:SecureTransport 'false'.")
 
-POLICIES = [bucket_sse_algorithm, bucket_encryption_configured, bucket_secure_transport]
+VERSIONING_TYPES = ("aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2")
+LIFECYCLE_TYPES = ("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+                   "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2")
+
+
+def _versioned(bucket, configs) -> bool:
+    inline = get(bucket.props, "versioning", "enabled")
+    if inline is True or str(inline).lower() == "true":
+        return True
+    return any(_configures(c, bucket) and get(c.props, "versioningConfiguration", "status") == "Enabled"
+               for c in configs)
+
+
+def _expires_noncurrent(rule) -> bool:
+    if str(get(rule, "status", default="Enabled")) != "Enabled" or get(rule, "enabled") is False:
+        return False
+    expiration = get(rule, "noncurrentVersionExpiration")
+    return as_number(get(expiration, "noncurrentDays")) is not None or as_number(get(expiration, "days")) is not None
+
+
+def _versioning_lifecycle(args, k, report):
+    unknown = UnknownCollector()
+    versionings, lifecycles = of_type(args, *VERSIONING_TYPES), of_type(args, *LIFECYCLE_TYPES)
+    for bucket in of_type(args, *BUCKET_TYPES):
+        with unknown.guard():
+            if not _versioned(bucket, versionings):
+                report(f"{label(bucket)} is not versioned: an overwrite or delete loses the object for good",
+                       bucket.urn)
+                continue
+            rules = [*items(get(bucket.props, "lifecycleRules"))]
+            for config in lifecycles:
+                if _configures(config, bucket):
+                    rules.extend(items(get(config.props, "rules")))
+            if not any(_expires_noncurrent(rule) for rule in rules):
+                report(f"{label(bucket)} is versioned but no enabled lifecycle rule expires noncurrent versions: "
+                       "every overwritten or deleted object is kept and billed forever", bucket.urn)
+    unknown.raise_first()
+
+
+bucket_versioning_lifecycle = stack_policy(
+    "aws-s3-bucket-versioning-lifecycle",
+    "Every S3 bucket is versioned and a lifecycle rule expires its noncurrent versions.",
+    _versioning_lifecycle, severity=MEDIUM,
+    remediation="Declare aws.s3.BucketVersioning(status='Enabled') and a BucketLifecycleConfiguration rule with "
+                "noncurrent_version_expiration(noncurrent_days=...) for the bucket (components.load_balancer does "
+                "for the access-log bucket).")
+
+POLICIES = [bucket_sse_algorithm, bucket_encryption_configured, bucket_secure_transport, bucket_versioning_lifecycle]

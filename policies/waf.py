@@ -1,4 +1,5 @@
-"""AWS WAF: the design's "Rate Limiting" section (100 requests per 15 minutes per client)."""
+"""AWS WAF: the design's "Rate Limiting" section (100 requests per 15 minutes per client), and the AWS managed
+rule groups a web ACL needs beside it."""
 
 from __future__ import annotations
 
@@ -88,4 +89,66 @@ web_acl_rate_limit = resource_policy(
         clientKeys=string_list(["IP", "FORWARDED_IP", "CUSTOM_KEYS"],
                                "aggregateKeyType values that count per client.")))
 
-POLICIES = [web_acl_rate_limit]
+# The AWS managed groups the CIS/FSBP-style reviews expect: OWASP-style common protections, exploit payloads such
+# as Log4Shell, and addresses Amazon threat intelligence marks as malicious.
+REQUIRED_MANAGED_GROUPS = ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet",
+                           "AWSManagedRulesAmazonIpReputationList"]
+
+
+def _managed_groups(props) -> list[dict]:
+    """Managed rule group references as (group, priority, counting) from ``rules`` or the API-form ``ruleJson``."""
+    found = []
+    for rule in items(get(props, "rules")):
+        statement = get(rule, "statement", "managedRuleGroupStatement")
+        if statement is not None and get(statement, "vendorName") == "AWS":
+            found.append({"group": get(statement, "name"), "priority": as_number(get(rule, "priority")),
+                          "counting": get(rule, "overrideAction", "count") is not None})
+    text = get(props, "ruleJson")
+    if isinstance(text, str) and text.strip():
+        for rule in json.loads(text):
+            statement = (rule.get("Statement") or {}).get("ManagedRuleGroupStatement")
+            if statement is not None and statement.get("VendorName") == "AWS":
+                found.append({"group": statement.get("Name"), "priority": as_number(rule.get("Priority")),
+                              "counting": "Count" in (rule.get("OverrideAction") or {})})
+    return found
+
+
+def _rate_priorities(props) -> list[float]:
+    priorities = [as_number(get(rule, "priority")) for rule in items(get(props, "rules"))
+                  if get(rule, "statement", "rateBasedStatement") is not None]
+    text = get(props, "ruleJson")
+    if isinstance(text, str) and text.strip():
+        priorities += [as_number(r.get("Priority")) for r in json.loads(text)
+                       if (r.get("Statement") or {}).get("RateBasedStatement") is not None]
+    return [p for p in priorities if p is not None]
+
+
+def _managed_rule_groups(args, k, violation):
+    groups = _managed_groups(args.props)
+    by_name = {g["group"]: g for g in groups}
+    missing = [name for name in k["requiredGroups"] if name not in by_name]
+    if missing:
+        violation(f"web ACL lacks the AWS managed rule group(s) {', '.join(missing)}")
+    for name in k["requiredGroups"]:
+        if name in by_name and by_name[name]["counting"]:
+            violation(f"{name} has overrideAction count: the whole group only counts and blocks nothing "
+                      "(override single rules with ruleActionOverrides instead)")
+    last_rate = max(_rate_priorities(args.props), default=None)
+    early = sorted(g["group"] for g in groups if last_rate is not None and g["priority"] is not None
+                   and g["priority"] < last_rate)
+    if early:
+        violation(f"{', '.join(early)} evaluate(s) before a rate-based rule: requests they block are never counted "
+                  "against the client's rate")
+
+
+web_acl_managed_rule_groups = resource_policy(
+    "aws-wafv2-web-acl-managed-rule-groups",
+    "Web ACLs use the AWS managed common, known-bad-inputs and IP-reputation rule groups, after the rate rules.",
+    WEB_ACL_TYPES, _managed_rule_groups, severity=HIGH,
+    remediation="Add a rule per group with managed_rule_group_statement(vendor_name='AWS', name=...) and "
+                "override_action none, at priorities above the rate-based rules (components.rate_limit does with "
+                "managed_rules=True); tune single rules with rule_action_overrides (scaling:rateLimitRuleOverrides).",
+    config_schema=schema(requiredGroups=string_list(REQUIRED_MANAGED_GROUPS,
+                                                    "AWS managed rule groups every web ACL must reference.")))
+
+POLICIES = [web_acl_rate_limit, web_acl_managed_rule_groups]

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 import pytest
 
-from policies import alb, autoscaling, elasticache, kubernetes, msk, rds, stack_rules, waf
+from policies import alb, autoscaling, cloudwatch, elasticache, kubernetes, msk, rds, stack_rules, waf
 from scaling_kit.limits import AUTO_SCALING, CACHE, DATABASE, HPA, LOAD_BALANCING, MESSAGING, RATE_LIMIT
 from scaling_kit.waf_rate import waf_rate_limit
 from tests.policies import UNKNOWN, link, resource, run, run_stack
@@ -135,6 +135,12 @@ def msk_configuration(value: float) -> dict:
     return {"serverProperties": f"auto.create.topics.enable=false\nmin.insync.replicas={n(value)}\n"}
 
 
+def rds_logging(value: float) -> dict:
+    return {"family": "postgres17", "parameters": [
+        {"name": "log_min_duration_statement", "value": n(value)}, {"name": "log_connections", "value": "1"},
+        {"name": "log_disconnections", "value": "1"}]}
+
+
 def waf_acl(window: int) -> Callable[[float], dict]:
     return lambda limit: {"rules": [{"name": "rate", "action": {"block": {}}, "statement": {"rateBasedStatement": {
         "limit": limit, "evaluationWindowSec": float(window), "aggregateKeyType": "IP"}}}]}
@@ -212,6 +218,13 @@ ROWS = [
     Limit(rds.backup_retention, DB, with_value(PRIMARY, "backupRetentionPeriod"),
           schema_default(rds.backup_retention, "minDays"), AT_LEAST,
           lambda v: f"backupRetentionPeriod is {n(v)} days", "rds-backup-retention"),
+    Limit(rds.parameter_group_logging, "aws:rds/parameterGroup:ParameterGroup", rds_logging,
+          schema_default(rds.parameter_group_logging, "maxLogMinDurationMs"), AT_MOST,
+          lambda v: f"log_min_duration_statement is {n(v)} ms", "rds-log-min-duration"),
+    # --- CloudWatch Logs
+    Limit(cloudwatch.log_group_retention, "aws:cloudwatch/logGroup:LogGroup", lambda v: {"retentionInDays": v},
+          schema_default(cloudwatch.log_group_retention, "minDays"), AT_LEAST,
+          lambda v: f"retentionInDays is {n(v)}", "log-group-retention"),
 ]
 
 # The WAF rule: the design's rate over each WAF window, rounded either way, is allowed; one request more than
@@ -235,7 +248,8 @@ def test_every_numeric_knob_of_the_resource_policies_has_a_boundary_row():
     """A new numeric limit in the pack needs a row here; the knobs below are covered elsewhere or not limits."""
     covered = {row.policy.name for row in ROWS + WAF_ROWS}
     # Stack policies (shard count, replicas) are covered below; knobs that are not numeric limits are skipped.
-    numeric = {p.name for module in (alb, autoscaling, elasticache, kubernetes, msk, rds, waf) for p in module.POLICIES
+    numeric = {p.name for module in (alb, autoscaling, cloudwatch, elasticache, kubernetes, msk, rds, waf)
+               for p in module.POLICIES
                if any(prop.get("type") == "integer" and name != "environment"
                       for name, prop in ((p.config_schema.properties if p.config_schema else {}) or {}).items())}
     assert numeric and numeric <= covered, sorted(numeric - covered)

@@ -116,3 +116,48 @@ def test_unknown_document_in_preview_raises_after_judging_the_others():
             __import__("pulumi_policy").StackValidationArgs([pending, dead], {}),
             lambda message, urn=None: found.append(urn))
     assert found == [dead.urn]
+
+
+# --- KMS key policies
+KEY = iam.KMS_KEY
+ROOT_ADMIN = {"Sid": "AccountAdministersTheKey", "Effect": "Allow",
+              "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*", "Resource": "*"}
+LOGS = {"Sid": "Logs", "Effect": "Allow", "Principal": {"Service": "logs.us-east-1.amazonaws.com"},
+        "Action": ["kms:Encrypt*", "kms:Decrypt*"], "Resource": "*",
+        "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn":
+                                    "arn:aws:logs:us-east-1:123456789012:log-group:g"}}}
+KEY_CASES = [
+    Case(iam.kms_key_explicit_policy, KEY, {"policy": doc(ROOT_ADMIN, LOGS)},
+         {"policy": doc(ROOT_ADMIN, {**LOGS, "Condition": {}})}, {"enableKeyRotation": True}, True,
+         "lets logs.us-east-1.amazonaws.com use the key for anything", id="kms-key-policy"),
+]
+(test_key_policy_compliant, test_key_policy_violating, test_key_policy_missing,
+ test_key_policy_other_types_ignored) = case_tests(KEY_CASES)
+
+
+@pytest.mark.parametrize("statements, reported", [
+    ([LOGS], "no statement lets the account (arn:...:iam::<account>:root) administer the key"),
+    ([ROOT_ADMIN, {**LOGS, "Principal": "*"}], "statement Logs allows any principal ('*')"),
+    ([ROOT_ADMIN, {**LOGS, "Principal": {"AWS": "*"}}], "statement Logs allows any principal ('*')"),
+    ([ROOT_ADMIN, {**LOGS, "Principal": {"AWS": "arn:aws:iam::123456789012:role/app"}}],
+     "statement Logs names arn:aws:iam::123456789012:role/app: grant roles and users through IAM policies"),
+    ([ROOT_ADMIN, {**LOGS, "Principal": {"Federated": "cognito-identity.amazonaws.com"}}],
+     "statement Logs names a Federated principal"),
+])
+def test_key_policy_findings(statements, reported):
+    messages = run(iam.kms_key_explicit_policy, KEY, {"policy": doc(*statements)})
+    assert len(messages) == 1 and messages[0].startswith(reported), messages
+
+
+def test_key_policy_accepts_an_account_id_principal_and_ignores_deny_statements():
+    deny_all = {"Effect": "Deny", "Principal": "*", "Action": "kms:*", "Resource": "*",
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+    by_id = {**ROOT_ADMIN, "Principal": {"AWS": "123456789012"}}
+    assert run(iam.kms_key_explicit_policy, KEY, {"policy": doc(by_id, deny_all)}) == []
+
+
+def test_key_policy_that_is_not_json_and_unknown_during_preview():
+    assert run(iam.kms_key_explicit_policy, KEY, {"policy": "not json"}) == [
+        "policy has no statement (not a JSON key policy)"]
+    with pytest.raises(Exception):  # UnknownValueError: the analyzer prints its "can't run during preview" note
+        run(iam.kms_key_explicit_policy, KEY, {"policy": UNKNOWN})

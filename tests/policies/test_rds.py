@@ -31,7 +31,38 @@ CASES = [
          True, "skipFinalSnapshot is true"),
     Case(rds.multi_az, DB, PRIMARY, {**PRIMARY, "multiAz": False}, without("multiAz"), True, "multiAz"),
 ]
+
+
+def logging_group(**changes):
+    values = {"rds.force_ssl": "1", "log_min_duration_statement": "1000", "log_connections": "1",
+              "log_disconnections": "1"}
+    values.update(changes)
+    return {"family": "postgres17", "parameters": [{"name": k, "value": v} for k, v in values.items() if v is not None]}
+
+
+CASES.append(Case(rds.parameter_group_logging, PG, logging_group(), logging_group(log_connections="0"),
+                  {"family": "postgres17"}, True, "log_connections is 0"))
 test_compliant, test_violating, test_missing_property, test_other_resource_types_are_ignored = case_tests(CASES)
+
+
+def test_every_missing_logging_parameter_is_named():
+    assert run(rds.parameter_group_logging, PG, {"family": "postgres17"}) == [
+        "log_min_duration_statement is not set (-1, off): slow queries are not logged; set 0 to 1000 ms",
+        "log_connections is not set (off): who connected, from where and for how long is not in the log; set it to 1",
+        "log_disconnections is not set (off): who connected, from where and for how long is not in the log; set it "
+        "to 1"]
+
+
+def test_slow_query_logging_switched_off_and_the_threshold_knob():
+    assert run(rds.parameter_group_logging, PG, logging_group(log_min_duration_statement="-1")) == [
+        "log_min_duration_statement is -1: slow queries are not logged; set 0 to 1000 ms"]
+    assert run(rds.parameter_group_logging, PG, logging_group(log_min_duration_statement="5000"),
+               {"maxLogMinDurationMs": 5000}) == []
+    assert run(rds.parameter_group_logging, PG, logging_group(log_connections="on", log_disconnections="true")) == []
+
+
+def test_logging_rule_applies_to_postgres_groups_only():
+    assert run(rds.parameter_group_logging, PG, {"family": "mysql8.0"}) == []
 
 
 def test_replicas_inherit_encryption_and_take_no_backups_or_final_snapshot():

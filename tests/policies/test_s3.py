@@ -67,3 +67,46 @@ def test_unknown_policy_document_raises_after_reporting_what_is_known():
     except UnknownValueError:
         raised = True
     assert raised and found == [known.urn]
+
+
+VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
+LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+
+
+def versioned_bucket(status="Enabled", rule=None):
+    """A bucket with a linked versioning configuration and a linked lifecycle configuration holding ``rule``."""
+    bucket = resource(BUCKET, "logs", {"bucket": "logs"})
+    versioning = link(resource(VERSIONING, "logs-versioning", {
+        "bucket": UNKNOWN, "versioningConfiguration": {"status": status}}), "bucket", bucket)
+    rule = rule if rule is not None else {"id": "expire", "status": "Enabled", "expiration": {"days": 90.0},
+                                          "noncurrentVersionExpiration": {"noncurrentDays": 7.0}}
+    lifecycle = link(resource(LIFECYCLE, "logs-lifecycle", {"bucket": UNKNOWN, "rules": [rule]}), "bucket", bucket)
+    return [bucket, versioning, lifecycle]
+
+
+def test_versioned_bucket_expiring_noncurrent_versions_passes():
+    assert run_stack(s3.bucket_versioning_lifecycle, versioned_bucket()) == []
+
+
+def test_unversioned_bucket_is_reported():
+    resources = versioned_bucket(status="Suspended")
+    assert run_stack(s3.bucket_versioning_lifecycle, resources) == [
+        (f"{BUCKET} logs is not versioned: an overwrite or delete loses the object for good", resources[0].urn)]
+    bare = resource(BUCKET, "bare", {"bucket": "bare"})
+    assert [urn for _, urn in run_stack(s3.bucket_versioning_lifecycle, [bare])] == [bare.urn]
+
+
+def test_versioned_bucket_without_an_enabled_noncurrent_expiration_is_reported():
+    for rule in ({"id": "expire", "status": "Enabled", "expiration": {"days": 90.0}},
+                 {"id": "off", "status": "Disabled", "noncurrentVersionExpiration": {"noncurrentDays": 7.0}}):
+        [(message, _)] = run_stack(s3.bucket_versioning_lifecycle, versioned_bucket(rule=rule))
+        assert "no enabled lifecycle rule expires noncurrent versions" in message
+
+
+def test_configurations_of_another_bucket_do_not_count_and_inline_versioning_does():
+    other = versioned_bucket()
+    lonely = resource(BUCKET, "lonely", {"bucket": "lonely"})
+    assert [urn for _, urn in run_stack(s3.bucket_versioning_lifecycle, [*other, lonely])] == [lonely.urn]
+    inline = resource(BUCKET, "inline", {"bucket": "inline", "versioning": {"enabled": True}, "lifecycleRules": [
+        {"enabled": True, "noncurrentVersionExpiration": {"days": 30.0}}]})
+    assert run_stack(s3.bucket_versioning_lifecycle, [inline]) == []

@@ -126,6 +126,8 @@ def test_dev_stack_advisory_violations_are_what_dev_relaxes():
         ("aws-alb-load-balancer-deletion-protection", "edge-lb-alb"),  # scaling:lbDeletionProtection false
         ("aws-autoscaling-group-min-size", "edge-asg-api1-asg"),       # scaling:asgMinSize 1, in both EC2 pools
         ("aws-autoscaling-group-min-size", "edge-asg-api2-asg"),
+        ("aws-cloudwatch-log-group-retention", "edge-rate-limit-logs"),  # scaling:rateLimitLogRetentionDays 14
+        ("aws-cloudwatch-log-group-retention", "network-flow-logs"),     # scaling:networkFlowLogRetentionDays 30
         ("aws-elasticache-replication-group-cluster-mode", "cache-rg"),  # scaling:cacheShards 1
         ("aws-elasticache-replication-group-snapshot-retention", "cache-rg"),  # 1 day
         ("aws-rds-instance-backup-retention", "db-shard-00-primary"),  # 3 days
