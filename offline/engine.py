@@ -14,7 +14,9 @@ Two modes:
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import json
 import runpy
 import sys
 from dataclasses import dataclass, field
@@ -27,7 +29,15 @@ from pulumi.runtime.mocks import Mocks
 
 from scaling_kit.stackfiles import SECRET_PLACEHOLDER, program_path, read_project, read_stack_config, stringify
 
-from .sdk import UNKNOWN, MockMonitor, is_rpc_secret, reset_engine_state, sync_await, wait_for_pending_work
+from .sdk import (UNKNOWN, MockMonitor, is_rpc_secret, load_provider_packages_lazily, reset_engine_state,
+                  skip_stack_traces, sync_await, wait_for_pending_work)
+
+# Before any program touches pulumi_aws.<service>: import only the provider modules programs use.
+load_provider_packages_lazily()
+# While a program runs, collect cycles only after this many new container objects: an evaluation allocates
+# hundreds of thousands (protobuf requests, Outputs, futures) that nearly all live until it ends, so the
+# default (700) ran a collection every few resources for nothing.
+EVALUATION_GC_THRESHOLD = 100_000
 
 # The engine spells "unknown during preview" with one sentinel per type (see pulumi_policy.proxy).
 _UNKNOWN_SENTINELS = {UNKNOWN, "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7", "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
@@ -200,6 +210,7 @@ class OfflineMocks(Mocks):
         self.preview = preview
         self.invokes: list[str] = []
         self._answers = _invoke_results(region)
+        self._answered: dict[str, dict] = {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         state = dict(args.inputs)
@@ -217,9 +228,15 @@ class OfflineMocks(Mocks):
         return resource_id, state
 
     def call(self, args: pulumi.runtime.MockCallArgs):
+        """The answer to an invoke; identical invokes (same token and arguments, which components repeat:
+        every subnet tier asks for the zones) are answered once and then from the cache. ``invokes`` still
+        lists every call the program made."""
         self.invokes.append(args.token)
-        answer = self._answers.get(args.token)
-        return answer(args.args) if answer else {}
+        key = args.token + json.dumps(args.args, sort_keys=True, default=str)
+        if key not in self._answered:
+            answer = self._answers.get(args.token)
+            self._answered[key] = answer(args.args) if answer else {}
+        return dict(self._answered[key])
 
 
 def _run_program_file(path: Path) -> Callable[[], None]:
@@ -282,14 +299,19 @@ def evaluate(stack: str, *, root: Optional[Path] = None, config_overrides: Optio
     mocks = OfflineMocks(region, preview)
     monitor = RecordingMonitor(mocks)
     reset_engine_state()  # a fresh Stack for this evaluation
+    skip_stack_traces()
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
     pulumi.runtime.set_all_config(config, secret_keys)
 
     error: Optional[Exception] = None
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], EVALUATION_GC_THRESHOLD), *thresholds[1:])
     try:
         _run(program or _run_program_file(program_path(root, project_file)))
     except pulumi.RunError as exc:
         error = exc
+    finally:
+        gc.set_threshold(*thresholds)
 
     root_stack = pulumi.runtime.get_root_resource()
     outputs = {}

@@ -15,10 +15,10 @@ import importlib.util
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
-import pulumi_policy
-from pulumi_policy import EnforcementLevel, Policy
+if TYPE_CHECKING:  # pulumi_policy is imported when a pack is loaded, so --no-policies never imports it
+    from pulumi_policy import EnforcementLevel, Policy
 
 # The pack shipped beside this tool: policies/ of the repository, or scaling_kit/policies installed.
 BUNDLED_PACK_DIR = Path(__file__).resolve().parent.parent / "policies"
@@ -49,6 +49,7 @@ def load_policy_pack(path: Path | str = BUNDLED_PACK_DIR) -> LoadedPack:
     folder = Path(path).resolve()
     if folder in _CACHE:
         return _CACHE[folder]
+    import pulumi_policy
     if not (folder / "PulumiPolicy.yaml").exists() or not (folder / "__main__.py").exists():
         raise PolicyPackError(f"{path}: not a Python policy pack (expected PulumiPolicy.yaml and __main__.py)")
     package = "_policy_pack_" + hashlib.sha1(str(folder).encode()).hexdigest()[:12]

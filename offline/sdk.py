@@ -10,7 +10,11 @@ deep inside an evaluation. The versions CI tested are pinned in ``constraints.tx
 from __future__ import annotations
 
 import importlib
-from typing import Any
+import importlib.abc
+import importlib.machinery
+import re
+import sys
+from typing import Any, Optional
 
 # (module, attribute) pairs the offline engine reaches into.
 REQUIRED_INTERNALS = (
@@ -21,6 +25,8 @@ REQUIRED_INTERNALS = (
     ("pulumi.runtime.mocks", "MockMonitor"),
     ("pulumi.runtime.rpc", "UNKNOWN"),
     ("pulumi.runtime.rpc", "is_rpc_secret"),
+    ("pulumi.runtime.resource", "_get_stack_trace"),
+    ("pulumi.runtime.proto", "source_pb2"),
 )
 SUPPORTED_MAJOR = 3
 
@@ -52,7 +58,10 @@ def check_sdk() -> None:
 
 check_sdk()
 
+import pulumi.runtime.resource as _sdk_resource  # noqa: E402
 from pulumi.runtime.mocks import MockMonitor  # noqa: E402
+from pulumi.runtime.proto import source_pb2  # noqa: E402
+from pulumi.runtime.resource import _get_stack_trace  # noqa: E402
 from pulumi.runtime.rpc import UNKNOWN, is_rpc_secret  # noqa: E402
 from pulumi.runtime.settings import SETTINGS, set_root_resource  # noqa: E402
 from pulumi.runtime.stack import run_pulumi_func  # noqa: E402
@@ -76,5 +85,140 @@ def reset_engine_state() -> None:
     SETTINGS.outputs.clear()
 
 
+# --- What an offline evaluation does not need -------------------------------------------------------------
+
+_SDK_STACK_TRACE = _get_stack_trace
+
+
+def _no_stack_trace() -> source_pb2.StackTrace:
+    return source_pb2.StackTrace()
+
+
+def skip_stack_traces(skip: bool = True) -> None:
+    """Stop (or, with ``skip=False``, restart) the SDK capturing a stack trace for every resource.
+
+    ``register_resource`` calls ``traceback.extract_stack`` and builds one protobuf frame per Python frame
+    so the Pulumi CLI can point at the line that declared a resource. The mock monitor throws both away,
+    and with components several calls deep it cost about 2 ms a resource (0.9 s of a prod preview)."""
+    _sdk_resource._get_stack_trace = _no_stack_trace if skip else _SDK_STACK_TRACE  # type: ignore[assignment]
+
+
+# The provider SDKs' generated package __init__ files that are nothing but these lines can be loaded lazily.
+_GENERATED_INIT_LINE = re.compile(
+    r"from \.(?P<module>\w*) import (?P<names>\*|[\w, ]+)$|import builtins as _builtins$"
+    r"|from \.\.+ import _utilities$|import typing$")
+LAZY_PROVIDER_PACKAGES = ("pulumi_aws", "pulumi_kubernetes", "pulumi_random")
+_NAME_SUFFIXES = ("ArgsDict", "Args", "Result", "_output")
+
+
+def _snake_case(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+def _modules_that_may_define(name: str) -> list[str]:
+    """Submodules of a generated provider package that may define ``name``, most likely first: pulumi-aws
+    names files in snake case (``SecurityGroupArgs`` in ``security_group``, ``get_ami_output`` and
+    ``AwaitableGetAmiResult`` in ``get_ami``), pulumi-kubernetes by class (``ConfigMap.py``); nested
+    argument and output types live in ``_inputs`` and ``outputs``."""
+    base = name[len("Awaitable"):] if name.startswith("Awaitable") else name
+    for suffix in _NAME_SUFFIXES:
+        if base.endswith(suffix) and len(base) > len(suffix):
+            base = base[:-len(suffix)]
+            break
+    return [name, base, _snake_case(base), _snake_case(base[0].lower() + base[1:]), "_inputs", "outputs", "_enums"]
+
+
+class _LazyPackageLoader(importlib.abc.Loader):
+    """Executes a generated provider package's ``__init__`` lazily: a name is imported from the one
+    submodule that defines it, on first use, instead of all of the package's few hundred modules."""
+
+    def __init__(self, star_modules: set[str], plain_modules: set[str], source: str, path: str):
+        self.star_modules, self.plain_modules, self.source, self.path = star_modules, plain_modules, source, path
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> None:
+        return None  # the default module
+
+    def exec_module(self, module: Any) -> None:
+        namespace, fullname = module.__dict__, module.__name__
+        star_modules, plain_modules = self.star_modules, self.plain_modules
+
+        def load_everything() -> None:
+            # What the package would have done on import: a star import of every submodule.
+            namespace.pop("__getattr__", None)
+            exec(compile(self.source, self.path, "exec"), namespace)  # noqa: S102 - the package's own __init__
+
+        def lazy_getattr(name: str) -> Any:
+            if name in plain_modules:
+                return importlib.import_module(f"{fullname}.{name}")
+            if name.startswith("__"):
+                if name != "__all__":
+                    raise AttributeError(f"module {fullname!r} has no attribute {name!r}")
+                load_everything()
+                return [key for key in namespace if not key.startswith("_")]
+            for candidate in dict.fromkeys(_modules_that_may_define(name)):
+                if candidate in star_modules:
+                    submodule = importlib.import_module(f"{fullname}.{candidate}")
+                    if name in submodule.__dict__:
+                        namespace[name] = submodule.__dict__[name]
+                        return namespace[name]
+            if name in star_modules:
+                # A submodule that defines no name of its own (its module is then what the package holds).
+                return importlib.import_module(f"{fullname}.{name}")
+            load_everything()
+            try:
+                return namespace[name]
+            except KeyError:
+                raise AttributeError(f"module {fullname!r} has no attribute {name!r}") from None
+
+        namespace["__getattr__"] = lazy_getattr
+
+
+class _LazyProviderPackages(importlib.abc.MetaPathFinder):
+    """Finds the sub-packages of the provider SDKs (``pulumi_aws.ec2``) and loads those whose ``__init__`` is
+    the generated list of star imports with ``_LazyPackageLoader``; every other module loads as usual."""
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Optional[importlib.machinery.ModuleSpec]:
+        top, dot, _ = fullname.partition(".")
+        if not dot or top not in LAZY_PROVIDER_PACKAGES:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.submodule_search_locations is None or not spec.origin:
+            return spec
+        try:
+            with open(spec.origin, encoding="utf-8") as file:
+                source = file.read()
+        except OSError:
+            return spec
+        star_modules: set[str] = set()
+        plain_modules: set[str] = set()
+        for line in source.splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            match = _GENERATED_INIT_LINE.match(line)
+            if match is None:
+                return spec  # anything else (a TYPE_CHECKING block, a module class swap): load it as written
+            if match["module"] is None:
+                continue
+            if match["names"] == "*":
+                star_modules.add(match["module"])
+            elif match["module"] == "":
+                plain_modules.update(name.strip() for name in match["names"].split(","))
+            else:
+                return spec
+        spec.loader = _LazyPackageLoader(star_modules, plain_modules, source, spec.origin)
+        return spec
+
+
+def load_provider_packages_lazily() -> None:
+    """Import only the provider SDK modules a program uses (idempotent).
+
+    ``aws.ec2.SecurityGroup`` runs ``pulumi_aws/ec2/__init__.py``, which imports every one of the package's
+    ~180 resource modules; a prod preview used about 30 of the 990 modules that loaded and spent 1.7 s on
+    the rest. Must run before the program first touches a provider sub-package."""
+    if not any(isinstance(finder, _LazyProviderPackages) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _LazyProviderPackages())
+
+
 __all__ = ["MockMonitor", "UNKNOWN", "is_rpc_secret", "sync_await", "wait_for_pending_work",
-           "reset_engine_state", "check_sdk", "UnsupportedSdkError"]
+           "reset_engine_state", "check_sdk", "UnsupportedSdkError", "skip_stack_traces",
+           "load_provider_packages_lazily", "LAZY_PROVIDER_PACKAGES"]
