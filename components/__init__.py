@@ -22,6 +22,8 @@ _EXPORTS = {
     "AutoScalingGroup": "auto_scaling_group", "AutoScalingGroupArgs": "auto_scaling_group",
     "Cache": "cache", "CacheArgs": "cache",
     "Database": "database", "DatabaseArgs": "database",
+    "KafkaConsumer": "consumer", "KafkaConsumerArgs": "consumer",
+    "Keda": "keda", "KedaArgs": "keda",
     "EksCluster": "eks_cluster", "EksClusterArgs": "eks_cluster",
     "LoadBalancer": "load_balancer", "LoadBalancerArgs": "load_balancer",
     "MetricsPipeline": "metrics_pipeline", "MetricsPipelineArgs": "metrics_pipeline",

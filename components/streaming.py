@@ -256,6 +256,33 @@ def client_policy_statements(cluster_arn: str, topic: str, group: str) -> list[d
     ]
 
 
+def consumer_policy_statements(cluster_arn: str, topic: str, group: str) -> list[dict]:
+    """IAM statements of a client that only consumes ``topic`` in consumer group ``group``: the read half of
+    ``client_policy_statements`` (connect, describe and read the topic, join the group), no write action."""
+    return [
+        {"Sid": "KafkaConnect", "Effect": "Allow", "Action": ["kafka-cluster:Connect"], "Resource": cluster_arn},
+        {"Sid": "KafkaTopicRead", "Effect": "Allow",
+         "Action": ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"],
+         "Resource": kafka_resource_arn(cluster_arn, "topic", topic)},
+        {"Sid": "KafkaConsumerGroup", "Effect": "Allow",
+         "Action": ["kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"],
+         "Resource": kafka_resource_arn(cluster_arn, "group", group)},
+    ]
+
+
+def lag_reader_policy_statements(cluster_arn: str, topic: str, group: str) -> list[dict]:
+    """IAM statements of something that only measures the lag of ``group`` on ``topic`` (an autoscaler):
+    connect, describe the topic (metadata and end offsets) and describe the group (its committed offsets).
+    It can neither read messages nor join the group."""
+    return [
+        {"Sid": "KafkaConnect", "Effect": "Allow", "Action": ["kafka-cluster:Connect"], "Resource": cluster_arn},
+        {"Sid": "KafkaTopicDescribe", "Effect": "Allow", "Action": ["kafka-cluster:DescribeTopic"],
+         "Resource": kafka_resource_arn(cluster_arn, "topic", topic)},
+        {"Sid": "KafkaGroupDescribe", "Effect": "Allow", "Action": ["kafka-cluster:DescribeGroup"],
+         "Resource": kafka_resource_arn(cluster_arn, "group", group)},
+    ]
+
+
 class Streaming(pulumi.ComponentResource):
     """A provisioned MSK cluster with IAM authentication, its topics and the IAM statements of its clients."""
 

@@ -449,6 +449,16 @@ KEY_SETTINGS: dict[str, list[tuple[str, Getter]]] = {
         ("name", _k8s_name), ("service", lambda i: f"{i['spec']['serviceRef']['name']}:"
                                                    f"{_one_line(i['spec']['serviceRef']['port'])}"),
         ("targetType", "spec.targetType"), ("targetGroup", "spec.targetGroupARN")],
+    "kubernetes:keda.sh/v1alpha1:ScaledObject": [
+        ("name", _k8s_name), ("target", "spec.scaleTargetRef.name"), ("min", "spec.minReplicaCount"),
+        ("max", "spec.maxReplicaCount"), ("trigger", lambda i: i["spec"]["triggers"][0]["type"]),
+        ("topic", lambda i: i["spec"]["triggers"][0]["metadata"]["topic"]),
+        ("group", lambda i: i["spec"]["triggers"][0]["metadata"]["consumerGroup"]),
+        ("lagThreshold", lambda i: i["spec"]["triggers"][0]["metadata"]["lagThreshold"]),
+        ("sasl", lambda i: i["spec"]["triggers"][0]["metadata"]["sasl"])],
+    "kubernetes:keda.sh/v1alpha1:TriggerAuthentication": [
+        ("name", _k8s_name), ("podIdentity", "spec.podIdentity.provider"),
+        ("identityOwner", "spec.podIdentity.identityOwner")],
 }
 
 IDENTITY_ONLY: dict[str, str] = {

@@ -124,6 +124,8 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {
     "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": _K8S_IDENTITY,
     "kubernetes:helm.sh/v3:Release": ("name", "namespace"),
     "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding": _K8S_IDENTITY,
+    "kubernetes:keda.sh/v1alpha1:ScaledObject": _K8S_IDENTITY,
+    "kubernetes:keda.sh/v1alpha1:TriggerAuthentication": _K8S_IDENTITY,
 }
 """Type token -> input paths whose change replaces the resource (``*``: any input). ``()`` means the type
 was reviewed and none of the inputs this project sets replaces it."""

@@ -152,6 +152,19 @@ ARGUMENT_SETTINGS: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {
         "memory_utilization_percent": (("kubernetes", "hpa_memory_target_percent"),),
         "requests_per_pod": (("kubernetes", "hpa_requests_per_second"),),
     },
+    "consumer": {
+        # KafkaConsumer
+        "image": (("consumer", "image"),),
+        "args": (("consumer", "args"),),
+        "partitions": (("streaming", "topic_partitions"),),
+        "max_replicas": (("consumer", "max_replicas"), ("streaming", "topic_partitions")),
+        "min_replicas": (("consumer", "min_replicas"),),
+        "lag_threshold": (("consumer", "lag_threshold"),),
+        "cpu_request_millicores": (("consumer", "cpu_request_millicores"),),
+        "memory_request_mib": (("consumer", "memory_request_mib"),),
+        # Keda
+        "chart_version": (("consumer", "keda_chart_version"),),
+    },
 }
 
 

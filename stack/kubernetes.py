@@ -24,6 +24,7 @@ from components.workload import Workload, WorkloadArgs, validate_workload_args, 
 from .application import SECRET_EXPORTS, AppTier, plain_app_settings
 from .argument_keys import config_problem
 from .config import ConfigurationError, KubernetesSettings, StackSettings
+from .consumer import pod_demand as consumer_pod_demand
 from .edge import EdgeTier, eks_backend
 
 
@@ -72,7 +73,7 @@ def cluster_args(settings: StackSettings, network: Network) -> EksClusterArgs:
         subnet_ids=list(network.private_subnet_ids), version=k.version, public_access_cidrs=tuple(k.public_access_cidrs),
         node_instance_type=k.node_instance_type, node_min_size=k.node_min_size, node_max_size=k.node_max_size,
         workload_demand=(workload_demand(workload_args(settings, metrics_catalog(pipeline))),
-                         *pipeline_demand(pipeline)),
+                         *pipeline_demand(pipeline), *consumer_pod_demand(settings)),
         vpc_cni_version=k.vpc_cni_version, coredns_version=k.core_dns_version,
         kube_proxy_version=k.kube_proxy_version, cluster_autoscaler_version=k.cluster_autoscaler_version,
         environment=settings.environment)
@@ -90,7 +91,7 @@ def kubernetes_settings_problems(settings: StackSettings) -> list[str]:
             subnet_ids=("subnet-0", "subnet-1", "subnet-2"), version=k.version,
             public_access_cidrs=tuple(k.public_access_cidrs), node_instance_type=k.node_instance_type,
             node_min_size=k.node_min_size, node_max_size=k.node_max_size,
-            workload_demand=(workload_demand(workload), *pipeline_demand(pipeline)),
+            workload_demand=(workload_demand(workload), *pipeline_demand(pipeline), *consumer_pod_demand(settings)),
             vpc_cni_version=k.vpc_cni_version, coredns_version=k.core_dns_version,
             kube_proxy_version=k.kube_proxy_version, cluster_autoscaler_version=k.cluster_autoscaler_version))
     except ValueError as exc:

@@ -23,10 +23,13 @@ from components.load_balancer import validate_load_balancer_args
 from components.network import validate_network_args
 from components.rate_limit import validate_rate_limit_args
 from components.sharded_database import default_base_identifier, validate_sharded_database_args
+from components.consumer import validate_kafka_consumer_args
+from components.keda import validate_keda_args
 from components.streaming import validate_streaming_args
 
 from .cache_and_streaming import cache_args, streaming_args
 from .argument_keys import config_problem
+from .consumer import consumer_args, keda_args
 from .config import PROJECT, ConfigurationError, StackSettings, key_of, load_settings
 from .database import sharded_database_args
 from .edge import load_balancer_args, planned_auto_scaling_group_args, rate_limit_args
@@ -84,6 +87,8 @@ def preflight_problems(settings: StackSettings, region: Optional[str] = None) ->
                                                        default_base_identifier("db", settings.stack, PROJECT))),
         ("cache*", lambda: validate_cache_args(cache_args(settings, network, app_sgs))),
         ("kafka*/network*", lambda: validate_streaming_args(streaming_args(settings, network, app_sgs))),
+        ("consumer*/kafka*", lambda: (validate_keda_args(keda_args(settings)),
+                                      validate_kafka_consumer_args(consumer_args(settings)))),
     ]
     problems = tls_problems(settings, region)
     for keys, check in checks:

@@ -13,6 +13,7 @@ from components.network import Network, NetworkArgs
 from .application import build_app_settings
 from .cache_and_streaming import build_cache_and_streaming
 from .config import StackSettings
+from .consumer import build_consumer
 from .database import build_database
 from .edge import build_edge, build_pools
 from .identity import build_identity
@@ -69,5 +70,7 @@ def build(settings: StackSettings, prefix: str = "") -> dict[str, Any]:
 
     exports.update(build_workload(settings, network, cluster_tier, edge, app, exports.get("appWorkloadRoleArn"),
                                   prefix))
+    # The feature-processors consumer (KEDA on its lag) runs on the cluster and reads the Kafka cluster.
+    exports.update(build_consumer(settings, cluster_tier, cache_and_streaming, prefix))
     exports.update(build_observability(settings, edge, pools, database, cache_and_streaming, prefix))
     return exports

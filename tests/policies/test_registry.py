@@ -10,7 +10,7 @@ from pulumi_policy import EnforcementLevel, Severity
 from policies import registry
 
 MODULES = ["alb", "waf", "autoscaling", "ec2", "rds", "elasticache", "msk", "eks", "kubernetes", "s3", "secrets", "iam",
-           "durability", "stack_rules", "pools", "cloudwatch"]
+           "durability", "stack_rules", "pools", "cloudwatch", "keda", "kubernetes_security"]
 NAME = re.compile(r"^(aws|kubernetes|pulumi)-[a-z0-9]+(-[a-z0-9]+){2,}$")
 
 
