@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Optional
 
-from . import autoscaling, elasticache, elbv2, msk, rds
+from . import autoscaling, cloudwatch, eks, elasticache, elbv2, msk, rds
 from .context import AuditContext
 from .expectations import Expectations, load_expectations
 from .findings import ERROR, NOTHING_FOUND_CHECK, WARNING, Finding, Report, render_table, to_json
@@ -23,6 +23,8 @@ SERVICES: dict[str, Callable[[AuditContext], None]] = {
     "rds": rds.audit,
     "elasticache": elasticache.audit,
     "msk": msk.audit,
+    "eks": eks.audit,
+    "cloudwatch": cloudwatch.audit,
 }
 
 __all__ = ["SERVICES", "AuditContext", "Clients", "ERROR", "WARNING", "Expectations", "Finding", "Report",

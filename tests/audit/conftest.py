@@ -10,6 +10,7 @@ always holds several stacks at once.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 from typing import Any, Iterable, Optional
@@ -28,7 +29,8 @@ PROJECT = "scaling"
 # Small but prod-shaped: the prod stack file with fewer shards, so a full environment builds fast.
 # The audit tests take their certificate from moto (lbCertificateArn), so of the operator values only the image.
 SMALL_PROD = {"scaling:dbShardCount": 2, "scaling:dbReplicaCount": 2,
-              "scaling:appImage": operator_values("prod")["scaling:appImage"]}
+              "scaling:appImage": operator_values("prod")["scaling:appImage"],
+              "scaling:consumerImage": operator_values("prod")["scaling:consumerImage"]}
 _FAKE_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SECURITY_TOKEN": "testing",
              "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION}
 # Anything that could send a call elsewhere than moto, or pick up a developer's real profile.
@@ -183,11 +185,59 @@ class Account:
             ClientAuthentication={"Sasl": {"Iam": {"Enabled": iam}}, "Unauthenticated": {"Enabled": unauthenticated}},
             Tags={t["Key"]: t["Value"] for t in tags(stack)})["ClusterArn"]
 
+    # -- observability: alarms and the dashboard; the EKS cluster ------------------------------------------
+    def build_alarms(self, stack: str, *, shards: int = 2, ok_actions: bool = True, missing_data: str = "breaching",
+                     namespaces: tuple[str, ...] = ("AWS/ApplicationELB", "AWS/RDS", "AWS/ElastiCache", "AWS/Kafka"),
+                     dashboard: bool = True) -> list[str]:
+        """One alarm per watched namespace, a CPU alarm per shard and the consumer lag alarm, named and tagged as
+        the Alarms component names them, all notifying one topic; and the dashboard."""
+        cloudwatch = self.client("cloudwatch")
+        prefix = f"scaling-{stack}-observability".lower()
+        topic = f"arn:aws:sns:{REGION}:123456789012:{prefix}-alarms"
+        specs = [(f"{n.split('/')[1].lower()}", n, "Metric", [{"Name": "Name", "Value": "v"}]) for n in namespaces]
+        specs += [(f"shard-{i:02d}-cpu", "AWS/RDS", "CPUUtilization",
+                   [{"Name": "DBInstanceIdentifier", "Value": f"{short(stack)}-shard{i:02d}"}]) for i in range(shards)]
+        if "AWS/Kafka" in namespaces:
+            specs.append(("kafka-lag-feature-processors", "AWS/Kafka", "SumOffsetLag", [
+                {"Name": "Cluster Name", "Value": "msk"}, {"Name": "Consumer Group", "Value": "feature-processors"},
+                {"Name": "Topic", "Value": "features"}]))
+        names = []
+        for key, namespace, metric, dimensions in specs:
+            extra: dict[str, Any] = {"TreatMissingData": missing_data} if missing_data else {}
+            cloudwatch.put_metric_alarm(
+                AlarmName=f"{prefix}-{key}", Namespace=namespace, MetricName=metric, Dimensions=dimensions,
+                Statistic="Average", Period=60, EvaluationPeriods=5, Threshold=1.0,
+                ComparisonOperator="GreaterThanThreshold", AlarmActions=[topic],
+                OKActions=[topic] if ok_actions else [], Tags=tags(stack), **extra)
+            names.append(f"{prefix}-{key}")
+        if dashboard:
+            widgets = [{"type": "metric", "properties": {"title": n, "metrics": [[n, "Metric"]]}} for n in namespaces]
+            cloudwatch.put_dashboard(DashboardName=prefix, DashboardBody=json.dumps({"widgets": widgets}))
+        return names
+
+    def build_eks(self, stack: str, *, version: str = "1.33", public: bool = False, secrets_key: bool = True,
+                  log_types: tuple[str, ...] = ("api", "audit", "authenticator", "controllerManager",
+                                                "scheduler")) -> str:
+        name = f"{short(stack)}-eks"
+        kwargs: dict[str, Any] = dict(
+            name=name, version=version, roleArn="arn:aws:iam::123456789012:role/eks",
+            resourcesVpcConfig={"subnetIds": self.subnet_ids, "endpointPrivateAccess": True,
+                                "endpointPublicAccess": public},
+            logging={"clusterLogging": [{"types": list(log_types), "enabled": True}]},
+            tags={t["Key"]: t["Value"] for t in tags(stack)})
+        if secrets_key:
+            kwargs["encryptionConfig"] = [{"resources": ["secrets"],
+                                           "provider": {"keyArn": f"arn:aws:kms:{REGION}:123456789012:key/eks"}}]
+        self.client("eks").create_cluster(**kwargs)
+        return name
+
     def build_all(self, stack: str) -> dict[str, Any]:
         built = self.build_edge(stack)
         built["primaries"] = self.build_database(stack)
         built["cache"] = self.build_cache(stack)
         built["msk"] = self.build_streaming(stack)
+        built["eks"] = self.build_eks(stack)
+        built["alarms"] = self.build_alarms(stack)
         return built
 
 

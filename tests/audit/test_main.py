@@ -25,8 +25,9 @@ def test_conforming_environment_passes_with_exit_code_0(account, prod, capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["findings"] == []
     assert data["summary"]["errors"] == 0
-    # Every service was checked: 7 ASG + 21 load balancer + 31 database + 11 cache + 8 MSK checks.
-    assert data["summary"]["checks"] == 7 + 21 + 31 + 11 + 8
+    # Every service was checked: 7 ASG + 21 load balancer + 31 database + 11 cache + 8 MSK + 6 EKS checks, and
+    # CloudWatch: 6 coverage checks, 4 on each of the 7 alarms, the dashboard's tiers.
+    assert data["summary"]["checks"] == 7 + 21 + 31 + 11 + 8 + 6 + (6 + 4 * 7 + 1)
     assert (data["stack"], data["region"]) == ("prod", "us-east-1")
 
 
@@ -58,7 +59,12 @@ def test_missing_everything_for_an_undeployed_stack(account, prod, capsys):
     nothing = counts.pop("resources found")
     assert counts == {"auto scaling groups count": (1, 0), "application load balancers count": (1, 0),
                       "target groups count": (3, 0), "database primaries (shards) count": (2, 0),
-                      "cache replication groups count": (1, 0), "MSK clusters count": (1, 0)}
+                      "cache replication groups count": (1, 0), "MSK clusters count": (1, 0),
+                      "EKS clusters count": (1, 0), "dashboard": ("present", "missing"),
+                      **{f"alarms on {n}": ("at least one", "none")
+                         for n in ("AWS/ApplicationELB", "AWS/RDS", "AWS/ElastiCache", "AWS/Kafka")},
+                      "database CPU alarms (one per shard primary)": (2, 0),
+                      "consumer lag alarm (feature-processors on features)": (1, 0)}
     assert nothing == ("resources tagged Project=scaling, Stack=dev",
                        "nothing tagged Project=scaling, Stack=dev found in us-east-1")
     [finding] = [f for f in data["findings"] if f["check"] == "resources found"]

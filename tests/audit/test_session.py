@@ -68,11 +68,11 @@ def test_unreachable_endpoint_gives_one_finding_per_check_and_no_traceback(monke
     report = run_audit(load_expectations("prod", operator_values("prod")), clients)
     assert {f.check for f in report.findings} == {
         "auto scaling groups", "load balancers and target groups", "database instances",
-        "cache replication groups", "MSK clusters"}
+        "cache replication groups", "MSK clusters", "EKS clusters", "CloudWatch alarms", "dashboard"}
     assert all(f.severity == "error" for f in report.findings)
     assert report.find("stack prod", "auto scaling groups")[0].actual.startswith(
         "unreachable: EndpointConnectionError")
     # The tagging API failed for the load balancers; later services skip it instead of waiting again.
     assert report.find("stack prod", "database instances")[0].actual.startswith(
         "skipped: resourcegroupstaggingapi endpoint unreachable")
-    assert set(clients.unreachable) == {"autoscaling", "resourcegroupstaggingapi"}
+    assert set(clients.unreachable) == {"autoscaling", "resourcegroupstaggingapi", "eks", "cloudwatch"}
