@@ -27,6 +27,8 @@ from typing import Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
+from pulumi_aws.autoscaling import (
+    PolicyPredictiveScalingConfigurationMetricSpecificationPredefinedMetricPairSpecificationArgs as _MetricPair)
 
 from scaling_kit.limits import AUTO_SCALING, DATABASE, HPA, LOAD_BALANCING
 
@@ -280,8 +282,8 @@ def validate_mixed_instances(mixed: MixedInstances, args: AutoScalingGroupArgs) 
                             f"{mixed.on_demand_base_capacity} is above max_size {args.max_size}; expected at most "
                             "max_size")
     if not 0 <= mixed.on_demand_percentage_above_base <= 100:
-        raise ArgumentError("mixed_instances.on_demand_percentage_above_base", f"{mixed.on_demand_percentage_above_base}"
-                            " is out of range; expected 0 to 100")
+        raise ArgumentError("mixed_instances.on_demand_percentage_above_base",
+                            f"{mixed.on_demand_percentage_above_base} is out of range; expected 0 to 100")
     if mixed.spot_allocation_strategy not in SPOT_ALLOCATION_STRATEGIES:
         raise ArgumentError("mixed_instances.spot_allocation_strategy", f"{mixed.spot_allocation_strategy!r} is not "
                             f"allowed; expected one of {', '.join(map(repr, SPOT_ALLOCATION_STRATEGIES))}")
@@ -344,8 +346,8 @@ def validate_predictive_scaling(predictive: PredictiveScaling, args: AutoScaling
                             f"past max_size {args.max_size} (and the documented {AUTO_SCALING.max_size}), where AWS "
                             "leaves it; expected 'HonorMaxCapacity', or 'ForecastOnly' to review forecasts")
     if not 0 <= predictive.max_capacity_buffer_percent <= 100:
-        raise ArgumentError("predictive_scaling.max_capacity_buffer_percent", f"{predictive.max_capacity_buffer_percent}"
-                            " is out of range; expected 0 to 100")
+        raise ArgumentError("predictive_scaling.max_capacity_buffer_percent",
+                            f"{predictive.max_capacity_buffer_percent} is out of range; expected 0 to 100")
     if predictive.max_capacity_buffer_percent and behavior != "IncreaseMaxCapacity":
         raise ArgumentError(("predictive_scaling.max_capacity_buffer_percent",
                              "predictive_scaling.max_capacity_breach_behavior"),
@@ -613,9 +615,12 @@ def _warm_pool(pool: WarmPool) -> aws.autoscaling.GroupWarmPoolArgs:
     return aws.autoscaling.GroupWarmPoolArgs(
         pool_state=pool.pool_state, min_size=pool.min_size,
         # -1 is AWS's "the group's maximum size".
-        max_group_prepared_capacity=-1 if pool.max_group_prepared_capacity is None else pool.max_group_prepared_capacity,
+        max_group_prepared_capacity=(-1 if pool.max_group_prepared_capacity is None
+                                     else pool.max_group_prepared_capacity),
         instance_reuse_policy=aws.autoscaling.GroupWarmPoolInstanceReusePolicyArgs(
             reuse_on_scale_in=pool.reuse_on_scale_in))
+
+
 
 
 def _predictive_configuration(predictive: PredictiveScaling, args: AutoScalingGroupArgs
@@ -624,13 +629,12 @@ def _predictive_configuration(predictive: PredictiveScaling, args: AutoScalingGr
         [source] = [s for s in args.traffic_sources if s.weight > 0]
         # The same per-instance target as the request-count target tracking policy of that group.
         target = request_count_targets(args.traffic_sources, args.requests_per_target)[source.name]
-        pair = aws.autoscaling.PolicyPredictiveScalingConfigurationMetricSpecificationPredefinedMetricPairSpecificationArgs(
+        pair = _MetricPair(
             predefined_metric_type="ALBRequestCount",
             resource_label=pulumi.Output.concat(args.load_balancer_arn_suffix, "/", source.target_group_arn_suffix))
     else:
         target = args.cpu_target_percent
-        pair = aws.autoscaling.PolicyPredictiveScalingConfigurationMetricSpecificationPredefinedMetricPairSpecificationArgs(
-            predefined_metric_type="ASGCPUUtilization")
+        pair = _MetricPair(predefined_metric_type="ASGCPUUtilization")
     increase = predictive.max_capacity_breach_behavior == "IncreaseMaxCapacity"
     # pulumi-aws types the two buffers as strings.
     return aws.autoscaling.PolicyPredictiveScalingConfigurationArgs(

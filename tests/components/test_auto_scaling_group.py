@@ -293,8 +293,9 @@ def test_predictive_scaling_on_cpu_inputs():
         "predictiveScalingConfiguration": {
             "mode": "ForecastAndScale", "schedulingBufferTime": "600",
             "maxCapacityBreachBehavior": "HonorMaxCapacity",
-            "metricSpecification": {"targetValue": 60.0,
-                                    "predefinedMetricPairSpecification": {"predefinedMetricType": "ASGCPUUtilization"}}}}
+            "metricSpecification": {
+                "targetValue": 60.0,
+                "predefinedMetricPairSpecification": {"predefinedMetricType": "ASGCPUUtilization"}}}}
     assert policy.parent.endswith("::app-asg")
 
 

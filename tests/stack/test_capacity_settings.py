@@ -62,7 +62,8 @@ def test_a_malformed_schedule_is_a_configuration_problem():
 
 @pytest.mark.parametrize("values, expected", [
     (dict(asgSchedules='["peak:0 9 * * *:Etc/UTC:2:5:21"]'),
-     "scaling:asgSchedules: 21 is above 20, the documented maximum (20) or the group's scaling:asgMaxSize (3) if higher"),
+     "scaling:asgSchedules: 21 is above 20, the documented maximum (20) or the group's scaling:asgMaxSize (3) if "
+     "higher"),
     (dict(asgSchedules='["peak:0 9 * * *:Mars/Olympus:2:5:8"]'),
      "scaling:asgSchedules: 'Mars/Olympus' is not an IANA time zone"),
     (dict(asgWarmPoolState="Stopped", asgInstanceTypes='["m6i.large"]'),
@@ -71,7 +72,8 @@ def test_a_malformed_schedule_is_a_configuration_problem():
      "scaling:asgPredictiveMaxCapacityBreach/scaling:asgPredictiveMode: 'IncreaseMaxCapacity' with "
      "'ForecastAndScale'"),
     (dict(asgInstanceTypes='["m6i.large"]', asgOnDemandBaseCapacity="30"),
-     "scaling:asgOnDemandBaseCapacity/scaling:asgMaxSize: 30 is above scaling:asgMaxSize 3; expected at most scaling:asgMaxSize"),
+     "scaling:asgOnDemandBaseCapacity/scaling:asgMaxSize: 30 is above scaling:asgMaxSize 3; expected at most "
+     "scaling:asgMaxSize"),
 ])
 def test_a_refused_feature_is_reported_under_its_keys(values, expected):
     found = problems(**values)
