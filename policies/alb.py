@@ -126,5 +126,32 @@ listener_http_redirect = resource_policy(
                 "redirect={'protocol': 'HTTPS', 'port': '443', 'status_code': 'HTTP_301'}.")
 
 
+def _target_group_https(args, k, violation):
+    props = args.props
+    # Lambda targets take no protocol; network and gateway load balancers' groups speak TCP/UDP/TLS/GENEVE.
+    if get(props, "targetType") == "lambda":
+        return
+    protocol = str(get(props, "protocol", default="HTTP")).upper()
+    if protocol in _NON_HTTP_PROTOCOLS:
+        return
+    if protocol != "HTTPS":
+        violation(f"protocol is {protocol!r}: the load balancer sends requests to the targets in clear text; "
+                  "use HTTPS (end-to-end TLS)")
+    # AWS's default health check protocol is the group's own; an explicit HTTP probe leaks nothing but proves
+    # only that the plain port answers, not the TLS one the traffic uses.
+    health = str(get(props, "healthCheck", "protocol", default=protocol)).upper()
+    if health != "HTTPS":
+        violation(f"healthCheck.protocol is {health!r}; probe the targets over HTTPS as the traffic reaches them")
+
+
+target_group_https = resource_policy(
+    "aws-alb-target-group-https",
+    "ALB target groups use HTTPS to their targets and for their health checks (end-to-end TLS); the targets may "
+    "present self-signed certificates, which ALB accepts without validating.",
+    TARGET_GROUP_TYPES, _target_group_https, severity=HIGH, prod_only=True,
+    remediation="Set scaling:lbBackendTls true (protocol='HTTPS' and health_check.protocol='HTTPS' on the target "
+                "group, with the targets serving TLS: docs/application.md, End-to-end TLS).")
+
+
 POLICIES = [target_group_algorithm, load_balancer_idle_timeout, load_balancer_deletion_protection,
-            listener_https_tls_policy, listener_http_redirect]
+            listener_https_tls_policy, listener_http_redirect, target_group_https]

@@ -65,3 +65,30 @@ def test_https_listener_without_certificate_is_reported():
 def test_redirect_to_http_is_not_enough():
     bad = {"protocol": "HTTP", "defaultActions": [{"type": "redirect", "redirect": {"protocol": "HTTP"}}]}
     assert run(alb.listener_http_redirect, LISTENER, bad)
+
+
+# ---------------------------------------------------------------- aws-alb-target-group-https (issue 17.2)
+
+PROD = {"environment": "prod"}
+HTTPS_GROUP = {"protocol": "HTTPS", "healthCheck": {"protocol": "HTTPS", "path": "/health"}}
+
+
+@pytest.mark.parametrize("props, expected", [
+    (HTTPS_GROUP, []),
+    ({"protocol": "HTTPS"}, []),  # the health check defaults to the group's protocol
+    ({"protocol": "HTTP", "healthCheck": {"protocol": "HTTP"}}, ["protocol is 'HTTP'", "healthCheck.protocol is 'HTTP'"]),
+    ({"protocol": "HTTPS", "healthCheck": {"protocol": "HTTP"}}, ["healthCheck.protocol is 'HTTP'"]),
+    ({}, ["protocol is 'HTTP'", "healthCheck.protocol is 'HTTP'"]),  # AWS's default protocol is HTTP
+    ({"protocol": "TCP"}, []),  # a network load balancer's group
+    ({"targetType": "lambda"}, []),
+])
+def test_target_groups_use_https_in_prod(props, expected):
+    messages = run(alb.target_group_https, TG, props, PROD)
+    assert len(messages) == len(expected) and all(m.startswith(e) for m, e in zip(messages, expected)), messages
+
+
+def test_target_group_https_is_prod_only_and_defaults_to_prod():
+    plain = {"protocol": "HTTP"}
+    assert run(alb.target_group_https, TG, plain, {"environment": "dev"}) == []
+    assert run(alb.target_group_https, TG, plain) != []  # without a config: the secure choice
+    assert run(alb.target_group_https, LB, plain, PROD) == []
