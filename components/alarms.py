@@ -39,7 +39,7 @@ import pulumi_aws as aws
 
 from scaling_kit.limits import DATABASE, MESSAGING
 
-from .encryption import customer_managed_key
+from .encryption import customer_managed_key, key_policy
 from .naming import physical_name
 from .tagging import house_tags, merge_tags
 from .validation import ArgumentError, check_arguments, resolve_protect
@@ -319,18 +319,12 @@ def endpoint_key(endpoint: str) -> str:
 def topic_key_policy(partition: str, account_id: str, topic_arn: str) -> str:
     """Key policy of the topic's key: the account administers it (IAM policies decide who else may use it);
     CloudWatch may encrypt and decrypt with it only for this topic, only from this account."""
-    return json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Sid": "AccountAdministersTheKey", "Effect": "Allow",
-             "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"}, "Action": "kms:*", "Resource": "*"},
-            {"Sid": "CloudWatchAlarmsPublishToTheTopic", "Effect": "Allow",
-             "Principal": {"Service": "cloudwatch.amazonaws.com"},
-             "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*",
-             "Condition": {"StringEquals": {"aws:SourceAccount": account_id,
-                                            "kms:EncryptionContext:aws:sns:topicArn": topic_arn}}},
-        ],
-    })
+    return key_policy(partition, account_id, {
+        "Sid": "CloudWatchAlarmsPublishToTheTopic", "Effect": "Allow",
+        "Principal": {"Service": "cloudwatch.amazonaws.com"},
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*",
+        "Condition": {"StringEquals": {"aws:SourceAccount": account_id,
+                                       "kms:EncryptionContext:aws:sns:topicArn": topic_arn}}})
 
 
 @dataclass(frozen=True)
