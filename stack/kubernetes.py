@@ -17,7 +17,7 @@ from components.eks_cluster import EksCluster, EksClusterArgs, validate_eks_clus
 from components.load_balancer_controller import LoadBalancerController, LoadBalancerControllerArgs
 from components.metrics_pipeline import (MetricsCatalog, MetricsPipeline, MetricsPipelineArgs, metrics_catalog,
                                          pipeline_demand, validate_metrics_pipeline_args)
-from components.network import Network, plan_subnets
+from components.network import Network, NetworkArgs, plan_subnets, validate_network_args
 from components.request_proxy import PROXY_PORT
 from components.workload import Workload, WorkloadArgs, validate_workload_args, workload_demand
 
@@ -46,6 +46,17 @@ def pipeline_args(settings: StackSettings) -> MetricsPipelineArgs:
     return MetricsPipelineArgs(environment=settings.environment, highly_available=settings.is_production)
 
 
+def public_subnet_cidrs(settings: StackSettings) -> tuple[str, ...]:
+    """Where the load balancer's nodes sit (the same plan the Network follows), for the workload's NetworkPolicy;
+    none while the network settings are out of range (the Network component reports those)."""
+    network = settings.network
+    try:
+        validate_network_args(NetworkArgs(cidr_block=network.vpc_cidr, az_count=network.az_count))
+    except ValueError:
+        return ()
+    return tuple(plan_subnets(network.vpc_cidr, network.az_count)["public"])
+
+
 def workload_args(settings: StackSettings, catalog: MetricsCatalog, endpoints: Mapping[str, Any] | None = None,
                   secrets: Mapping[str, Any] | None = None, role_arn: Any = None,
                   target_group_arn: Any = None) -> WorkloadArgs:
@@ -60,8 +71,7 @@ def workload_args(settings: StackSettings, catalog: MetricsCatalog, endpoints: M
         cpu_utilization_percent=k.hpa_cpu_target_percent, memory_utilization_percent=k.hpa_memory_target_percent,
         requests_per_pod=str(k.hpa_requests_per_second), app_settings=plain_app_settings(settings),
         endpoints=dict(endpoints or {}), secrets=dict(secrets or {}), proxy_tls=settings.load_balancer.backend_tls,
-        # The load balancer's nodes sit in the public subnets, laid out by the same plan the Network follows.
-        load_balancer_cidrs=tuple(plan_subnets(settings.network.vpc_cidr, settings.network.az_count)["public"]),
+        load_balancer_cidrs=public_subnet_cidrs(settings),
         vpc_cidr=settings.network.vpc_cidr, monitoring_namespace=pipeline_args(settings).namespace,
         environment=settings.environment)
 
