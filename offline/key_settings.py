@@ -445,6 +445,10 @@ KEY_SETTINGS: dict[str, list[tuple[str, Getter]]] = {
     "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": [
         ("name", _k8s_name), ("target", "spec.scaleTargetRef.name"), ("min", "spec.minReplicas"),
         ("max", "spec.maxReplicas"), ("metrics", _hpa_metrics)],
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy": [
+        ("name", _k8s_name), ("pods", lambda i: i["spec"]["podSelector"].get("matchLabels") or "all"),
+        ("types", "spec.policyTypes"), ("ingressRules", _count("spec.ingress")),
+        ("egressRules", _count("spec.egress"))],
     "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding": [
         ("name", _k8s_name), ("service", lambda i: f"{i['spec']['serviceRef']['name']}:"
                                                    f"{_one_line(i['spec']['serviceRef']['port'])}"),

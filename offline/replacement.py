@@ -124,6 +124,7 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {
     "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": _K8S_IDENTITY,
     "kubernetes:helm.sh/v3:Release": ("name", "namespace"),
     "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding": _K8S_IDENTITY,
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy": _K8S_IDENTITY,
     "kubernetes:keda.sh/v1alpha1:ScaledObject": _K8S_IDENTITY,
     "kubernetes:keda.sh/v1alpha1:TriggerAuthentication": _K8S_IDENTITY,
 }
