@@ -22,6 +22,9 @@ class Case:
     """A fragment of the violation message."""
     config: Optional[dict] = None
     protect: bool = False
+    message: Optional[str] = None
+    """The whole violation message of ``violating`` (then it must be the only one): wording mutations of a
+    policy's text survive a fragment check."""
     id: str = field(default="")
 
     def __post_init__(self):
@@ -36,6 +39,8 @@ def check_violating(case: Case) -> None:
     messages = run(case.policy, case.resource_type, case.violating, case.config, protect=case.protect)
     assert messages and all(isinstance(m, str) and m for m in messages), messages
     assert any(case.expect in m for m in messages), messages
+    if case.message is not None:
+        assert messages == [case.message]
 
 
 def check_missing(case: Case) -> None:

@@ -25,3 +25,9 @@ def test_dev_environment_is_not_checked():
 
 def test_types_knob_narrows_the_list():
     assert run(durability.stateful_protect, DB, {}, {"statefulTypes": ["aws:s3/bucket:Bucket"]}) == []
+
+
+def test_unprotected_stateful_resource_message_is_whole():
+    assert run(durability.stateful_protect, DB, {"engine": "postgres"}) == [
+        "protect is not set: `pulumi destroy` or a replacing change would delete its data; stateful resources carry "
+        "protect=True in prod"]

@@ -9,12 +9,16 @@ LB = "aws:lb/loadBalancer:LoadBalancer"
 GOOD_LT = {"metadataOptions": {"httpTokens": "required", "httpEndpoint": "enabled"},
            "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "true", "volumeSize": 20.0}}]}
 
+IMDS_MESSAGE = ("metadataOptions.httpTokens is {}; require IMDSv2 session tokens (httpTokens 'required') so SSRF "
+                "bugs cannot read instance credentials")
 CASES = [
     Case(ec2.imdsv2_required, LT, GOOD_LT, {**GOOD_LT, "metadataOptions": {"httpTokens": "optional"}},
-         {"blockDeviceMappings": GOOD_LT["blockDeviceMappings"]}, True, "'optional'"),
+         {"blockDeviceMappings": GOOD_LT["blockDeviceMappings"]}, True, "'optional'",
+         message=IMDS_MESSAGE.format("'optional'")),
     Case(ec2.ebs_encryption, LT, GOOD_LT,
          {**GOOD_LT, "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "false"}}]},
-         {"metadataOptions": GOOD_LT["metadataOptions"]}, True, "'/dev/xvda' is not encrypted"),
+         {"metadataOptions": GOOD_LT["metadataOptions"]}, True, "'/dev/xvda' is not encrypted",
+         message="block device '/dev/xvda' is not encrypted"),
 ]
 test_compliant, test_violating, test_missing_property, test_other_resource_types_are_ignored = case_tests(CASES)
 
@@ -70,3 +74,124 @@ def test_ipv6_open_ingress_is_reported():
     group = resource(SG, "db-sg", {"ingress": [{"protocol": "tcp", "fromPort": 5432.0, "toPort": 5432.0,
                                                 "ipv6CidrBlocks": ["::/0"]}]})
     assert run_stack(ec2.security_group_public_ingress, [group])
+
+
+# --- Whole messages and the branches mutation testing found untested (issue 19) ------------------------------------
+
+def test_imdsv2_absent_tokens_are_named_and_a_disabled_endpoint_needs_none():
+    assert run(ec2.imdsv2_required, LT, {}) == [IMDS_MESSAGE.format("None")]
+    assert run(ec2.imdsv2_required, LT, {"metadataOptions": {"httpEndpoint": "disabled"}}) == []
+    assert run(ec2.imdsv2_required, LT, {"metadataOptions": {"httpEndpoint": "enabled"}}) == [IMDS_MESSAGE.format("None")]
+
+
+def test_launch_template_without_ebs_mappings_is_reported_whole():
+    expected = ["no blockDeviceMappings with ebs.encrypted: the root volume would take the AMI's unencrypted default"]
+    assert run(ec2.ebs_encryption, LT, {}) == expected
+    assert run(ec2.ebs_encryption, LT, {"blockDeviceMappings": [{"deviceName": "/dev/sdz", "noDevice": "true"}]}) == \
+        expected
+
+
+def test_each_unencrypted_launch_template_mapping_is_named():
+    mappings = [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "true"}},
+                {"deviceName": "/dev/sdb", "ebs": {"encrypted": "false"}},
+                {"deviceName": "/dev/sdc", "ebs": {"volumeSize": 10.0}},
+                {"deviceName": "/dev/sdd"}]  # no ebs: an instance store or suppressed device, not an EBS volume
+    assert run(ec2.ebs_encryption, LT, {"blockDeviceMappings": mappings}) == [
+        "block device '/dev/sdb' is not encrypted", "block device '/dev/sdc' is not encrypted"]
+
+
+def test_instance_root_and_each_ebs_device_are_checked_by_name():
+    props = {"rootBlockDevice": {"encrypted": False},
+             "ebsBlockDevices": [{"deviceName": "/dev/sdb", "encrypted": True}, {"deviceName": "/dev/sdc"}]}
+    assert run(ec2.ebs_encryption, "aws:ec2/instance:Instance", props) == [
+        "block device 'root' is not encrypted", "block device '/dev/sdc' is not encrypted"]
+    assert run(ec2.ebs_encryption, "aws:ec2/instance:Instance",
+               {"rootBlockDevice": {"encrypted": True}, "ebsBlockDevices": [{"deviceName": "/dev/sdb",
+                                                                           "encrypted": True}]}) == []
+
+
+def test_volume_messages_are_whole():
+    assert run(ec2.ebs_encryption, VOLUME, {"encrypted": False}) == ["encrypted is not true"]
+    assert run(ec2.ebs_encryption, VOLUME, {}) == ["encrypted is not true"]
+
+
+def open_to(ports: str) -> str:
+    return f"only an internet-facing ALB's security group may admit the internet, on ports {ports}"
+
+
+def groups_by_id(internal=False):
+    """An ALB naming its group by a known id (no dependency recorded), as after a deployment."""
+    alb = resource(SG, "alb-sg", {"id": "sg-alb", "ingress": [
+        {"protocol": "tcp", "fromPort": 443.0, "toPort": 443.0, "cidrBlocks": ["0.0.0.0/0"]},
+        {"protocol": "tcp", "fromPort": 8000.0, "toPort": 8080.0, "cidrBlocks": ["10.0.0.0/8", "0.0.0.0/0"],
+         "ipv6CidrBlocks": ["::/0"]}]})
+    lb = resource(LB, "alb", {"internal": internal, "securityGroups": ["sg-alb"]})
+    app = resource(SG, "app-sg", {"id": "sg-app", "ingress": []})
+    return lb, alb, app
+
+
+def test_public_ingress_messages_name_the_rule_its_group_the_cidrs_and_the_ports():
+    lb, alb, app = groups_by_id()
+    app_v6 = resource(INGRESS, "app-v6", {"cidrIpv6": "::/0", "fromPort": 443.0, "toPort": 443.0, "ipProtocol": "tcp",
+                                          "securityGroupId": "sg-app"})
+    alb_v6 = resource(INGRESS, "alb-v6", {"cidrIpv6": "::/0", "fromPort": 443.0, "toPort": 443.0, "ipProtocol": "tcp",
+                                          "securityGroupId": "sg-alb"})
+    egress = resource(RULE, "egress", {"type": "egress", "cidrBlocks": ["0.0.0.0/0"], "fromPort": 0.0, "toPort": 0.0,
+                                       "protocol": "-1", "securityGroupId": "sg-app"})
+    legacy = resource(RULE, "legacy", {"type": "ingress", "ipv6CidrBlocks": ["::/0"], "fromPort": 22.0,
+                                       "toPort": 22.0, "protocol": "tcp", "securityGroupId": "sg-app"})
+    everything = resource(RULE, "all", {"type": "ingress", "cidrBlocks": ["0.0.0.0/0"], "fromPort": 0.0,
+                                        "toPort": 0.0, "protocol": "-1", "securityGroupId": "sg-alb"})
+    found = run_stack(ec2.security_group_public_ingress, [lb, alb, app, app_v6, alb_v6, egress, legacy, everything])
+    assert found == [
+        (f"{SG} alb-sg: ingress[1] admits 0.0.0.0/0, ::/0 on 8000-8080; {open_to('[80, 443]')}", alb.urn),
+        (f"{INGRESS} app-v6 of {SG} app-sg: rule admits ::/0 on 443; {open_to('[80, 443]')}", app_v6.urn),
+        (f"{RULE} legacy of {SG} app-sg: rule admits ::/0 on 22; {open_to('[80, 443]')}", legacy.urn),
+        (f"{RULE} all of {SG} alb-sg: rule admits 0.0.0.0/0 on all ports; {open_to('[80, 443]')}", everything.urn),
+    ]
+
+
+def test_allowed_ports_come_from_the_configuration():
+    lb, alb, _ = groups_by_id()
+    found = run_stack(ec2.security_group_public_ingress, [lb, alb], {"allowedPorts": [8000]})
+    assert [m for m, _ in found] == [
+        f"{SG} alb-sg: ingress[0] admits 0.0.0.0/0 on 443; {open_to('[8000]')}",
+        f"{SG} alb-sg: ingress[1] admits 0.0.0.0/0, ::/0 on 8000-8080; {open_to('[8000]')}"]
+
+
+def test_an_alb_whose_internal_flag_is_unknown_or_true_exempts_nothing():
+    for internal in (UNKNOWN, True):
+        lb, alb, _ = groups_by_id(internal=internal)
+        found = [m for m, _ in run_stack(ec2.security_group_public_ingress, [lb, alb])]
+        assert found[0] == f"{SG} alb-sg: ingress[0] admits 0.0.0.0/0 on 443; {open_to('[80, 443]')}", found
+        assert len(found) == 2
+
+
+def test_an_alb_with_unknown_group_ids_exempts_only_groups_it_depends_on():
+    lb, alb, app = groups_by_id()
+    lb = resource(LB, "alb", {"internal": False, "securityGroups": UNKNOWN})
+    found = run_stack(ec2.security_group_public_ingress, [lb, alb])
+    assert [urn for _, urn in found] == [alb.urn, alb.urn]
+    assert run_stack(ec2.security_group_public_ingress, [link(lb, "securityGroups", alb), alb]) == [
+        (f"{SG} alb-sg: ingress[1] admits 0.0.0.0/0, ::/0 on 8000-8080; {open_to('[80, 443]')}", alb.urn)]
+
+
+def test_udp_or_a_range_on_an_allowed_port_is_not_exempt():
+    lb, alb, _ = groups_by_id()
+    udp = resource(INGRESS, "udp", {"cidrIpv4": "0.0.0.0/0", "fromPort": 443.0, "toPort": 443.0,
+                                    "ipProtocol": "udp", "securityGroupId": "sg-alb"})
+    wide = resource(INGRESS, "wide", {"cidrIpv4": "0.0.0.0/0", "fromPort": 443.0, "toPort": 444.0,
+                                      "ipProtocol": "6", "securityGroupId": "sg-alb"})
+    tcp6 = resource(INGRESS, "tcp6", {"cidrIpv4": "0.0.0.0/0", "fromPort": 80.0, "toPort": 80.0,
+                                      "ipProtocol": "6", "securityGroupId": "sg-alb"})
+    found = run_stack(ec2.security_group_public_ingress, [lb, alb, udp, wide, tcp6])
+    assert [urn for _, urn in found] == [alb.urn, udp.urn, wide.urn]
+    assert found[1][0] == f"{INGRESS} udp of {SG} alb-sg: rule admits 0.0.0.0/0 on 443; {open_to('[80, 443]')}"
+    assert found[2][0] == f"{INGRESS} wide of {SG} alb-sg: rule admits 0.0.0.0/0 on 443-444; {open_to('[80, 443]')}"
+
+
+def test_a_rule_of_an_unknown_group_is_reported_without_an_owner():
+    rule = resource(INGRESS, "stray", {"cidrIpv4": "0.0.0.0/0", "fromPort": 443.0, "toPort": 443.0,
+                                       "ipProtocol": "tcp", "securityGroupId": "sg-elsewhere"})
+    assert run_stack(ec2.security_group_public_ingress, [rule]) == [
+        (f"{INGRESS} stray: rule admits 0.0.0.0/0 on 443; {open_to('[80, 443]')}", rule.urn)]

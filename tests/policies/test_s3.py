@@ -110,3 +110,117 @@ def test_configurations_of_another_bucket_do_not_count_and_inline_versioning_doe
     inline = resource(BUCKET, "inline", {"bucket": "inline", "versioning": {"enabled": True}, "lifecycleRules": [
         {"enabled": True, "noncurrentVersionExpiration": {"days": 30.0}}]})
     assert run_stack(s3.bucket_versioning_lifecycle, [inline]) == []
+
+
+# --- Whole messages and the branches mutation testing found untested (issue 19) ------------------------------------
+
+VERSIONING = "aws:s3/bucketVersioningV2:BucketVersioningV2"
+LIFECYCLE = "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2"
+
+
+def test_sse_algorithm_messages_are_whole():
+    assert run(s3.bucket_sse_algorithm, SSE, rules("none")) == [
+        "sseAlgorithm 'none' is not one of ['aws:kms', 'aws:kms:dsse', 'AES256']"]
+    assert run(s3.bucket_sse_algorithm, SSE, {"bucket": "logs", "rules": []}) == [
+        "no rule sets applyServerSideEncryptionByDefault.sseAlgorithm"]
+    two = {"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}, {"bucketKeyEnabled": True}]}
+    assert run(s3.bucket_sse_algorithm, SSE, two) == ["no rule sets applyServerSideEncryptionByDefault.sseAlgorithm"]
+    assert run(s3.bucket_sse_algorithm, SSE, rules("AES256"), {"allowedAlgorithms": ["aws:kms"]}) == [
+        "sseAlgorithm 'AES256' is not one of ['aws:kms']"]
+
+
+def test_encryption_configured_inline_or_by_id_and_the_whole_message():
+    assert run_stack(s3.bucket_encryption_configured, [resource(BUCKET, "a", {"serverSideEncryptionConfiguration": {
+        "rule": {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms"}}}})]) == []
+    assert run_stack(s3.bucket_encryption_configured, [resource(BUCKET, "b", {"serverSideEncryptionConfigurations": [
+        {"rules": []}]})]) == []
+    by_id = resource(BUCKET, "c", {"id": "c-123"})
+    assert run_stack(s3.bucket_encryption_configured, [by_id, resource(SSE, "sse", {"bucket": "c-123"})]) == []
+    bare = resource("aws:s3/bucketV2:BucketV2", "d", {"bucket": "d"})
+    assert run_stack(s3.bucket_encryption_configured, [bare, resource(SSE, "sse", {"bucket": "other"})]) == [
+        ("aws:s3/bucketV2:BucketV2 d has no server-side encryption configuration", bare.urn)]
+
+
+def test_secure_transport_messages_are_whole_and_a_policy_matches_by_name():
+    bucket = resource(BUCKET, "logs", {"bucket": "logs"})
+    assert run_stack(s3.bucket_secure_transport, [bucket]) == [
+        (f"{BUCKET} logs has no bucket policy denying requests without TLS", bucket.urn)]
+    allow_only = json.dumps({"Statement": [json.loads(TLS_ONLY)["Statement"][0]]})
+    assert run_stack(s3.bucket_secure_transport, [bucket, resource(POLICY, "p", {"bucket": "logs",
+                                                                                 "policy": allow_only})]) == [
+        (f"{BUCKET} logs: its bucket policy does not deny aws:SecureTransport=false", bucket.urn)]
+    assert run_stack(s3.bucket_secure_transport, [bucket, resource(POLICY, "p", {"bucket": "logs",
+                                                                                 "policy": TLS_ONLY})]) == []
+    other = resource(POLICY, "q", {"bucket": "other", "policy": TLS_ONLY})
+    assert [urn for _, urn in run_stack(s3.bucket_secure_transport, [bucket, other])] == [bucket.urn]
+
+
+def deny(secure, effect="Deny"):
+    return {"Statement": [{"Effect": effect, "Principal": "*", "Action": "s3:*", "Resource": "*",
+                           "Condition": {"Bool": {"aws:SecureTransport": secure}}}]}
+
+
+def test_denies_insecure_transport_reads_each_spelling_of_false():
+    for secure in ("false", "False", False, ["false"], [False]):
+        assert s3.denies_insecure_transport(deny(secure)) is True, secure
+        assert s3.denies_insecure_transport(json.dumps(deny(secure))) is True, secure
+    for secure in ("true", True, ["false", "true"], [], None):
+        assert s3.denies_insecure_transport(deny(secure)) is False, secure
+    assert s3.denies_insecure_transport(deny("false", effect="Allow")) is False
+    assert s3.denies_insecure_transport({"Statement": [{"Effect": "Deny", "Action": "s3:*"}]}) is False
+    assert s3.denies_insecure_transport({"Statement": [{"Effect": "Deny", "Condition": {"StringEquals": {}}}]}) is False
+    assert s3.denies_insecure_transport(None) is False
+    assert s3.denies_insecure_transport({"Statement": [deny("true")["Statement"][0], deny("false")["Statement"][0]]})
+
+
+def lifecycle_rule(**fields):
+    return {"id": "old", "status": "Enabled", "noncurrentVersionExpiration": {"noncurrentDays": 30.0}, **fields}
+
+
+def test_versioning_lifecycle_messages_are_whole():
+    bucket = resource(BUCKET, "logs", {"bucket": "logs"})
+    assert run_stack(s3.bucket_versioning_lifecycle, [bucket]) == [
+        (f"{BUCKET} logs is not versioned: an overwrite or delete loses the object for good", bucket.urn)]
+    versioned = resource(BUCKET, "logs", {"bucket": "logs", "versioning": {"enabled": True}})
+    assert run_stack(s3.bucket_versioning_lifecycle, [versioned]) == [
+        (f"{BUCKET} logs is versioned but no enabled lifecycle rule expires noncurrent versions: every overwritten or "
+         "deleted object is kept and billed forever", versioned.urn)]
+
+
+def test_versioning_comes_inline_or_from_an_enabled_configuration_of_that_bucket():
+    lifecycle = {"lifecycleRules": [lifecycle_rule()]}
+    for inline in (True, "true", "True"):
+        assert run_stack(s3.bucket_versioning_lifecycle, [resource(BUCKET, "a", {
+            "bucket": "a", "versioning": {"enabled": inline}, **lifecycle})]) == [], inline
+    bucket = resource(BUCKET, "a", {"bucket": "a", **lifecycle})
+    enabled = resource(VERSIONING, "v", {"bucket": "a", "versioningConfiguration": {"status": "Enabled"}})
+    suspended = resource(VERSIONING, "v", {"bucket": "a", "versioningConfiguration": {"status": "Suspended"}})
+    elsewhere = resource(VERSIONING, "v", {"bucket": "b", "versioningConfiguration": {"status": "Enabled"}})
+    assert run_stack(s3.bucket_versioning_lifecycle, [bucket, enabled]) == []
+    for config in (suspended, elsewhere):
+        assert [m for m, _ in run_stack(s3.bucket_versioning_lifecycle, [bucket, config])] == [
+            f"{BUCKET} a is not versioned: an overwrite or delete loses the object for good"]
+
+
+def test_only_an_enabled_rule_with_a_noncurrent_expiration_counts():
+    versioned = {"bucket": "a", "versioning": {"enabled": True}}
+    counts = [lifecycle_rule(), lifecycle_rule(noncurrentVersionExpiration={"days": 7.0}),
+              {"enabled": True, "noncurrentVersionExpiration": {"days": 7.0}}]
+    for rule in counts:
+        assert run_stack(s3.bucket_versioning_lifecycle, [resource(BUCKET, "a", {**versioned,
+                                                                                 "lifecycleRules": [rule]})]) == [], rule
+    ignored = [lifecycle_rule(status="Disabled"), lifecycle_rule(enabled=False),
+               lifecycle_rule(noncurrentVersionExpiration={}), {"id": "x", "expiration": {"days": 30.0}}]
+    for rule in ignored:
+        assert len(run_stack(s3.bucket_versioning_lifecycle, [resource(BUCKET, "a", {
+            **versioned, "lifecycleRules": [rule]})])) == 1, rule
+
+
+def test_a_lifecycle_configuration_counts_only_for_its_own_bucket():
+    bucket = resource(BUCKET, "a", {"bucket": "a", "versioning": {"enabled": True}})
+    mine = resource(LIFECYCLE, "l", {"bucket": "a", "rules": [lifecycle_rule()]})
+    linked = link(resource(LIFECYCLE, "l", {"bucket": UNKNOWN, "rules": [lifecycle_rule()]}), "bucket", bucket)
+    other = resource(LIFECYCLE, "l", {"bucket": "b", "rules": [lifecycle_rule()]})
+    assert run_stack(s3.bucket_versioning_lifecycle, [bucket, mine]) == []
+    assert run_stack(s3.bucket_versioning_lifecycle, [bucket, linked]) == []
+    assert [urn for _, urn in run_stack(s3.bucket_versioning_lifecycle, [bucket, other])] == [bucket.urn]
