@@ -17,11 +17,14 @@ a ``ScaledObject`` with the ``apache-kafka`` scaler over SASL/IAM (``sasl: aws_m
   an EMPTY group with committed offsets.
 * The Deployment has no ``spec.replicas``: the HPA KEDA creates owns the count.
 * Network: the pods use the nodes' security group, which the brokers admit on 9098 (the stack passes it to
-  ``Streaming.app_security_group_ids``); the component adds no rule.
+  ``Streaming.app_security_group_ids``); the component adds no rule. Inside the cluster the namespace gets
+  ``default-deny`` and one allowance (``consumer_network_policy_spec``): no ingress at all; egress to the
+  cluster DNS, to the brokers on 9098 (inside ``vpc_cidr``) and on 443 outside it (STS for IRSA).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from dataclasses import dataclass, field
@@ -33,12 +36,14 @@ import pulumi_kubernetes as k8s
 
 from scaling_kit.limits import MESSAGING
 
+from . import network_policy
 from .irsa import irsa_trust_policy
 from .metrics_pipeline import PodDemand
 from .streaming import consumer_policy_statements
 from .tagging import house_tags, merge_tags
 from .validation import ArgumentError, check_arguments
 
+BROKER_PORT = 9098               # SASL/IAM over TLS (components/streaming.py IAM_TLS_PORT)
 SCALER = "apache-kafka"          # KEDA's kafka-go scaler: the one with AWS MSK IAM authentication
 OFFSET_RESET_POLICIES = ("earliest", "latest")
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
@@ -97,6 +102,9 @@ class KafkaConsumerArgs:
     """Memory request and limit per pod. Defaults to 256."""
     run_as_user: int = 10001
     """Non-root UID of the container. Defaults to 10001."""
+    vpc_cidr: Optional[str] = None
+    """CIDR of the VPC: the NetworkPolicy admits 9098 only inside it and 443 only outside it. Defaults to none
+    (9098 and 443 to any address; still nothing else, and no ingress)."""
     keda_release: Optional[pulumi.Resource] = None
     """The release that installs KEDA's CRDs (``Keda.release``); the KEDA objects wait for it. Defaults to none
     (KEDA already installed)."""
@@ -151,11 +159,35 @@ def validate_kafka_consumer_args(args: KafkaConsumerArgs) -> None:
                                       "(the node sizing counts them); expected at least 1")
     if args.run_as_user < 1:
         raise ArgumentError("run_as_user", f"{args.run_as_user} is root; expected a UID of at least 1")
+    if args.vpc_cidr is not None:
+        try:
+            ipaddress.IPv4Network(args.vpc_cidr, strict=True)
+        except ValueError:
+            raise ArgumentError("vpc_cidr", f"{args.vpc_cidr!r} is not an IPv4 CIDR block such as 10.0.0.0/16") \
+                from None
 
 
 def consumer_demand(args: KafkaConsumerArgs) -> PodDemand:
     """What the consumer needs from the nodes at its ceiling."""
     return PodDemand(args.name, resolved_max_replicas(args), args.cpu_request_millicores, args.memory_request_mib)
+
+
+def consumer_network_policy_spec(pod_labels: Mapping[str, str], vpc_cidr: Optional[str]) -> dict:
+    """The consumer's allowance beside ``default-deny``: it serves nothing, so no ingress; it resolves names,
+    reads from the brokers and calls STS (IRSA)."""
+    inside = [{"ipBlock": {"cidr": vpc_cidr or "0.0.0.0/0"}}]
+    outside = [{"ipBlock": {"cidr": "0.0.0.0/0", **({"except": [vpc_cidr]} if vpc_cidr else {})}}]
+    return {
+        "podSelector": {"matchLabels": dict(pod_labels)}, "policyTypes": ["Ingress", "Egress"], "ingress": [],
+        "egress": [
+            {"to": [{"namespaceSelector": {"matchLabels": {
+                network_policy.NAMESPACE_NAME_LABEL: network_policy.DNS_NAMESPACE}},
+                "podSelector": {"matchLabels": dict(network_policy.DNS_POD_LABELS)}}],
+             "ports": [{"protocol": "UDP", "port": network_policy.DNS_PORT},
+                       {"protocol": "TCP", "port": network_policy.DNS_PORT}]},
+            {"to": inside, "ports": [{"protocol": "TCP", "port": BROKER_PORT}]},
+            {"to": outside, "ports": [{"protocol": "TCP", "port": network_policy.HTTPS_PORT}]},
+        ]}
 
 
 def trigger_metadata(args: KafkaConsumerArgs, bootstrap_servers: pulumi.Input[str],
@@ -259,6 +291,14 @@ class KafkaConsumer(pulumi.ComponentResource):
                         volumes=[k8s.core.v1.VolumeArgs(name="tmp", empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(
                             size_limit="64Mi"))]))),
             opts=child)
+
+        # Deny all traffic in the namespace, then admit what the consumer needs.
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-default-deny", metadata=meta(network_policy.DEFAULT_DENY_NAME),
+            spec=network_policy.default_deny_spec(), opts=child)
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-network-policy", metadata=meta(args.name),
+            spec=consumer_network_policy_spec(selector, args.vpc_cidr), opts=child)
 
         crds = pulumi.ResourceOptions(parent=self, depends_on=[args.keda_release] if args.keda_release else [])
         auth = k8s.apiextensions.CustomResource(

@@ -49,7 +49,8 @@ def consumer_args(settings: StackSettings, cluster: Any = None, streaming: Any =
         image=image.image, args=image.args, topic=MESSAGING.topic, consumer_group=MESSAGING.consumer_group,
         partitions=partitions, min_replicas=c.min_replicas, max_replicas=c.max_replicas or None,
         lag_threshold=c.lag_threshold, cpu_request_millicores=c.cpu_request_millicores,
-        memory_request_mib=c.memory_request_mib, keda_release=keda_release, environment=settings.environment)
+        memory_request_mib=c.memory_request_mib, vpc_cidr=settings.network.vpc_cidr, keda_release=keda_release,
+        environment=settings.environment)
 
 
 def pod_demand(settings: StackSettings) -> list[PodDemand]:

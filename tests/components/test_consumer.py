@@ -217,3 +217,19 @@ def test_stack_pods_reach_the_brokers_through_the_node_security_group(stack):
     brokers_in = [r for r in ev.by_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
                   if r.name.startswith("streaming-ingress-app-") and r.inputs["fromPort"] == 9098]
     assert any(cluster.urn in r.property_dependencies.get("referencedSecurityGroupId", []) for r in brokers_in)
+
+
+def test_namespace_denies_everything_but_dns_the_brokers_and_sts():
+    ev = build(args(vpc_cidr="10.0.0.0/16"))
+    policies = {p.name: p.inputs["spec"] for p in ev.by_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")}
+    assert policies["fp-default-deny"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    allowance = policies["fp-network-policy"]
+    assert allowance["ingress"] == [] and allowance["podSelector"] == {
+        "matchLabels": {"app.kubernetes.io/name": "feature-processors"}}
+    dns, brokers, https = allowance["egress"]
+    assert {p["port"] for p in dns["ports"]} == {53}
+    assert brokers == {"to": [{"ipBlock": {"cidr": "10.0.0.0/16"}}], "ports": [{"protocol": "TCP", "port": 9098}]}
+    assert https == {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/16"]}}],
+                     "ports": [{"protocol": "TCP", "port": 443}]}
+    with pytest.raises(ValueError, match=re.escape("vpc_cidr: '10.0.0.1/16' is not an IPv4 CIDR block")):
+        validate_kafka_consumer_args(args(vpc_cidr="10.0.0.1/16"))

@@ -56,7 +56,8 @@ def instance_roles(ev: Evaluation) -> dict[str, RecordedResource]:
 
 def workload_role(ev: Evaluation) -> RecordedResource:
     """Service account -> the role its IRSA annotation names, which trusts exactly that service account."""
-    [account] = ev.by_type("kubernetes:core/v1:ServiceAccount")
+    # The workload's account (the stack's other accounts, such as the Kafka consumer's, hold other roles).
+    [account] = [a for a in ev.by_type("kubernetes:core/v1:ServiceAccount") if a.name == "app-service-account"]
     meta = account.inputs["metadata"]
     role_arn = meta["annotations"]["eks.amazonaws.com/role-arn"]
     [role] = [r for r in ev.by_type(ROLE) if r.name == role_arn.rsplit(":", 1)[1]]
