@@ -195,3 +195,36 @@ def test_a_rule_of_an_unknown_group_is_reported_without_an_owner():
                                        "ipProtocol": "tcp", "securityGroupId": "sg-elsewhere"})
     assert run_stack(ec2.security_group_public_ingress, [rule]) == [
         (f"{INGRESS} stray: rule admits 0.0.0.0/0 on 443; {open_to('[80, 443]')}", rule.urn)]
+
+
+def test_only_the_named_property_links_a_rule_or_an_alb_to_a_group():
+    """A dependency through another input (or an explicit depends_on) does not make a group the rule's own, nor
+    an ALB's."""
+    lb, alb, app = groups_by_id()
+    app_443 = {"ingress": [{"protocol": "tcp", "fromPort": 443.0, "toPort": 443.0, "cidrBlocks": ["0.0.0.0/0"]}]}
+    app = resource(SG, "app-sg", {"id": "sg-app", **app_443})
+    lb.dependencies.append(app)  # e.g. depends_on=[app tier]
+    rule = link(resource(INGRESS, "r", {"cidrIpv4": "0.0.0.0/0", "fromPort": 443.0, "toPort": 443.0,
+                                        "ipProtocol": "tcp", "securityGroupId": UNKNOWN}), "securityGroupId", app)
+    rule.dependencies.append(alb)
+    found = run_stack(ec2.security_group_public_ingress, [lb, alb, app, rule])
+    assert found == [
+        (f"{SG} alb-sg: ingress[1] admits 0.0.0.0/0, ::/0 on 8000-8080; {open_to('[80, 443]')}", alb.urn),
+        (f"{SG} app-sg: ingress[0] admits 0.0.0.0/0 on 443; {open_to('[80, 443]')}", app.urn),
+        (f"{INGRESS} r of {SG} app-sg: rule admits 0.0.0.0/0 on 443; {open_to('[80, 443]')}", rule.urn)]
+
+
+def test_an_internal_or_undecided_alb_does_not_stop_the_next_alb_exempting_its_group():
+    for internal in (True, UNKNOWN):
+        first = resource(LB, "internal-alb", {"internal": internal, "securityGroups": []})
+        lb, alb, _ = groups_by_id()
+        found = run_stack(ec2.security_group_public_ingress, [first, lb, alb])
+        assert [m for m, _ in found] == [
+            f"{SG} alb-sg: ingress[1] admits 0.0.0.0/0, ::/0 on 8000-8080; {open_to('[80, 443]')}"], internal
+
+
+def test_protocol_all_is_spelled_all_ports():
+    rule = resource(RULE, "all", {"type": "ingress", "cidrBlocks": ["0.0.0.0/0"], "fromPort": 0.0, "toPort": 65535.0,
+                                  "protocol": "all"})
+    assert run_stack(ec2.security_group_public_ingress, [rule]) == [
+        (f"{RULE} all: rule admits 0.0.0.0/0 on all ports; {open_to('[80, 443]')}", rule.urn)]

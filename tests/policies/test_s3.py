@@ -224,3 +224,27 @@ def test_a_lifecycle_configuration_counts_only_for_its_own_bucket():
     assert run_stack(s3.bucket_versioning_lifecycle, [bucket, mine]) == []
     assert run_stack(s3.bucket_versioning_lifecycle, [bucket, linked]) == []
     assert [urn for _, urn in run_stack(s3.bucket_versioning_lifecycle, [bucket, other])] == [bucket.urn]
+
+
+def test_only_the_bucket_input_links_a_configuration_or_policy_to_a_bucket():
+    """A dependency through another input or an explicit depends_on is not 'this bucket's configuration'."""
+    bucket = resource(BUCKET, "a", {"bucket": "a"})
+    sse = resource(SSE, "sse", {"bucket": "other", "rules": []})
+    sse.dependencies.append(bucket)
+    assert [urn for _, urn in run_stack(s3.bucket_encryption_configured, [bucket, sse])] == [bucket.urn]
+    policy = resource(POLICY, "p", {"bucket": "other", "policy": TLS_ONLY})
+    policy.dependencies.append(bucket)
+    assert run_stack(s3.bucket_secure_transport, [bucket, policy]) == [
+        (f"{BUCKET} a has no bucket policy denying requests without TLS", bucket.urn)]
+
+
+def test_a_bucket_policy_matches_a_bucket_by_its_id():
+    bucket = resource(BUCKET, "a", {"bucket": "a-name", "id": "a-123"})
+    assert run_stack(s3.bucket_secure_transport, [bucket, resource(POLICY, "p", {"bucket": "a-123",
+                                                                                 "policy": TLS_ONLY})]) == []
+
+
+def test_versioning_enabled_false_is_not_versioned_and_every_bucket_is_judged():
+    off = resource(BUCKET, "off", {"bucket": "off", "versioning": {"enabled": False}})
+    no_rule = resource(BUCKET, "no-rule", {"bucket": "no-rule", "versioning": {"enabled": True}})
+    assert [urn for _, urn in run_stack(s3.bucket_versioning_lifecycle, [off, no_rule])] == [off.urn, no_rule.urn]
