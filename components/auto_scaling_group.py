@@ -521,7 +521,10 @@ class AutoScalingGroup(pulumi.ComponentResource):
             tags=[aws.autoscaling.GroupTagArgs(key=k, value=v, propagate_at_launch=True)
                   for k, v in sorted({**tags, "Name": name}.items())],
             # Scaling owns desiredCapacity after the first deployment; a redeploy must not reset it.
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCapacity"]))
+            # A component's depends_on does not reach its children: the group (whose creation boots the
+            # instances) waits for what the caller said the instances need, such as their settings parameter.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCapacity"],
+                                        depends_on=opts.depends_on if opts is not None else None))
 
         group_child = pulumi.ResourceOptions(parent=group)
         aws.autoscaling.Policy(

@@ -626,7 +626,9 @@ class Workload(pulumi.ComponentResource):
                 metadata=meta(args.name),
                 spec={"serviceRef": {"name": service.metadata.name, "port": args.service_port},
                       "targetGroupARN": args.target_group_arn, "targetType": "ip"},
-                opts=child)
+                # A component's depends_on does not reach its children: the binding waits for what the caller
+                # named (the controller's chart, which installs the TargetGroupBinding CRD).
+                opts=pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on if opts is not None else None))
 
         self.namespace = ns.metadata.name
         self.deployment_name = deployment.metadata.name

@@ -104,9 +104,15 @@ def test_instances_read_the_settings_the_workload_gets():
     config_map = dev.one("kubernetes:core/v1:ConfigMap", "app-config").inputs["data"]
     assert stored == config_map
     assert {"PORT", "DB_SHARD_MAP", "KAFKA_BOOTSTRAP_BROKERS", "CACHE_CONFIGURATION_ENDPOINT"} <= set(stored)
-    # The pools wait for the parameter: instances read it when they boot.
-    pool = dev.one("scaling:auto_scaling_group:AutoScalingGroup", "edge-asg-api1")
-    assert parameter.urn in pool.depends_on
+    # The groups (whose creation boots the instances) wait for the parameter: instances read it at boot.
+    for backend in ("api1", "api2"):
+        assert parameter.urn in dev.one("aws:autoscaling/group:Group", f"edge-asg-{backend}-asg").depends_on
+
+
+def test_the_target_group_binding_waits_for_the_controller_chart():
+    dev = stack_evaluation("dev")
+    release = dev.one("kubernetes:helm.sh/v3:Release", "lb-controller-release")
+    assert release.urn in dev.one(TGB, "app-target-group-binding").depends_on
 
 
 def test_two_weighted_groups_may_not_share_the_workload_pool():
