@@ -361,5 +361,6 @@ def test_an_all_ec2_layout_has_a_pool_per_backend_and_no_pod_share():
 
 
 def test_set_overrides_a_setting_as_the_preview_does():
-    assert load_stack("prod", ROOT, ["eksHpaMaxReplicas=80"], PROD_VALUES).hpa.max_replicas == 80
+    # 80 pods need more nodes than prod's 12 (the preflight's capacity check): raise both, as a user would.
+    assert load_stack("prod", ROOT, ["eksHpaMaxReplicas=80", "eksNodeMaxSize=16"], PROD_VALUES).hpa.max_replicas == 80
     assert load_stack("dev", ROOT).hpa.max_replicas != 80
