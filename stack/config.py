@@ -81,7 +81,11 @@ def _cidr(value: str) -> Optional[str]:
     try:
         ipaddress.IPv4Network(value, strict=True)
     except ValueError:
-        return "expected an IPv4 CIDR block such as 10.0.0.0/16"
+        try:
+            network = ipaddress.IPv4Network(value, strict=False)
+        except ValueError:
+            return "expected an IPv4 CIDR block such as 10.0.0.0/16"
+        return f"has host bits set after the /{network.prefixlen}; did you mean {network}?"
     return None
 
 

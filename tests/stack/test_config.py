@@ -67,7 +67,11 @@ def test_engine_strings_are_parsed_like_native_values():
     ("lbDeletionProtection", "yes", 'scaling:lbDeletionProtection: "yes" is not a boolean'),
     ("networkNatGateways", "many", "scaling:networkNatGateways: \"many\" is not allowed; expected one of "
                                    "'per-az', 'single'"),
-    ("networkVpcCidr", "10.0.0.1/16", "scaling:networkVpcCidr: \"10.0.0.1/16\": expected an IPv4 CIDR block"),
+    ("networkVpcCidr", "10.0.0.1/16", "scaling:networkVpcCidr: \"10.0.0.1/16\": has host bits set after the /16; "
+                                      "did you mean 10.0.0.0/16?"),
+    ("networkVpcCidr", "10.0.0/16", "scaling:networkVpcCidr: \"10.0.0/16\": expected an IPv4 CIDR block"),
+    ("lbIngressCidrs", ["192.168.1.7/24"], "scaling:lbIngressCidrs: [\"192.168.1.7/24\"]: '192.168.1.7/24': has host "
+                                           "bits set after the /24; did you mean 192.168.1.0/24?"),
     ("lbBackendWeights", "[5, 1000]", "scaling:lbBackendWeights: item 1000 of [5, 1000] is out of range"),
     ("lbBackendWeights", "not json", 'scaling:lbBackendWeights: "not json" is not a list of integers'),
     ("networkFlowLogRetentionDays", 42, "scaling:networkFlowLogRetentionDays: 42 is not allowed; expected "
