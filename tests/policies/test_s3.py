@@ -247,4 +247,7 @@ def test_a_bucket_policy_matches_a_bucket_by_its_id():
 def test_versioning_enabled_false_is_not_versioned_and_every_bucket_is_judged():
     off = resource(BUCKET, "off", {"bucket": "off", "versioning": {"enabled": False}})
     no_rule = resource(BUCKET, "no-rule", {"bucket": "no-rule", "versioning": {"enabled": True}})
-    assert [urn for _, urn in run_stack(s3.bucket_versioning_lifecycle, [off, no_rule])] == [off.urn, no_rule.urn]
+    assert run_stack(s3.bucket_versioning_lifecycle, [off, no_rule]) == [
+        (f"{BUCKET} off is not versioned: an overwrite or delete loses the object for good", off.urn),
+        (f"{BUCKET} no-rule is versioned but no enabled lifecycle rule expires noncurrent versions: every overwritten "
+         "or deleted object is kept and billed forever", no_rule.urn)]
