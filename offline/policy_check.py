@@ -188,6 +188,8 @@ def _provider(resource: RecordedResource, by_urn: dict[str, RecordedResource]) -
 
 
 def _run(result: Any) -> None:
+    if result is None:  # a plain validate (nearly all): skip isawaitable, called once per policy and resource
+        return
     if isawaitable(result):
         loop = asyncio.new_event_loop()
         try:

@@ -37,8 +37,9 @@ StackCheck = Callable[[StackValidationArgs, Mapping[str, Any], ReportViolation],
 def has(props: Any, key: str) -> bool:
     """Whether ``key`` is set, without reading its (possibly unknown) value.
 
-    ``key in proxy`` would read the value through ``__getitem__`` and raise on unknowns."""
-    return isinstance(props, Mapping) and key in list(iter(props))
+    ``key in proxy`` would read the value through ``__getitem__`` and raise on unknowns; ``in`` over the
+    key iterator compares keys only (in C, without building a list: stack policies call this per pair)."""
+    return isinstance(props, Mapping) and key in iter(props)
 
 
 def get(props: Any, *path: Any, default: Any = None) -> Any:
@@ -203,22 +204,93 @@ class _Guard:
         return False
 
 
+class StackIndex:
+    """The resources of one stack validation indexed once: by type (each with its position in the stack, so a
+    lookup of several types keeps the stack's order) and by URN. Every stack policy of a pack run shares it."""
+
+    def __init__(self, resources: Sequence[PolicyResource]) -> None:
+        self.resources = resources
+        self.size = len(resources)
+        self.by_type: dict[str, list[tuple[int, PolicyResource]]] = {}
+        self.by_urn: dict[str, PolicyResource] = {}
+        for position, resource in enumerate(resources):
+            self.by_type.setdefault(resource.resource_type, []).append((position, resource))
+            self.by_urn[resource.urn] = resource
+
+    def of_type(self, types: Sequence[str]) -> list[PolicyResource]:
+        if len(types) == 1:
+            return [r for _, r in self.by_type.get(types[0], ())]
+        found = [entry for t in dict.fromkeys(types) for entry in self.by_type.get(t, ())]
+        found.sort(key=lambda entry: entry[0])
+        return [r for _, r in found]
+
+
+# The index of the stack validated last. Each stack policy gets its own StackValidationArgs but the same
+# resource list, so the index is built once per evaluation (and again if the list object or its length
+# changes). Holding the list keeps its identity from being reused by another list.
+_last_index: Optional[StackIndex] = None
+
+
+def stack_index(args: StackValidationArgs) -> StackIndex:
+    """The ``StackIndex`` of ``args.resources``, built on first use and shared by every stack policy."""
+    global _last_index
+    resources = args.resources
+    index = _last_index
+    if index is None or index.resources is not resources or index.size != len(resources):
+        index = _last_index = StackIndex(resources)
+        _identifiers.clear()
+    return index
+
+
 def of_type(args: StackValidationArgs, *types: str) -> list[PolicyResource]:
-    return [r for r in args.resources if r.resource_type in types]
+    """The stack's resources of ``types``, in the stack's order (from the shared index: no scan per call)."""
+    return stack_index(args).of_type(types)
 
 
 def depends_on(resource: PolicyResource, target: PolicyResource, prop: Optional[str] = None) -> bool:
     """Whether ``resource`` takes a value from ``target`` (in ``prop``, or anywhere).
 
     During a preview ids and ARNs are unknown, so links between resources are resolved through the
-    dependencies the SDK registers for each input property."""
+    dependencies the SDK registers for each input property. Stack policies call this for pairs of
+    resources, so it is a plain loop over ``resource``'s few dependencies, without building lists."""
+    urn = target.urn
     if prop is not None:
-        deps = (resource.property_dependencies or {}).get(prop, [])
-    else:
-        deps = list(resource.dependencies or [])
-        for more in (resource.property_dependencies or {}).values():
-            deps.extend(more)
-    return any(d is target or getattr(d, "urn", None) == target.urn for d in deps)
+        for dependency in (resource.property_dependencies or {}).get(prop) or ():
+            if dependency is target or getattr(dependency, "urn", None) == urn:
+                return True
+        return False
+    for dependency in resource.dependencies or ():
+        if dependency is target or getattr(dependency, "urn", None) == urn:
+            return True
+    for dependencies in (resource.property_dependencies or {}).values():
+        for dependency in dependencies:
+            if dependency is target or getattr(dependency, "urn", None) == urn:
+                return True
+    return False
+
+
+_UNKNOWN = object()
+# Identifier values read per target resource: {id(resource): (resource, props, {key: value or _UNKNOWN})}.
+# Stack policies compare every candidate with every target, so each target's identifiers are read once.
+# The entries hold their resource and props, so an id is never reused while cached; the cache is emptied
+# whenever a new stack is indexed and when it grows large.
+_identifiers: dict[int, tuple[PolicyResource, Any, dict[str, Any]]] = {}
+_IDENTIFIERS_KEPT = 100_000
+
+
+def _identifier(target: PolicyResource, key: str) -> Any:
+    entry = _identifiers.get(id(target))
+    if entry is None or entry[0] is not target or entry[1] is not target.props:
+        if len(_identifiers) >= _IDENTIFIERS_KEPT:
+            _identifiers.clear()
+        entry = _identifiers[id(target)] = (target, target.props, {})
+    values = entry[2]
+    if key not in values:
+        try:
+            values[key] = get(target.props, key)
+        except UnknownValueError:
+            values[key] = _UNKNOWN
+    return values[key]
 
 
 def known_equal(value_of: Callable[[], Any], target: PolicyResource, *keys: str) -> bool:
@@ -227,15 +299,52 @@ def known_equal(value_of: Callable[[], Any], target: PolicyResource, *keys: str)
         value = value_of()
     except UnknownValueError:
         return False
-    if value in (None, ""):
+    if value is None or value == "":
         return False
     for key in keys:
+        known = _identifier(target, key)
+        if known is not _UNKNOWN and known == value:
+            return True
+    return False
+
+
+def linked_sources(sources: Sequence[PolicyResource], targets: Sequence[PolicyResource], prop: str,
+                   *keys: str) -> list[list[PolicyResource]]:
+    """For each of ``targets``, the ``sources`` that take a value from it in ``prop`` - what
+    ``[s for s in sources if depends_on(s, t, prop) or known_equal(lambda: get(s.props, prop), t, *keys)]``
+    computes, in the same order, but from two indexes built once (by dependency URN and by known value)
+    instead of comparing every source with every target."""
+    position = {id(source): index for index, source in enumerate(sources)}
+    by_dependency: dict[Any, list[PolicyResource]] = {}
+    by_value: dict[Any, list[PolicyResource]] = {}
+    unhashable: list[tuple[PolicyResource, Any]] = []
+    for source in sources:
+        for dependency in (source.property_dependencies or {}).get(prop) or ():
+            by_dependency.setdefault(getattr(dependency, "urn", None), []).append(source)
         try:
-            if get(target.props, key) == value:
-                return True
+            value = get(source.props, prop)
         except UnknownValueError:
             continue
-    return False
+        if value is None or value == "":
+            continue
+        try:
+            by_value.setdefault(value, []).append(source)
+        except TypeError:  # a list or mapping: compared one by one, as known_equal does
+            unhashable.append((source, value))
+    result = []
+    for target in targets:
+        found = {id(source): source for source in by_dependency.get(target.urn, ())}
+        for key in keys:
+            known = _identifier(target, key)
+            if known is _UNKNOWN:
+                continue
+            try:
+                found.update((id(source), source) for source in by_value.get(known, ()))
+            except TypeError:
+                pass
+            found.update((id(source), source) for source, value in unhashable if value == known)
+        result.append(sorted(found.values(), key=lambda source: position[id(source)]))
+    return result
 
 
 def label(resource: Any) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pulumi_policy.proxy import UnknownValueError
 
 from .common import (CRITICAL, HIGH, MEDIUM, UnknownCollector, as_bool, depends_on, get, has, integer,
-                     known_equal, label, of_type, schema, stack_policy)
+                     known_equal, label, linked_sources, of_type, schema, stack_policy)
 from scaling_kit.limits import AUTO_SCALING, DATABASE
 
 LOAD_BALANCER_TYPES = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
@@ -89,17 +89,12 @@ def primaries_and_replicas(args):
     instances = of_type(args, RDS_INSTANCE)
     primaries = [i for i in instances if not has(i.props, "replicateSourceDb")]
     replicas = [i for i in instances if has(i.props, "replicateSourceDb")]
-    result = []
-    for primary in primaries:
-        mine = [r for r in replicas if depends_on(r, primary, "replicateSourceDb") or
-                known_equal(lambda r=r: get(r.props, "replicateSourceDb"), primary, "identifier", "arn", "id")]
-        result.append((primary, mine))
+    # Indexed links (common.linked_sources), not every replica against every primary: linear in the stack.
+    result = list(zip(primaries, linked_sources(replicas, primaries, "replicateSourceDb", "identifier", "arn", "id")))
     members = of_type(args, RDS_CLUSTER_INSTANCE)
-    for cluster in of_type(args, RDS_CLUSTER):
-        if has(cluster.props, "replicationSourceIdentifier"):
-            continue
-        mine = [m for m in members if depends_on(m, cluster, "clusterIdentifier") or
-                known_equal(lambda m=m: get(m.props, "clusterIdentifier"), cluster, "clusterIdentifier", "id")]
+    clusters = [c for c in of_type(args, RDS_CLUSTER) if not has(c.props, "replicationSourceIdentifier")]
+    for cluster, mine in zip(clusters, linked_sources(members, clusters, "clusterIdentifier", "clusterIdentifier",
+                                                      "id")):
         result.append((cluster, mine[1:]))  # one member is the writer
     return result
 
