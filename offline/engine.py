@@ -29,8 +29,16 @@ from pulumi.runtime.mocks import Mocks
 
 from scaling_kit.stackfiles import SECRET_PLACEHOLDER, program_path, read_project, read_stack_config, stringify
 
-from .sdk import (UNKNOWN, MockMonitor, is_rpc_secret, load_provider_packages_lazily, reset_engine_state,
-                  skip_stack_traces, sync_await, wait_for_pending_work)
+from .sdk import (
+    UNKNOWN,
+    MockMonitor,
+    is_rpc_secret,
+    load_provider_packages_lazily,
+    reset_engine_state,
+    skip_stack_traces,
+    sync_await,
+    wait_for_pending_work,
+)
 
 # Before any program touches pulumi_aws.<service>: import only the provider modules programs use.
 load_provider_packages_lazily()
