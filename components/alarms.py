@@ -31,8 +31,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -308,7 +309,7 @@ def cache_nodes(cache: CacheWatch) -> list[tuple[str, pulumi.Output[str]]]:
     labels = [node_id.removeprefix("-") for node_id in cache_node_ids("", cache.node_groups,
                                                                        cache.replicas_per_node_group)]
     group_id = pulumi.Output.from_input(cache.replication_group_id)
-    return [(label, group_id.apply(lambda rg, label=label: f"{rg}-{label}")) for label in labels]
+    return [(label, pulumi.Output.concat(group_id, "-", label)) for label in labels]
 
 
 def endpoint_key(endpoint: str) -> str:
@@ -603,7 +604,7 @@ class Alarms(pulumi.ComponentResource):
 
     def _alarm(self, name: str, spec: AlarmSpec, topic_arn: pulumi.Output[str],
                tags: Mapping[str, str]) -> aws.cloudwatch.MetricAlarm:
-        single = dict(namespace=spec.namespace, metric_name=spec.metric_name, dimensions=dict(spec.dimensions),
+        single: dict[str, Any] = dict(namespace=spec.namespace, metric_name=spec.metric_name, dimensions=dict(spec.dimensions),
                       period=spec.period, statistic=spec.statistic or None,
                       extended_statistic=spec.extended_statistic or None) if not spec.metric_queries else {}
         return aws.cloudwatch.MetricAlarm(

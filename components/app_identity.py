@@ -19,6 +19,7 @@ partition. With the three data grants a role holds three of its ten default mana
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -142,7 +143,7 @@ class AppIdentity(pulumi.ComponentResource):
         for grant, statements in args.grants.items():
             policy = aws.iam.Policy(
                 f"{name}-{grant}", description=f"{name}: what the application needs of {grant}",
-                policy=pulumi.Output.from_input(statements).apply(lambda s, g=grant: policy_document(g, s)),
+                policy=pulumi.Output.from_input(statements).apply(functools.partial(policy_document, grant)),
                 tags=tags, opts=pulumi.ResourceOptions(parent=self))
             attached = pulumi.ResourceOptions(parent=policy)
             for i, role_name in enumerate(args.instance_role_names):

@@ -22,13 +22,15 @@ import base64
 import json
 import re
 import zoneinfo
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Sequence
+from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
 from pulumi_aws.autoscaling import (
-    PolicyPredictiveScalingConfigurationMetricSpecificationPredefinedMetricPairSpecificationArgs as _MetricPair)
+    PolicyPredictiveScalingConfigurationMetricSpecificationPredefinedMetricPairSpecificationArgs as _MetricPair,
+)
 
 from scaling_kit.limits import AUTO_SCALING, DATABASE, HPA, LOAD_BALANCING
 
@@ -510,14 +512,17 @@ class AutoScalingGroup(pulumi.ComponentResource):
                 id=template.id, version=template.latest_version.apply(str)) if mixed is None else None,
             mixed_instances_policy=_mixed_instances_policy(mixed, template) if mixed is not None else None,
             warm_pool=_warm_pool(args.warm_pool) if args.warm_pool is not None else None,
-            capacity_rebalance=True, enabled_metrics=list(ENABLED_METRICS), metrics_granularity="1Minute",
+            capacity_rebalance=True, metrics_granularity="1Minute",
+            # The SDK types the names as its Metric enum; AWS takes them as plain strings.
+            enabled_metrics=list(ENABLED_METRICS),  # type: ignore[arg-type]
             instance_refresh=aws.autoscaling.GroupInstanceRefreshArgs(
                 strategy="Rolling",
                 preferences=aws.autoscaling.GroupInstanceRefreshPreferencesArgs(
                     min_healthy_percentage=args.instance_refresh_min_healthy_percent,
                     # Launch replacements before terminating old ones (AWS allows max - min <= 100).
                     max_healthy_percentage=max(100, min(args.instance_refresh_min_healthy_percent + 20, 200)),
-                    auto_rollback=True, instance_warmup=args.default_instance_warmup_seconds)),
+                    # The SDK types the warm-up as a string; the provider takes the number of seconds.
+                    auto_rollback=True, instance_warmup=args.default_instance_warmup_seconds)),  # type: ignore[arg-type]
             tags=[aws.autoscaling.GroupTagArgs(key=k, value=v, propagate_at_launch=True)
                   for k, v in sorted({**tags, "Name": name}.items())],
             # Scaling owns desiredCapacity after the first deployment; a redeploy must not reset it.
@@ -632,6 +637,8 @@ def _predictive_configuration(predictive: PredictiveScaling, args: AutoScalingGr
         [source] = [s for s in args.traffic_sources if s.weight > 0]
         # The same per-instance target as the request-count target tracking policy of that group.
         target = request_count_targets(args.traffic_sources, args.requests_per_target)[source.name]
+        # validate_auto_scaling_group_args refuses the request metric without the load balancer's suffix.
+        assert args.load_balancer_arn_suffix is not None
         pair = _MetricPair(
             predefined_metric_type="ALBRequestCount",
             resource_label=pulumi.Output.concat(args.load_balancer_arn_suffix, "/", source.target_group_arn_suffix))

@@ -13,16 +13,17 @@ prefixes) as outputs, so the numbers live in one place.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Sequence
+from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from scaling_kit.aws_limits import LOG_RETENTION_DAYS
 from scaling_kit.limits import CACHE
 
-from scaling_kit.aws_limits import LOG_RETENTION_DAYS
 from .encryption import customer_managed_key, log_group_key
 from .naming import physical_name
 from .tagging import house_tags, merge_tags
@@ -123,12 +124,16 @@ def _major(version: str) -> int:
 
 def _daily_minutes(text: str) -> tuple[int, int]:
     m = _SNAPSHOT_WINDOW.match(text)
+    if m is None:
+        raise ValueError(f"{text!r} is not a UTC range such as '03:00-04:00'")
     start, end = int(m[1]) * 60 + int(m[2]), int(m[3]) * 60 + int(m[4])
     return start, end if end > start else end + 24 * 60
 
 
 def _weekly_minutes(text: str) -> tuple[int, int]:
     m = _MAINTENANCE_WINDOW.match(text)
+    if m is None:
+        raise ValueError(f"{text!r} is not a UTC range such as 'sun:05:00-sun:06:00'")
     start = _DAYS.index(m[1]) * 1440 + int(m[2]) * 60 + int(m[3])
     end = _DAYS.index(m[4]) * 1440 + int(m[5]) * 60 + int(m[6])
     return start, end if end > start else end + _WEEK
@@ -307,7 +312,7 @@ class Cache(pulumi.ComponentResource):
             # The mode exists from Redis OSS 7 and every Valkey; "required" refuses plain-text clients.
             transit_encryption_mode=("required" if args.transit_encryption and (args.engine == "valkey" or major >= 7)
                                      else None),
-            auth_token=pulumi.Output.secret(token.result) if token else None,
+            auth_token=pulumi.Output.secret(token.result) if token else None,  # type: ignore[arg-type]  # SDK typing gap: Input[U] given an Output infers U = Never
             # ROTATE keeps the old token valid while clients pick up the new one.
             auth_token_update_strategy="ROTATE" if token else None,
             snapshot_retention_limit=args.snapshot_retention_days, snapshot_window=args.snapshot_window,
@@ -333,7 +338,8 @@ class Cache(pulumi.ComponentResource):
                 kms_key_id=kms_key_arn, recovery_window_in_days=30, tags=tags,
                 opts=pulumi.ResourceOptions(parent=self, protect=protect))
             aws.secretsmanager.SecretVersion(
-                f"{name}-auth-token-value", secret_id=secret.id, secret_string=pulumi.Output.secret(token.result),
+                f"{name}-auth-token-value", secret_id=secret.id,
+                secret_string=pulumi.Output.secret(token.result),  # type: ignore[arg-type]  # SDK typing gap: Input[U] given an Output infers U = Never
                 opts=pulumi.ResourceOptions(parent=secret))
             secret_arn = secret.arn
             read_statements = pulumi.Output.all(secret.arn, kms_key_arn).apply(

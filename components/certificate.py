@@ -13,8 +13,9 @@ configuration loads.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping, Optional
+from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -116,11 +117,13 @@ class DnsValidatedCertificate(pulumi.ComponentResource):
         # One domain, no alternative names: ACM asks for exactly one record, so it is declared once here and
         # only its name and value come from the certificate (no resource is created inside an apply).
         option = certificate.domain_validation_options.apply(lambda options: options[0])
+        # ACM fills the record of every validation option; the SDK types each output field Optional.
         record = aws.route53.Record(
             f"{name}-validation", zone_id=args.hosted_zone_id,
             name=option.apply(lambda o: o.resource_record_name),
             type=option.apply(lambda o: o.resource_record_type),
-            records=[option.apply(lambda o: o.resource_record_value)], ttl=VALIDATION_RECORD_TTL,
+            records=[option.apply(lambda o: o.resource_record_value)],  # type: ignore[arg-type,return-value]
+            ttl=VALIDATION_RECORD_TTL,
             # ACM gives every certificate of one domain and account the same record: a replacement certificate
             # must be able to take over the record of the one it replaces.
             allow_overwrite=True, opts=pulumi.ResourceOptions(parent=certificate))

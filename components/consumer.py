@@ -27,8 +27,9 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping, Optional
+from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -293,10 +294,10 @@ class KafkaConsumer(pulumi.ComponentResource):
             opts=child)
 
         # Deny all traffic in the namespace, then admit what the consumer needs.
-        k8s.networking.v1.NetworkPolicy(
+        k8s.networking.v1.NetworkPolicy(  # type: ignore[call-overload]  # a camelCase spec: accepted, but not the SDK's TypedDict
             f"{name}-default-deny", metadata=meta(network_policy.DEFAULT_DENY_NAME),
             spec=network_policy.default_deny_spec(), opts=child)
-        k8s.networking.v1.NetworkPolicy(
+        k8s.networking.v1.NetworkPolicy(  # type: ignore[call-overload]  # a camelCase spec: accepted, but not the SDK's TypedDict
             f"{name}-network-policy", metadata=meta(args.name),
             spec=consumer_network_policy_spec(selector, args.vpc_cidr), opts=child)
 
@@ -313,13 +314,13 @@ class KafkaConsumer(pulumi.ComponentResource):
                 "minReplicaCount": args.min_replicas, "maxReplicaCount": ceiling,
                 "pollingInterval": args.polling_interval_seconds, "cooldownPeriod": args.cooldown_period_seconds,
                 "triggers": [{"type": SCALER, "metadata": trigger_metadata(args, args.bootstrap_brokers_iam, region),
-                              "authenticationRef": {"name": auth.metadata["name"]}}],
+                              "authenticationRef": {"name": auth.metadata["name"]}}],  # type: ignore[attr-defined]  # CustomResource sets its outputs at run time
             },
             opts=crds)
 
         self.namespace = ns.metadata.name
         self.deployment_name = deployment.metadata.name
-        self.scaled_object_name = scaled.metadata["name"]
+        self.scaled_object_name = scaled.metadata["name"]  # type: ignore[attr-defined]  # CustomResource sets its outputs at run time
         self.role_arn = role.arn
         self.max_replicas = ceiling
         self.register_outputs({"namespace": self.namespace, "deployment_name": self.deployment_name,

@@ -180,6 +180,7 @@ def _tls_sidecar(app: ContainerApp) -> str:
         f"--volume {TLS_HOST_DIR}:{request_proxy.TLS_DIR}:ro --volume /etc/app/envoy.json:/etc/envoy/envoy.json:ro",
         "--log-driver journald", shlex.quote(app.proxy_image),
         "-c /etc/envoy/envoy.json --disable-hot-restart --log-level warn"])
+    tls_files = f"{TLS_HOST_DIR}/{request_proxy.TLS_KEY_FILE} {TLS_HOST_DIR}/{request_proxy.TLS_CERTIFICATE_FILE}"
     return f"""cat > /etc/app/envoy.json <<'ENVOY'
 {envoy}
 ENVOY
@@ -191,7 +192,7 @@ set -euo pipefail
 install -d -m 0750 -o root -g {CONTAINER_USER} {TLS_HOST_DIR}
 umask 077
 openssl {certificate} 2>/dev/null
-chown {CONTAINER_USER}:{CONTAINER_USER} {TLS_HOST_DIR}/{request_proxy.TLS_KEY_FILE} {TLS_HOST_DIR}/{request_proxy.TLS_CERTIFICATE_FILE}
+chown {CONTAINER_USER}:{CONTAINER_USER} {tls_files}
 # Envoy joins the app container's network namespace: wait until that container runs.
 for _ in $(seq 60); do
   [ "$(docker inspect -f '{{{{.State.Running}}}}' {SERVICE_NAME} 2>/dev/null)" = true ] && exit 0

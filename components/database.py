@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -464,12 +465,11 @@ class Database(pulumi.ComponentResource):
         validate_database_args(args, identifier)
         super().__init__("scaling:database:Database", name, None, opts)
         tags = merge_tags(house_tags(args.environment), args.tags)
-        child = pulumi.ResourceOptions(parent=self)
         # In prod Pulumi refuses to delete or replace these (a replacement deletes the old instance).
         stateful = pulumi.ResourceOptions(parent=self, protect=resolve_protect(args.protect, args.environment))
         shared = args.shared or declare_shared_resources(name, args, self)
 
-        common = dict(
+        common: dict[str, Any] = dict(
             instance_class=args.instance_class, storage_type=args.storage_type,
             max_allocated_storage=args.max_allocated_storage_gb, storage_encrypted=True,
             kms_key_id=shared.kms_key_arn, parameter_group_name=shared.parameter_group_name,
@@ -508,7 +508,9 @@ class Database(pulumi.ComponentResource):
             for i, zone in enumerate(replica_zones(args.availability_zones, args.replica_count, args.zone_offset))
         ]
 
-        secret_arn = primary.master_user_secrets.apply(lambda secrets: secrets[0].secret_arn)
+        # RDS fills the ARN of the secret it manages (manage_master_user_password); the SDK types it Optional.
+        secret_arn: pulumi.Output[str] = primary.master_user_secrets.apply(
+            lambda secrets: secrets[0].secret_arn)  # type: ignore[arg-type,return-value]
         proxy = self._proxy(name, identifier, args, shared, secret_arn, tags)
         pool = proxy_pool_settings(args)
         target_group = aws.rds.ProxyDefaultTargetGroup(

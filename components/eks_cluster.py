@@ -26,8 +26,9 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Sequence
+from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -333,7 +334,8 @@ class EksCluster(pulumi.ComponentResource):
                 access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
                 opts=pulumi.ResourceOptions(parent=entry))
 
-        issuer = cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer)
+        # EKS always has an OIDC issuer; the SDK types each output field Optional.
+        issuer = cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer)  # type: ignore[index]
         oidc = aws.iam.OpenIdConnectProvider(
             f"{name}-oidc", url=issuer, client_id_lists=["sts.amazonaws.com"], tags=tags,
             opts=child)
@@ -381,8 +383,10 @@ class EksCluster(pulumi.ComponentResource):
 
         self.cluster_name = cluster.name
         self.endpoint = cluster.endpoint
-        self.certificate_authority = certificate_authority
-        self.cluster_security_group_id = cluster.vpc_config.apply(lambda v: v.cluster_security_group_id)
+        # EKS always returns the CA data and creates the cluster security group; the SDK types each output field
+        # Optional.
+        self.certificate_authority = certificate_authority  # type: ignore[assignment]
+        self.cluster_security_group_id = cluster.vpc_config.apply(lambda v: v.cluster_security_group_id)  # type: ignore[arg-type,return-value]
         self.oidc_provider_arn = oidc.arn
         self.oidc_issuer = issuer
         self.node_role_arn = node_role.arn

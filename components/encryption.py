@@ -15,7 +15,8 @@ Every key carries an explicit key policy (issue 17; AWS's default policy is impl
 from __future__ import annotations
 
 import json
-from typing import Mapping, Optional, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Optional
 
 import pulumi
 import pulumi_aws as aws

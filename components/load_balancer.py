@@ -22,16 +22,21 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Sequence
+from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
 
 from scaling_kit.limits import LOAD_BALANCING
 
-from .certificate import (DnsValidatedCertificate, DnsValidatedCertificateArgs, certificate_arn_problem,
-                          validate_dns_validated_certificate_args)
+from .certificate import (
+    DnsValidatedCertificate,
+    DnsValidatedCertificateArgs,
+    certificate_arn_problem,
+    validate_dns_validated_certificate_args,
+)
 from .naming import physical_name
 from .tagging import house_tags, merge_tags
 from .validation import ArgumentError, check_arguments, resolve_protect
@@ -313,7 +318,7 @@ class LoadBalancer(pulumi.ComponentResource):
 
         forward = aws.lb.ListenerDefaultActionArgs(type="forward", forward=aws.lb.ListenerDefaultActionForwardArgs(
             target_groups=[aws.lb.ListenerDefaultActionForwardTargetGroupArgs(arn=g.arn, weight=b.weight)
-                           for g, b in zip(groups, args.backends)]))
+                           for g, b in zip(groups, args.backends, strict=True)]))
         alb_child = pulumi.ResourceOptions(parent=alb)
         https_listener = None
         if https:
@@ -368,7 +373,8 @@ class LoadBalancer(pulumi.ComponentResource):
         # Logs are audit data: with deletion protection (prod) the bucket is also protected in Pulumi and a
         # non-empty bucket makes destroy fail instead of being emptied.
         bucket = aws.s3.Bucket(f"{name}-logs", bucket=bucket_name, force_destroy=not args.deletion_protection,
-                               tags=tags, opts=pulumi.ResourceOptions(parent=self, protect=resolve_protect(args.protect, args.environment)))
+                               tags=tags, opts=pulumi.ResourceOptions(
+                                   parent=self, protect=resolve_protect(args.protect, args.environment)))
         opts = pulumi.ResourceOptions(parent=bucket)
         block = aws.s3.BucketPublicAccessBlock(f"{name}-logs-public-access", bucket=bucket.id,
                                                block_public_acls=True, block_public_policy=True,

@@ -23,17 +23,17 @@ serves, so a workload's HPA can be checked against it before any resource is dec
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from typing import Any, Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from scaling_kit.limits import HPA
 
-from .validation import ArgumentError, check_arguments
-
 from . import request_proxy
+from .validation import ArgumentError, check_arguments
 
 METRICS_SERVER_REPO = "https://kubernetes-sigs.github.io/metrics-server/"
 PROMETHEUS_COMMUNITY_REPO = "https://prometheus-community.github.io/helm-charts"

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Sequence
+from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -111,8 +112,8 @@ class Network(pulumi.ComponentResource):
         tags = merge_tags(house_tags(args.environment), args.tags)
         child = pulumi.ResourceOptions(parent=self)
 
-        zones = list(args.availability_zones) or aws.get_availability_zones(
-            state="available", opts=pulumi.InvokeOptions(parent=self)).names
+        zones = list(args.availability_zones) or list(aws.get_availability_zones(
+            state="available", opts=pulumi.InvokeOptions(parent=self)).names)
         if len(zones) < args.az_count:
             raise ArgumentError("az_count", f"{args.az_count} zones requested but the region offers only {zones!r}")
         zones = zones[: args.az_count]
@@ -136,7 +137,7 @@ class Network(pulumi.ComponentResource):
                                      **({"kubernetes.io/role/elb": "1"} if tier == "public" else {}),
                                      **({"kubernetes.io/role/internal-elb": "1"} if tier == "private" else {})},
                                opts=vpc_child)
-                for i, (zone, cidr) in enumerate(zip(zones, plan[tier]))
+                for i, (zone, cidr) in enumerate(zip(zones, plan[tier], strict=True))
             ]
 
         igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags={**tags, "Name": f"{name}-igw"},

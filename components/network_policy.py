@@ -24,8 +24,9 @@ EKS enforces these objects only when the vpc-cni add-on runs its network policy 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from .validation import ArgumentError
 

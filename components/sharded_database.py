@@ -18,9 +18,16 @@ import pulumi
 from scaling_kit.limits import DATABASE
 from scaling_kit.sharding import SHARD_KEY_HEX_CHARS
 
+from .database import (
+    IDENTIFIER_MAX_LENGTH,
+    Database,
+    DatabaseArgs,
+    declare_shared_resources,
+    default_identifier,
+    proxy_connect_statements,
+    validate_database_args,
+)
 from .validation import ArgumentError, check_arguments, resolve_protect
-from .database import (IDENTIFIER_MAX_LENGTH, Database, DatabaseArgs, declare_shared_resources,
-                       default_identifier, proxy_connect_statements, validate_database_args)
 
 MAX_SHARDS = 64
 

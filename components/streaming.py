@@ -26,17 +26,17 @@ passed in as ``deployed_topics`` (the stack records it in configuration); in pro
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Sequence
+from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
 
+from scaling_kit.aws_limits import LOG_RETENTION_DAYS
 from scaling_kit.limits import MESSAGING
 
-from scaling_kit.aws_limits import LOG_RETENTION_DAYS
 from .encryption import customer_managed_key, log_group_key
 from .naming import physical_name
 from .tagging import house_tags, merge_tags

@@ -19,7 +19,8 @@ import inspect
 import sys
 import types
 import typing
-from typing import Any, Iterable, Optional, Union
+from collections.abc import Iterable
+from typing import Any, Optional, Union
 
 import pulumi
 
@@ -45,7 +46,7 @@ class ArgumentError(ValueError):
     def path(self) -> str:
         return "/".join(self.paths)
 
-    def within(self, prefix: str) -> "ArgumentError":
+    def within(self, prefix: str) -> ArgumentError:
         """The same error seen from an enclosing argument (``replica_count`` -> ``database.replica_count``)."""
         error = type(self)([f"{prefix}.{p}" for p in self.paths], self.reason, value=self.value)
         error.__cause__ = self
@@ -105,7 +106,7 @@ def _hints(cls: type) -> dict[str, Any]:
     if cls not in _HINTS:
         namespace = dict(vars(sys.modules[cls.__module__]))
         namespace["pulumi"] = _PulumiForAnnotations
-        _HINTS[cls] = {f.name: eval(f.type, namespace) if isinstance(f.type, str) else f.type  # noqa: S307
+        _HINTS[cls] = {f.name: eval(f.type, namespace) if isinstance(f.type, str) else f.type
                        for f in dataclasses.fields(cls)}
     return _HINTS[cls]
 
@@ -174,7 +175,7 @@ def _mismatch(value: Any, hint: Any, path: str) -> Optional[ArgumentTypeError]:
             item_hints = list(params)
         else:
             item_hints = [params[0] if params else Any] * len(value)
-        for i, (item, item_hint) in enumerate(zip(value, item_hints)):
+        for i, (item, item_hint) in enumerate(zip(value, item_hints, strict=True)):
             if (error := _mismatch(item, item_hint, f"{path}[{i}]")) is not None:
                 return error
         return None

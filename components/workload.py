@@ -24,8 +24,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from typing import Any, Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -461,7 +462,8 @@ class Workload(pulumi.ComponentResource):
         if args.secrets:
             secret = k8s.core.v1.Secret(
                 f"{name}-secret", metadata=meta(f"{args.name}-secrets"), type="Opaque",
-                string_data={k: pulumi.Output.secret(_as_text(v)) for k, v in args.secrets.items()}, opts=child)
+                string_data={k: pulumi.Output.secret(_as_text(v)) for k, v in args.secrets.items()},  # type: ignore[arg-type]  # SDK typing gap: Input[U] given an Output infers U = Never
+                opts=child)
             # Files, not environment variables (see the module docstring); readable by the pod's group only.
             env.append(k8s.core.v1.EnvVarArgs(name=SECRETS_DIR_VARIABLE, value=SECRETS_DIR))
             app_mounts.append(k8s.core.v1.VolumeMountArgs(name="secrets", mount_path=SECRETS_DIR, read_only=True))
@@ -472,7 +474,7 @@ class Workload(pulumi.ComponentResource):
         proxy_config = k8s.core.v1.ConfigMap(
             f"{name}-proxy-config", metadata=meta(f"{args.name}-proxy"),
             data={"envoy.json": json.dumps(proxy_settings, sort_keys=True)}, opts=child)
-        annotations = {
+        annotations: dict[str, pulumi.Input[str]] = {
             # The pipeline's Prometheus scrapes pods that carry these annotations: the proxy's counters.
             "prometheus.io/scrape": "true", "prometheus.io/port": str(request_proxy.METRICS_PORT),
             "prometheus.io/path": args.metrics_path,
@@ -610,10 +612,10 @@ class Workload(pulumi.ComponentResource):
             opts=child)
 
         # Deny all traffic in the namespace, then admit what the app needs (components/network_policy.py).
-        k8s.networking.v1.NetworkPolicy(
+        k8s.networking.v1.NetworkPolicy(  # type: ignore[call-overload]  # a camelCase spec: accepted, but not the SDK's TypedDict
             f"{name}-default-deny", metadata=meta(network_policy.DEFAULT_DENY_NAME),
             spec=network_policy.default_deny_spec(), opts=child)
-        k8s.networking.v1.NetworkPolicy(
+        k8s.networking.v1.NetworkPolicy(  # type: ignore[call-overload]  # a camelCase spec: accepted, but not the SDK's TypedDict
             f"{name}-network-policy", metadata=meta(args.name),
             spec=network_policy.app_allowance_spec(_traffic(args, selector)), opts=child)
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import difflib
 import json
-from typing import Iterable, Mapping, Optional
+from collections.abc import Iterable, Mapping
+from typing import Optional
 
 from .aws_limits import REGIONS
 
