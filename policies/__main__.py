@@ -15,6 +15,6 @@ else:
     # The CLI runs this file as a script from this folder. The pack's modules need the package beside
     # them (scaling_kit, the design's numbers): the repository root here, site-packages when installed.
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from policies.registry import ALL_POLICIES  # noqa: E402
+    from policies.registry import ALL_POLICIES
 
 PolicyPack(name="scaling-policies", policies=ALL_POLICIES, enforcement_level=EnforcementLevel.MANDATORY)

@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-from .common import (CRITICAL, HIGH, MEDIUM, as_bool, as_number, fmt, get, integer, items,
-                     resource_policy, schema, string, string_list)
 from scaling_kit.limits import LOAD_BALANCING
+
+from .common import (
+    CRITICAL,
+    HIGH,
+    MEDIUM,
+    as_bool,
+    as_number,
+    fmt,
+    get,
+    integer,
+    items,
+    resource_policy,
+    schema,
+    string,
+    string_list,
+)
 
 LOAD_BALANCER_TYPES = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
 TARGET_GROUP_TYPES = ("aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup")

@@ -3,8 +3,9 @@ predictive policies that move its bounds."""
 
 from __future__ import annotations
 
-from .common import HIGH, MEDIUM, as_number, fmt, get, integer, resource_policy, schema, string
 from scaling_kit.limits import AUTO_SCALING
+
+from .common import HIGH, MEDIUM, as_number, fmt, get, integer, resource_policy, schema, string
 
 GROUP_TYPES = ("aws:autoscaling/group:Group",)
 

@@ -4,8 +4,23 @@ from __future__ import annotations
 
 from pulumi_policy.proxy import UnknownValueError
 
-from .common import (CRITICAL, HIGH, UnknownCollector, as_bool, as_number, depends_on, fmt, get, items,
-                     known_equal, label, of_type, resource_policy, schema, stack_policy)
+from .common import (
+    CRITICAL,
+    HIGH,
+    UnknownCollector,
+    as_bool,
+    as_number,
+    depends_on,
+    fmt,
+    get,
+    items,
+    known_equal,
+    label,
+    of_type,
+    resource_policy,
+    schema,
+    stack_policy,
+)
 
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 INSTANCE = "aws:ec2/instance:Instance"
@@ -73,8 +88,10 @@ def _internet_facing_security_groups(args):
         except UnknownValueError:
             continue  # cannot tell; its groups then get no exemption
         for group in groups:
+            # mypy cannot type a lambda whose default binds the loop value (known_equal calls it at once).
             if depends_on(lb, group, "securityGroups") or any(
-                    known_equal(lambda sg=sg: sg, group, "id") for sg in _safe_list(lb.props, "securityGroups")):
+                    known_equal(lambda sg=sg: sg, group, "id")  # type: ignore[misc]
+                    for sg in _safe_list(lb.props, "securityGroups")):
                 result.append(group)
     return result
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from .common import CRITICAL, HIGH, MEDIUM, as_bool, as_number, fmt, get, integer, resource_policy, schema
 from scaling_kit.limits import CACHE
+
+from .common import CRITICAL, HIGH, MEDIUM, as_bool, as_number, fmt, get, integer, resource_policy, schema
 
 REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 

@@ -10,6 +10,7 @@ decided by the test-mode walk (tests/stack/test_paths.py) and by every later pre
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -165,14 +166,14 @@ def _attached(policy, attachments) -> bool:
         single = ATTACHMENTS.get(attachment.resource_type)
         if single is not None:
             if depends_on(attachment, policy, single) or \
-                    known_equal(lambda a=attachment, p=single: get(a.props, p), policy, "arn", "id"):
+                    known_equal(functools.partial(get, attachment.props, single), policy, "arn", "id"):
                 return True
             continue
         listed = LIST_ATTACHMENTS[attachment.resource_type]
         if depends_on(attachment, policy, listed):
             return True
         for arn in items(get(attachment.props, listed)):
-            if known_equal(lambda arn=arn: arn, policy, "arn", "id"):
+            if known_equal(lambda arn=arn: arn, policy, "arn", "id"):  # type: ignore[misc]  # mypy: a lambda binding the loop value
                 return True
     return False
 

@@ -10,7 +10,7 @@ KAFKA_TRIGGERS = ("apache-kafka", "kafka")
 KEDA_DEFAULT_MAX_REPLICAS = 100   # what KEDA applies when a ScaledObject sets no maxReplicaCount
 
 
-def _urns(resource, prop: str) -> set[str]:
+def _urns(resource, prop: str) -> set[str | None]:
     return {getattr(d, "urn", None) for d in (resource.property_dependencies or {}).get(prop, [])}
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from .common import HIGH, MEDIUM, as_number, fmt, get, integer, items, resource_policy, schema, string
 from scaling_kit.limits import HPA
+
+from .common import HIGH, MEDIUM, as_number, fmt, get, integer, items, resource_policy, schema, string
 
 HPA_TYPES = ("kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
              "kubernetes:autoscaling/v2beta2:HorizontalPodAutoscaler")
 
-_SUFFIXES = {"": 1, "m": Decimal("0.001"), "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12,
+_SUFFIXES: dict[str, Decimal | int] = {"": 1, "m": Decimal("0.001"), "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12,
              "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
 
 
@@ -123,8 +124,9 @@ hpa_requests_per_second = resource_policy(
                          averageValue=string(HPA.requests_per_second_average_value, "Target per pod.")))
 
 
-def _policies(rules) -> dict[str, list[tuple[float, float]]]:
-    found: dict[str, list[tuple[float, float]]] = {}
+def _policies(rules) -> dict[str, list[tuple[float | None, float | None]]]:
+    """Scaling policies by type: (value, periodSeconds), None where a value is not a number."""
+    found: dict[str, list[tuple[float | None, float | None]]] = {}
     for rule in items(get(rules, "policies")):
         found.setdefault(get(rule, "type"), []).append(
             (as_number(get(rule, "value")), as_number(get(rule, "periodSeconds"))))
@@ -146,7 +148,8 @@ def _scale_down(args, k, violation):
         violation(f"behavior.scaleDown has no Percent policy (Kubernetes removes up to 100 % per 15 s); "
                   f"the design removes at most {k['percent']} % per {k['periodSeconds']} s")
     for value, period in percent:
-        if not period or value / period > max_rate:
+        # A value that is not a number cannot be shown to stay under the design's rate.
+        if value is None or not period or value / period > max_rate:
             violation(f"behavior.scaleDown policy Percent {fmt(value)} per {fmt(period)} s is faster than "
                       f"{k['percent']} % per {k['periodSeconds']} s")
     if _policies(rules).get("Pods") and get(rules, "selectPolicy", default="Max") == "Max":

@@ -8,8 +8,18 @@ from __future__ import annotations
 
 import re
 
-from .common import (HIGH, MEDIUM, UnknownCollector, get, items, of_type, resource_policy, schema, stack_policy,
-                     string_list)
+from .common import (
+    HIGH,
+    MEDIUM,
+    UnknownCollector,
+    get,
+    items,
+    of_type,
+    resource_policy,
+    schema,
+    stack_policy,
+    string_list,
+)
 
 # kind -> path from the object's props to its pod spec.
 POD_SPEC_PATHS = {

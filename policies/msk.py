@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from .common import CRITICAL, HIGH, as_bool, as_number, fmt, get, integer, resource_policy, schema
 from scaling_kit.limits import MESSAGING
+
+from .common import CRITICAL, HIGH, as_bool, as_number, fmt, get, integer, resource_policy, schema
 
 CLUSTER = "aws:msk/cluster:Cluster"
 CONFIGURATION = "aws:msk/configuration:Configuration"

@@ -3,6 +3,8 @@ servers, so the target groups of one weighted forward action must never share a 
 
 from __future__ import annotations
 
+from typing import Any
+
 from pulumi_policy.proxy import UnknownValueError
 
 from .common import CRITICAL, UnknownCollector, depends_on, get, items, known_equal, label, of_type, stack_policy
@@ -29,19 +31,21 @@ def _weighted_groups(listener, groups) -> list:
     if sum(len(items(get(a, "forward", "targetGroups"))) for a in actions) < 2:
         return []
     arns = _known(lambda: [get(tg, "arn") for a in actions for tg in items(get(a, "forward", "targetGroups"))])
+    # mypy cannot type a lambda whose default binds the loop value (known_equal calls it at once).
     return [g for g in groups if depends_on(listener, g, "defaultActions") or
-            any(known_equal(lambda arn=arn: arn, g, "arn") for arn in arns)]
+            any(known_equal(lambda arn=arn: arn, g, "arn") for arn in arns)]  # type: ignore[misc]
 
 
 def _registered_in(member, prop: str, weighted: list, read) -> set[str]:
     """URNs of the weighted groups a pool member registers in (by dependency or known ARN)."""
     found = {g.urn for g in weighted if depends_on(member, g, prop)}
     for value in _known(read):
-        found |= {g.urn for g in weighted if known_equal(lambda v=value: v, g, "arn")}
+        # mypy cannot type a lambda whose default binds the loop value (known_equal calls it at once).
+        found |= {g.urn for g in weighted if known_equal(lambda v=value: v, g, "arn")}  # type: ignore[misc]
     return found
 
 
-def _pools(args) -> dict[str, tuple[object, set[str]]]:
+def _pools(args) -> dict[str, tuple[Any, set[str]]]:
     """Pool identity -> (a resource to report, target groups it registers in)."""
     groups = of_type(args, *TARGET_GROUP_TYPES)
     weighted = [g for listener in of_type(args, *LISTENER_TYPES) for g in _weighted_groups(listener, groups)]
@@ -71,7 +75,7 @@ def _pools(args) -> dict[str, tuple[object, set[str]]]:
 def _distinct_pools(args, k, report):
     unknown = UnknownCollector()
     with unknown.guard():
-        for key, (member, registered) in sorted(_pools(args).items()):
+        for _key, (member, registered) in sorted(_pools(args).items()):
             if len(registered) > 1:
                 report(f"{label(member)} is registered in {len(registered)} target groups of one weighted forward "
                        "action: they share a pool, so their weights split nothing. Give each weighted target group "

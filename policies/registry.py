@@ -4,8 +4,26 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from . import (alb, autoscaling, cloudwatch, durability, ec2, eks, elasticache, iam, keda, kubernetes,
-               kubernetes_security, msk, pools, rds, s3, secrets, stack_rules, waf)
+from . import (
+               alb,
+               autoscaling,
+               cloudwatch,
+               durability,
+               ec2,
+               eks,
+               elasticache,
+               iam,
+               keda,
+               kubernetes,
+               kubernetes_security,
+               msk,
+               pools,
+               rds,
+               s3,
+               secrets,
+               stack_rules,
+               waf,
+)
 
 ALL_POLICIES: list[Policy] = [
     *alb.POLICIES, *waf.POLICIES, *autoscaling.POLICIES, *ec2.POLICIES, *rds.POLICIES, *elasticache.POLICIES,

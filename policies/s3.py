@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
-from .common import (CRITICAL, HIGH, MEDIUM, UnknownCollector, as_number, depends_on, get, items, known_equal, label,
-                     of_type, resource_policy, schema, stack_policy, string_list)
+from .common import (
+    CRITICAL,
+    HIGH,
+    MEDIUM,
+    UnknownCollector,
+    as_number,
+    depends_on,
+    get,
+    items,
+    known_equal,
+    label,
+    of_type,
+    resource_policy,
+    schema,
+    stack_policy,
+    string_list,
+)
 
 BUCKET_TYPES = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 SSE_TYPES = ("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
@@ -82,7 +98,7 @@ def _secure_transport(args, k, report):
     for bucket in of_type(args, *BUCKET_TYPES):
         with unknown.guard():
             attached = [p for p in policies if depends_on(p, bucket, "bucket")
-                        or known_equal(lambda p=p: get(p.props, "bucket"), bucket, "bucket", "id")]
+                        or known_equal(functools.partial(get, p.props, "bucket"), bucket, "bucket", "id")]
             if not attached:
                 report(f"{label(bucket)} has no bucket policy denying requests without TLS", bucket.urn)
             elif not any(denies_insecure_transport(get(p.props, "policy")) for p in attached):

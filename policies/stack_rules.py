@@ -3,11 +3,29 @@ replicas for every primary database, the documented shard count, and HPA targets
 
 from __future__ import annotations
 
+import functools
+
 from pulumi_policy.proxy import UnknownValueError
 
-from .common import (CRITICAL, HIGH, MEDIUM, UnknownCollector, as_bool, depends_on, get, has, integer,
-                     known_equal, label, linked_sources, of_type, schema, stack_policy)
 from scaling_kit.limits import AUTO_SCALING, DATABASE
+
+from .common import (
+    CRITICAL,
+    HIGH,
+    MEDIUM,
+    UnknownCollector,
+    as_bool,
+    depends_on,
+    get,
+    has,
+    integer,
+    known_equal,
+    label,
+    linked_sources,
+    of_type,
+    schema,
+    stack_policy,
+)
 
 LOAD_BALANCER_TYPES = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
 WAF_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
@@ -42,7 +60,7 @@ def _waf_association(args, k, report):
                     get(lb.props, "loadBalancerType", default="application") != "application":
                 continue
             if not any(depends_on(a, lb, "resourceArn") or
-                       known_equal(lambda a=a: get(a.props, "resourceArn"), lb, "arn") for a in associations):
+                       known_equal(functools.partial(get, a.props, "resourceArn"), lb, "arn") for a in associations):
                 report(f"{label(lb)} is internet-facing and has no WAF web ACL association, so the rate limit "
                        "and managed rules do not apply to it", lb.urn)
     unknown.raise_first()
@@ -60,7 +78,7 @@ def _attached(asg, attachments) -> bool:
             _nonempty(asg.props, "loadBalancers"):
         return True
     return any(depends_on(a, asg, "autoscalingGroupName") or
-               known_equal(lambda a=a: get(a.props, "autoscalingGroupName"), asg, "name", "id")
+               known_equal(functools.partial(get, a.props, "autoscalingGroupName"), asg, "name", "id")
                for a in attachments)
 
 
@@ -90,11 +108,12 @@ def primaries_and_replicas(args):
     primaries = [i for i in instances if not has(i.props, "replicateSourceDb")]
     replicas = [i for i in instances if has(i.props, "replicateSourceDb")]
     # Indexed links (common.linked_sources), not every replica against every primary: linear in the stack.
-    result = list(zip(primaries, linked_sources(replicas, primaries, "replicateSourceDb", "identifier", "arn", "id")))
+    result = list(zip(primaries, linked_sources(replicas, primaries, "replicateSourceDb", "identifier", "arn", "id"),
+                      strict=True))
     members = of_type(args, RDS_CLUSTER_INSTANCE)
     clusters = [c for c in of_type(args, RDS_CLUSTER) if not has(c.props, "replicationSourceIdentifier")]
     for cluster, mine in zip(clusters, linked_sources(members, clusters, "clusterIdentifier", "clusterIdentifier",
-                                                      "id")):
+                                                      "id"), strict=True):
         result.append((cluster, mine[1:]))  # one member is the writer
     return result
 

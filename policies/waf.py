@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import math
 
-from .common import HIGH, as_number, fmt, get, integer, items, resource_policy, schema, string_list
 from scaling_kit.limits import RATE_LIMIT
 from scaling_kit.waf_rate import waf_rate_limit
+
+from .common import HIGH, as_number, fmt, get, integer, items, resource_policy, schema, string_list
 
 WEB_ACL_TYPES = ("aws:wafv2/webAcl:WebAcl",)
 # WAF counts requests over one of scaling_kit.waf_rate.WAF_WINDOWS; 300 s when evaluationWindowSec is absent (an AWS fact).
