@@ -2,11 +2,19 @@
 
 ``evaluate`` (from offline.engine) sets the mocks and the stack configuration afresh for every call,
 so tests never see each other's resources. Component tests pass their own ``program``.
+
+An evaluation of this project's own program (no ``program`` argument) depends only on the stack, the
+overrides and the mode, and the committed files do not change during a run: ``evaluate_stack`` and the
+preview's ``main`` (``offline.preview.evaluate``) share one evaluation per distinct call, per process (each
+pytest-xdist worker has its own), instead of re-running prod for every test that reads it.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import sys
+from collections import OrderedDict
 from pathlib import Path
 from typing import Callable
 
@@ -16,10 +24,40 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from offline.engine import Evaluation, evaluate  # noqa: E402
+import offline.preview  # noqa: E402
+from offline.engine import Evaluation  # noqa: E402
+from offline.engine import evaluate as evaluate_afresh  # noqa: E402
 from scaling_kit.stackfiles import read_overrides_file  # noqa: E402
 
 _STACK_CACHE: dict[str, Evaluation] = {}
+# Evaluations of this project's program by (stack, mode, overrides); a prod evaluation holds tens of MB, so
+# only the most recent few are kept.
+_PROGRAM_EVALUATIONS: OrderedDict[str, Evaluation] = OrderedDict()
+_PROGRAM_EVALUATIONS_KEPT = 6
+
+
+def evaluate(stack: str, *, root=None, config_overrides=None, program=None, preview: bool = True) -> Evaluation:
+    """``offline.engine.evaluate``, sharing the evaluation of this project's own program between identical
+    calls. Each caller gets its own Evaluation and resource list (the resources themselves are shared: tests
+    read them)."""
+    if program is not None or root is None or Path(root).resolve() != ROOT:
+        return evaluate_afresh(stack, root=root, config_overrides=config_overrides, program=program,
+                               preview=preview)
+    key = json.dumps([stack, preview, config_overrides or {}], sort_keys=True, default=str)
+    if key in _PROGRAM_EVALUATIONS:
+        _PROGRAM_EVALUATIONS.move_to_end(key)
+    else:
+        _PROGRAM_EVALUATIONS[key] = evaluate_afresh(stack, root=root, config_overrides=config_overrides,
+                                                    preview=preview)
+        while len(_PROGRAM_EVALUATIONS) > _PROGRAM_EVALUATIONS_KEPT:
+            _PROGRAM_EVALUATIONS.popitem(last=False)
+    shared = _PROGRAM_EVALUATIONS[key]
+    return dataclasses.replace(shared, resources=list(shared.resources), outputs=dict(shared.outputs),
+                               config=dict(shared.config), invokes=list(shared.invokes))
+
+
+# The preview's main() (called in-process by the CLI tests) evaluates through the same cache.
+offline.preview.evaluate = evaluate
 # What only a real prod stack's operator knows (domain, hosted zone, image): Pulumi.prod.yaml leaves it out,
 # so every test that evaluates prod passes these example values, as CI's previews do with --set-file.
 OPERATOR_VALUES_FILE = ROOT / "tests" / "fixtures" / "prod-operator-values.yaml"
