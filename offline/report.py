@@ -132,8 +132,9 @@ def summary_line(evaluation: Evaluation, policy_report: Any = None) -> str:
             f"{_plural(levels['advisory'], 'advisory policy violation')}")
 
 
-def render_markdown(evaluation: Evaluation, policy_report: Any = None) -> str:
-    """The whole report as GitHub-flavoured Markdown (see the module docstring for ``policy_report``)."""
+def render_markdown(evaluation: Evaluation, policy_report: Any = None, images: Iterable[Any] = ()) -> str:
+    """The whole report as GitHub-flavoured Markdown (see the module docstring for ``policy_report``); ``images``
+    (paths, such as the simulator's ``--plot`` PNG) are shown after the policy verdicts."""
     stack = f"{evaluation.project}-{evaluation.stack}"
     lines = [f"### Offline preview of `{stack}`", "", f"**{summary_line(evaluation, policy_report)}**", ""]
     if evaluation.error is not None:
@@ -162,6 +163,11 @@ def render_markdown(evaluation: Evaluation, policy_report: Any = None) -> str:
         else:
             lines.append("No policy violations.")
         lines.append("")
+
+    images = [str(image) for image in images]
+    if images:
+        lines += ["#### Attachments", ""]
+        lines += [f"![{image.rsplit('/', 1)[-1]}]({image})" for image in images] + [""]
 
     groups = group_by_component(evaluation)
     custom = sum(r.custom for r in evaluation.resources)

@@ -213,3 +213,20 @@ def test_real_report_classes_render_stack_level_and_skipped_checks():
     ]
     assert "3 policies evaluated. 1 check skipped: a value they read is known only after apply." in markdown
     assert summary_line(evaluation, report).endswith("1 mandatory and 1 advisory policy violation")
+
+
+def test_markdown_embeds_the_images_it_is_given():
+    from offline.report import render_markdown
+    markdown = render_markdown(hand_built(), None, images=["docs/simulator-spike.png"])
+    assert "#### Attachments\n\n![simulator-spike.png](docs/simulator-spike.png)\n" in markdown
+    assert "#### Attachments" not in render_markdown(hand_built(), None)
+
+
+def test_preview_embeds_a_simulator_plot_only_in_markdown(capsys):
+    from offline import preview
+    assert preview.main(["--stack", "dev", "--no-policies", "--markdown", "--embed", "docs/simulator-spike.png"]) == 0
+    assert "![simulator-spike.png](docs/simulator-spike.png)" in capsys.readouterr().out
+    assert preview.main(["--stack", "dev", "--embed", "docs/simulator-spike.png"]) == preview.EXIT_USAGE
+    assert "--embed needs --markdown" in capsys.readouterr().err
+    assert preview.main(["--stack", "dev", "--markdown", "--embed", "nope.png"]) == preview.EXIT_USAGE
+    assert "--embed nope.png: no such file" in capsys.readouterr().err
