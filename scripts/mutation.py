@@ -109,8 +109,9 @@ def configure(workdir: Path, chosen: dict[str, Target]) -> None:
     also_copy = sorted(p.name for p in workdir.iterdir() if p.name not in sources and p.name != "mutants")
     section = (f"\n[tool.mutmut]\nsource_paths = {toml_list(sources)}\nonly_mutate = {toml_list(sorted(chosen))}\n"
                f"also_copy = {toml_list(also_copy)}\npytest_add_cli_args_test_selection = {toml_list(tests)}\n"
-               # -p no:randomly etc. are absent here; quiet output keeps mutmut's log readable.
-               'pytest_add_cli_args = ["-q", "-p", "no:cacheprovider"]\n')
+               # quiet output keeps mutmut's log readable; -n 0 undoes pyproject's "-n auto": mutmut records which
+               # tests reach each function in its own process and forks per mutant, which xdist workers defeat.
+               'pytest_add_cli_args = ["-q", "-p", "no:cacheprovider", "-n", "0"]\n')
     pyproject = workdir / "pyproject.toml"
     pyproject.write_text(pyproject.read_text() + section)
 
