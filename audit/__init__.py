@@ -8,7 +8,8 @@ finds and reports missing and surplus resources. See the README section "Live au
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Optional
+from collections.abc import Callable, Iterable
+from typing import Optional
 
 from . import autoscaling, cloudwatch, eks, elasticache, elbv2, msk, rds
 from .context import AuditContext
@@ -66,5 +67,5 @@ def _account_id(clients: Clients) -> Optional[str]:
     """The caller's account, for the hint only: any failure just leaves it out."""
     try:
         return clients("sts").get_caller_identity()["Account"]
-    except Exception:  # noqa: BLE001 - best effort: the finding stands without it
+    except Exception:
         return None

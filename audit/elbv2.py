@@ -80,8 +80,8 @@ def _forward_weights(listener: dict) -> list[int]:
 def _check_listeners(ctx: AuditContext, resource: str, listeners: list[dict]) -> None:
     cfg = ctx.settings.load_balancer
     expected_weights = sorted(cfg.backend_weights, reverse=True)
-    secure = [l for l in listeners if l["Protocol"] == "HTTPS"]
-    plain = [l for l in listeners if l["Protocol"] == "HTTP"]
+    secure = [listener for listener in listeners if listener["Protocol"] == "HTTPS"]
+    plain = [listener for listener in listeners if listener["Protocol"] == "HTTP"]
     if not ctx.expectations.https:
         for listener in plain:
             ctx.check(f"{resource} {_listener_text(listener)}", "forward weights", expected_weights,
@@ -152,7 +152,6 @@ def _check_rate_rule(ctx: AuditContext, acl: dict) -> None:
 
 
 def _check_target_group(ctx: AuditContext, tg: dict) -> None:
-    cfg = ctx.settings.load_balancer
     resource = f"targetgroup/{tg['TargetGroupName']}"
     ctx.check(resource, "port", ctx.settings.app.port, tg.get("Port"))
     with ctx.guard(resource, "target group attributes", "elasticloadbalancing:DescribeTargetGroupAttributes"):

@@ -8,9 +8,10 @@ the same ``ConfigurationError`` here as in a preview.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Optional
 
 from scaling_kit.limits import AUTO_SCALING, DATABASE, LOAD_BALANCING
 from scaling_kit.stackfiles import read_project, read_stack_config, stringify

@@ -101,10 +101,10 @@ def render_table(report: Report, width: Optional[int] = None) -> str:
         widths[widest] -= 1
     widths["actual"] = max(_MIN_ACTUAL_WIDTH, width - sum(widths[c] + 2 for c in _COLUMNS[:-1]))
     lines = ["  ".join(c.upper().ljust(widths[c]) for c in _COLUMNS).rstrip()]
-    for finding, row in zip(ordered, texts):
+    for finding, row in zip(ordered, texts, strict=True):
         cells = [_wrap(row[c], widths[c]) for c in _COLUMNS]
         for parts in zip_longest(*cells, fillvalue=""):
-            lines.append("  ".join(part.ljust(widths[c]) for part, c in zip(parts, _COLUMNS)).rstrip())
+            lines.append("  ".join(part.ljust(widths[c]) for part, c in zip(parts, _COLUMNS, strict=True)).rstrip())
         if finding.hint:
             lines += _wrap_hint(finding.hint, width, widths["severity"] + 2)
     return "\n".join(lines) + "\n\n" + report.summary()

@@ -16,13 +16,18 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import Any, Optional
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import (ConnectionClosedError, ConnectTimeoutError, EndpointConnectionError,
-                                 ProxyConnectionError)
+from botocore.exceptions import (
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ProxyConnectionError,
+)
 
 RETRY_MODES = ("standard", "adaptive")
 DEFAULT_RETRY_MODE = "standard"
@@ -118,7 +123,7 @@ class Clients:
         return handler
 
     def _remember_unreachable(self, service: str):
-        def handler(exception: BaseException = None, **_: Any) -> None:
+        def handler(exception: Optional[BaseException] = None, **_: Any) -> None:
             if isinstance(exception, _UNREACHABLE_ERRORS):
                 self.unreachable.setdefault(service, f"{type(exception).__name__}: {exception}")
         return handler

@@ -83,7 +83,7 @@ class Diff:
 
     def as_dict(self) -> dict:
         def resource(r: ResourceChange) -> dict:
-            data = {"urn": r.urn, "type": r.type, "name": r.name, "action": r.action}
+            data: dict[str, Any] = {"urn": r.urn, "type": r.type, "name": r.name, "action": r.action}
             if r.action == "change":
                 data["replaces"] = r.replaces
                 data["changes"] = [asdict(c) for c in r.changes]

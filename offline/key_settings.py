@@ -21,7 +21,8 @@ line of the preview exceeds ``LINE_WIDTH`` columns.
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Iterable, Union
+from collections.abc import Callable, Iterable
+from typing import Any, Union
 
 LINE_WIDTH = 120
 UNKNOWN_TEXT = "(known after apply)"

@@ -15,14 +15,24 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from inspect import isawaitable
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Optional
 
-from pulumi_policy import (EnforcementLevel, Policy, PolicyCustomTimeouts, PolicyProviderResource, PolicyResource,
-                           PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy,
-                           StackValidationArgs, StackValidationPolicy)
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyCustomTimeouts,
+    PolicyProviderResource,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
 from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
@@ -265,9 +275,9 @@ def run_policies(evaluation: Evaluation, stack: str, config_path: Optional[Path 
                     report.not_applicable.append(f"{policy.name}: {exc.reason or ''}")
         elif isinstance(policy, StackValidationPolicy):
             stack_resources = stack_resources or _stack_resources(evaluation, by_urn, props)
-            args = StackValidationArgs(stack_resources, config)
+            stack_args = StackValidationArgs(stack_resources, config)
             try:
-                _run(policy.validate(args, reporter(policy, level, None)))
+                _run(policy.validate(stack_args, reporter(policy, level, None)))
             except UnknownValueError as exc:
                 report.skipped.append(Skipped(policy.name, "", "", "",
                                               f"can't run policy '{policy.name}' during preview: {exc.message}"))

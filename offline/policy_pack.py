@@ -13,9 +13,10 @@ import hashlib
 import importlib
 import importlib.util
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Optional
 
 if TYPE_CHECKING:  # pulumi_policy is imported when a pack is loaded, so --no-policies never imports it
     from pulumi_policy import EnforcementLevel, Policy

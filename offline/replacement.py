@@ -17,7 +17,8 @@ honoured too, since the engine itself replaces on those paths.
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from collections.abc import Iterable
+from typing import Optional
 
 _K8S_IDENTITY = ("metadata.name", "metadata.namespace")
 _ALL = ("*",)

@@ -98,7 +98,8 @@ def render_default(field: dataclasses.Field) -> str:
     elif field.default_factory is not dataclasses.MISSING:
         value = field.default_factory()
         if len(repr(value)) > 60:  # a long computed default (the design's app settings) reads better by name
-            return code(f"{field.default_factory.__name__}()")
+            factory = field.default_factory
+            return code(f"{getattr(factory, '__name__', repr(factory))}()")
     else:
         return "required"
     if value is None:

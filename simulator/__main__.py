@@ -8,14 +8,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, NoReturn, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # usage errors are bad input too: one line, exit 2
+    def error(self, message: str) -> NoReturn:  # usage errors are bad input too: one line, exit 2
         self.exit(2, f"simulate: {message}\n")
 
 
@@ -98,12 +99,13 @@ def render_text(report: dict[str, Any]) -> str:
 
 def run(argv: Sequence[str]) -> int:
     args = parser().parse_args(argv)
+    from scaling_kit.stackfiles import StackFileError
+    from stack.config import ConfigurationError
+
     from .costs import DEFAULT_PRICES, PriceTableError, cost_table, load_prices
     from .load import LoadFileError, read_load
     from .model import Options, simulate
     from .stack_inputs import load_stack
-    from scaling_kit.stackfiles import StackFileError
-    from stack.config import ConfigurationError
 
     def fail(message: str) -> int:
         print(f"simulate: {message}", file=sys.stderr)

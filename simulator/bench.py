@@ -27,7 +27,12 @@ def measure(stack: str, load_file: Path) -> dict:
     inputs = load_stack(stack, ROOT, set_files=SET_FILES.get(stack, ()))
     load = read_load(load_file)
     prices = load_prices()
-    vcpus = {pool.instance_type: prices.ec2_vcpus(pool.instance_type) for pool in inputs.pools}
+    vcpus: dict[str, int] = {}
+    for pool in inputs.pools:
+        if (count := prices.ec2_vcpus(pool.instance_type)) is None:
+            raise SystemExit(f"bench: the price table has no vCPUs for {pool.instance_type}; add it to "
+                             f"ec2_per_hour in {prices.path.name}")
+        vcpus[pool.instance_type] = count
     runs = []
     for _ in range(REPEATS):
         start = time.perf_counter()

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Optional
 
 SYNC_PERIOD_SECONDS = 15     # --horizontal-pod-autoscaler-sync-period default
 TOLERANCE = 0.1              # --horizontal-pod-autoscaler-tolerance default
@@ -80,7 +81,7 @@ class HpaSpec:
     scale_down: Rules
 
     @classmethod
-    def from_spec(cls, spec: Mapping[str, Any]) -> "HpaSpec":
+    def from_spec(cls, spec: Mapping[str, Any]) -> HpaSpec:
         """From the ``spec`` dict the Workload component declares (``components.workload.hpa_spec``)."""
         metrics = []
         for m in spec["metrics"]:
@@ -101,7 +102,7 @@ class HpaSpec:
         return cls(int(spec.get("minReplicas") or 1), int(spec["maxReplicas"]), tuple(metrics),
                    rules(behavior["scaleUp"]), rules(behavior["scaleDown"]))
 
-    def only(self, names: Sequence[str]) -> "HpaSpec":
+    def only(self, names: Sequence[str]) -> HpaSpec:
         """The same HPA driven by some of its metrics (``--metrics``)."""
         known = [m.name for m in self.metrics]
         unknown = [n for n in names if n not in known]

@@ -9,8 +9,9 @@ printed with the result.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Optional
 
 from .hpa import SYNC_PERIOD_SECONDS, HorizontalController, HpaSpec, PodGroups, pods_metric_replicas, resource_replicas
 from .load import LoadCurve
@@ -267,7 +268,8 @@ def simulate(inputs: StackInputs, load: LoadCurve, options: Options, vcpus: Mapp
     rps_metric = next((m for m in hpa.metrics if m.kind == "Pods"), None)
 
     ticks: list[dict[str, Any]] = []
-    for t, rate in zip(times, rates):
+    # rates has one more sample (at load.end) than times: the run stops before it.
+    for t, rate in zip(times, rates, strict=False):
         pod_rate = rate * pod_share
         # Nodes that finished booting take pods from this sync on.
         if booting and booting[0] <= t:

@@ -9,16 +9,16 @@ placeholder IDs): one Auto Scaling group per ``ec2`` backend, each scaling on it
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Optional
 
 from components.auto_scaling_group import request_count_targets
 from components.eks_cluster import INSTANCE_CAPACITY, SYSTEM_DEMAND, allocatable
 from components.metrics_pipeline import PodDemand, metrics_catalog, pipeline_demand
 from components.workload import hpa_spec, workload_demand
-from scaling_kit.stackfiles import (StackFileError, parse_overrides, read_overrides_file, read_project,
-                                   read_stack_config)
+from scaling_kit.stackfiles import StackFileError, parse_overrides, read_overrides_file, read_project, read_stack_config
 from stack.edge import backends, planned_auto_scaling_group_args
 from stack.kubernetes import pipeline_args, workload_args
 from stack.preflight import load_checked_settings, planned_network

@@ -6,8 +6,9 @@ Declared after the data tier, whose endpoints it carries, and before the pools t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import pulumi
 
@@ -54,7 +55,9 @@ def plain_app_settings(settings: StackSettings) -> dict[str, str]:
         "RATE_LIMIT_MAX": str(settings.rate_limit.requests),
         "RATE_LIMIT_WINDOW_MS": str(settings.rate_limit.window_seconds * 1000),
     })
-    values.update(entry.split("=", 1) for entry in settings.app.environment)  # type: ignore[arg-type]
+    for entry in settings.app.environment:
+        name, value = entry.split("=", 1)
+        values[name] = value
     return values
 
 

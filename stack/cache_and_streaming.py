@@ -5,8 +5,9 @@ Both live in the ISOLATED subnets (no route out of the VPC) and admit only the a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import pulumi
 

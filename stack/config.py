@@ -27,16 +27,23 @@ import json
 import re
 import sys
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Mapping, Optional
+from typing import Any, ClassVar, Optional
 
 import pulumi
 
+from components.auto_scaling_group import (
+    BREACH_BEHAVIORS,
+    PREDICTIVE_METRICS,
+    PREDICTIVE_MODES,
+    SPOT_ALLOCATION_STRATEGIES,
+    WARM_POOL_STATES,
+    ScheduledAction,
+)
 from components.certificate import certificate_arn_problem as _certificate_arn_problem
 from components.certificate import domain_name_problem as _domain_name_problem
 from components.certificate import hosted_zone_id_problem as _hosted_zone_id_problem
-from components.auto_scaling_group import (BREACH_BEHAVIORS, PREDICTIVE_METRICS, PREDICTIVE_MODES,
-                                           SPOT_ALLOCATION_STRATEGIES, WARM_POOL_STATES, ScheduledAction)
 from components.network import MAX_ZONES, MIN_ZONES
 from scaling_kit.aws_limits import LOG_RETENTION_DAYS
 from scaling_kit.config_checks import key_problems, region_problem
@@ -176,7 +183,7 @@ class ApplicationSettings:
         "Extra plain environment variables, NAME=value (secrets never: the app reads them from Secrets Manager).",
         [], max_items=100, check=lambda v: next((f"{e!r}: {_env_reason(e)}" for e in v if _env_reason(e)), None))
 
-    def resolved(self, production: bool) -> "ResolvedApplication":
+    def resolved(self, production: bool) -> ResolvedApplication:
         """Image and arguments to run: the configured ones, or in dev the default echo server."""
         if self.image:
             return ResolvedApplication(self.image, tuple(self.args))
@@ -509,7 +516,7 @@ class ConsumerSettings:
                                       check=lambda v: None if re.fullmatch(r"\d+\.\d+\.\d+", v) else
                                       "expected a chart version such as 2.18.3")
 
-    def resolved(self, production: bool) -> "ResolvedApplication":
+    def resolved(self, production: bool) -> ResolvedApplication:
         """Image and arguments to run: the configured ones, or in dev the echo server as an idle stand-in."""
         if self.image:
             return ResolvedApplication(self.image, tuple(self.args))
@@ -583,8 +590,9 @@ def _camel(name: str) -> str:
     return head + "".join(part.capitalize() for part in rest)
 
 
-def config_key(section: type, field_name: str) -> str:
-    """The key (without the project namespace) of one field, e.g. ``asgMaxSize``."""
+def config_key(section: type[Any], field_name: str) -> str:
+    """The key (without the project namespace) of one field of a settings class (one of ``SECTIONS``, which
+    carry ``PREFIX``), e.g. ``asgMaxSize``."""
     suffix = _camel(field_name)
     return section.PREFIX + suffix[0].upper() + suffix[1:]
 

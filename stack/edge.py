@@ -18,8 +18,14 @@ from typing import Any, Optional
 
 import pulumi
 
-from components.auto_scaling_group import (AutoScalingGroup, AutoScalingGroupArgs, MixedInstances, PredictiveScaling,
-                                           TrafficSource, WarmPool)
+from components.auto_scaling_group import (
+    AutoScalingGroup,
+    AutoScalingGroupArgs,
+    MixedInstances,
+    PredictiveScaling,
+    TrafficSource,
+    WarmPool,
+)
 from components.container_app import ContainerApp
 from components.load_balancer import BackendArgs, LoadBalancer, LoadBalancerArgs
 from components.network import Network
@@ -62,7 +68,7 @@ class Pools:
 def backends(settings: StackSettings) -> list[Backend]:
     lb = settings.load_balancer
     return [Backend(n, w, p, i) for i, (n, w, p) in
-            enumerate(zip(lb.backend_names, lb.backend_weights, lb.backend_platforms))]
+            enumerate(zip(lb.backend_names, lb.backend_weights, lb.backend_platforms, strict=True))]
 
 
 def eks_backend(settings: StackSettings) -> Optional[Backend]:

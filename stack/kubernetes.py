@@ -8,22 +8,29 @@ runs in ``build_cluster`` before the first resource of the tier is declared.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import pulumi
 
 from components.eks_cluster import EksCluster, EksClusterArgs, validate_eks_cluster_args
 from components.load_balancer_controller import LoadBalancerController, LoadBalancerControllerArgs
-from components.metrics_pipeline import (MetricsCatalog, MetricsPipeline, MetricsPipelineArgs, metrics_catalog,
-                                         pipeline_demand, validate_metrics_pipeline_args)
+from components.metrics_pipeline import (
+    MetricsCatalog,
+    MetricsPipeline,
+    MetricsPipelineArgs,
+    metrics_catalog,
+    pipeline_demand,
+    validate_metrics_pipeline_args,
+)
 from components.network import Network, NetworkArgs, plan_subnets, validate_network_args
 from components.request_proxy import PROXY_PORT
 from components.workload import Workload, WorkloadArgs, validate_workload_args, workload_demand
 
-from .application import SECRET_EXPORTS, AppTier, plain_app_settings
+from .application import AppTier, plain_app_settings
 from .argument_keys import config_problem
-from .config import ConfigurationError, KubernetesSettings, StackSettings
+from .config import ConfigurationError, StackSettings
 from .consumer import pod_demand as consumer_pod_demand
 from .edge import EdgeTier, eks_backend
 

@@ -11,26 +11,27 @@ configuration problem, reported with the others before any resource is declared.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Optional
 
 import pulumi
 
 from components.auto_scaling_group import validate_auto_scaling_group_args
 from components.cache import validate_cache_args
 from components.certificate import certificate_arn_problem
+from components.consumer import validate_kafka_consumer_args
+from components.keda import validate_keda_args
 from components.load_balancer import validate_load_balancer_args
 from components.network import validate_network_args
 from components.rate_limit import validate_rate_limit_args
 from components.sharded_database import default_base_identifier, validate_sharded_database_args
-from components.consumer import validate_kafka_consumer_args
-from components.keda import validate_keda_args
 from components.streaming import validate_streaming_args
 
-from .cache_and_streaming import cache_args, streaming_args
 from .argument_keys import config_problem
-from .consumer import consumer_args, keda_args
+from .cache_and_streaming import cache_args, streaming_args
 from .config import PROJECT, ConfigurationError, StackSettings, key_of, load_settings
+from .consumer import consumer_args, keda_args
 from .database import sharded_database_args
 from .edge import load_balancer_args, planned_auto_scaling_group_args, rate_limit_args
 from .kubernetes import kubernetes_settings_problems
@@ -77,18 +78,25 @@ def preflight_problems(settings: StackSettings, region: Optional[str] = None) ->
     stack's ``aws:region`` when it is configured."""
     network = planned_network(settings)
     app_sgs = ["sg-planned"]
+
+    def auto_scaling_groups() -> None:
+        for args in planned_auto_scaling_group_args(settings, network):
+            validate_auto_scaling_group_args(args)
+
+    def consumer() -> None:
+        validate_keda_args(keda_args(settings))
+        validate_kafka_consumer_args(consumer_args(settings))
+
     checks: list[tuple[str, Callable[[], object]]] = [
         ("network*", lambda: validate_network_args(network_args(settings))),
         ("lb*", lambda: validate_load_balancer_args(load_balancer_args(settings, network))),
         ("rateLimit*", lambda: validate_rate_limit_args(rate_limit_args(settings, "arn:planned"))),
-        ("asg*/app*", lambda: [validate_auto_scaling_group_args(a)
-                               for a in planned_auto_scaling_group_args(settings, network)]),
+        ("asg*/app*", auto_scaling_groups),
         ("db*", lambda: validate_sharded_database_args(sharded_database_args(settings, network, app_sgs),
                                                        default_base_identifier("db", settings.stack, PROJECT))),
         ("cache*", lambda: validate_cache_args(cache_args(settings, network, app_sgs))),
         ("kafka*/network*", lambda: validate_streaming_args(streaming_args(settings, network, app_sgs))),
-        ("consumer*/kafka*", lambda: (validate_keda_args(keda_args(settings)),
-                                      validate_kafka_consumer_args(consumer_args(settings)))),
+        ("consumer*/kafka*", consumer),
     ]
     problems = tls_problems(settings, region)
     for keys, check in checks:
