@@ -16,6 +16,12 @@
   ``requests_per_second``. Without it the design's Pods metric
   never resolves and the HPA never scales on requests.
 
+* kube-state-metrics (the ``prometheus`` chart's subchart, locked by that chart's version: 5.33.2, app
+  v2.15.0), limited to the HorizontalPodAutoscaler collector and the replica series, feeds one alerting rule:
+  every HPA whose current replicas reach its maximum for ``hpa_at_max_for`` (``hpa_at_max_rule``). CloudWatch
+  has no replica count, so this alarm lives in Prometheus; with ``alertmanager_address`` Prometheus sends it to
+  the Alertmanager of ``components/alertmanager.py``, which publishes it to the stack's SNS alarm topic.
+
 ``metrics_catalog(args)`` tells, without the engine, which metrics a pipeline with these arguments
 serves, so a workload's HPA can be checked against it before any resource is declared.
 """
@@ -42,6 +48,15 @@ _METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 _PROM_DURATION = re.compile(r"[1-9][0-9]*[smh]")
 # Fixed Helm release names: the adapter reaches Prometheus through the Service "<release>-server".
 PROMETHEUS_RELEASE = "prometheus"
+# kube-state-metrics series of every HPA, labelled ``namespace`` and ``horizontalpodautoscaler``.
+HPA_CURRENT_REPLICAS = "kube_horizontalpodautoscaler_status_current_replicas"
+HPA_MAX_REPLICAS = "kube_horizontalpodautoscaler_spec_max_replicas"
+HPA_SERIES = (HPA_CURRENT_REPLICAS, HPA_MAX_REPLICAS, "kube_horizontalpodautoscaler_status_desired_replicas",
+              "kube_horizontalpodautoscaler_spec_min_replicas")
+"""The only series kube-state-metrics exposes (``metricAllowlist``): the rule's two, and desired and minimum
+replicas for whoever answers the alert (desired above max: demand beyond the ceiling)."""
+HPA_AT_MAX_ALERT = "HpaAtMaxReplicas"
+_HOST_PORT = re.compile(r"([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*:([1-9][0-9]{0,4})")
 
 
 @dataclass(frozen=True)
@@ -95,6 +110,17 @@ class MetricsPipelineArgs:
     highly_available: bool = True
     """Two replicas and a PodDisruptionBudget for metrics-server and the adapter: when either API is
     down, every HPA of the cluster stops scaling. Defaults to True."""
+    hpa_at_max_alert: bool = True
+    """Run kube-state-metrics (HPA series only) and evaluate the alerting rule that fires when an HPA has been at
+    its maximum replicas for ``hpa_at_max_for``. Defaults to True."""
+    hpa_at_max_for: str = "15m"
+    """How long an HPA must stay at its maximum before the alert fires: the same 15 minutes as the Auto Scaling
+    groups' at-maximum alarm (a scale-out takes minutes; 15 at the ceiling is demand above the bounds, not a
+    spike). Defaults to ``15m``."""
+    alertmanager_address: str = ""
+    """``host:port`` of the Alertmanagers Prometheus sends alerts to, resolved as DNS A records (every replica
+    behind a headless Service), such as ``alertmanager.discovery_address("monitoring")``. Defaults to none: the
+    rule is evaluated (Prometheus's /alerts page shows it) and notifies nobody."""
     environment: str = "prod"
     """Environment label. Defaults to ``prod``."""
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -129,6 +155,20 @@ def validate_metrics_pipeline_args(args: MetricsPipelineArgs) -> None:
         raise ArgumentError("rate_window", f"{args.rate_window!r} is shorter than four scrape intervals "
                          f"(scrape_interval {args.scrape_interval!r}); rate() would drop to nothing after one "
                          "missed scrape")
+    if not _PROM_DURATION.fullmatch(args.hpa_at_max_for):
+        raise ArgumentError("hpa_at_max_for", f"{args.hpa_at_max_for!r} is not a duration such as 15m")
+    if _seconds(args.hpa_at_max_for) < 2 * _seconds(args.scrape_interval):
+        raise ArgumentError("hpa_at_max_for", f"{args.hpa_at_max_for!r} is shorter than two scrape intervals "
+                            f"(scrape_interval {args.scrape_interval!r}); one sample at the maximum would fire it")
+    if args.alertmanager_address and not _HOST_PORT.fullmatch(args.alertmanager_address):
+        raise ArgumentError("alertmanager_address", f"{args.alertmanager_address!r} is not host:port (a DNS name "
+                            "in lower case and a port, such as alertmanager-headless.monitoring.svc.cluster.local:9093)")
+    if args.alertmanager_address and int(args.alertmanager_address.rpartition(":")[2]) > 65535:
+        raise ArgumentError("alertmanager_address", f"{args.alertmanager_address!r} has a port above 65535")
+    if args.alertmanager_address and not args.hpa_at_max_alert:
+        raise ArgumentError("alertmanager_address/hpa_at_max_alert", f"{args.alertmanager_address!r} is set while "
+                            "hpa_at_max_alert is False; there would be no rule to send (enable the alert or drop "
+                            "the address)")
 
 
 def _seconds(duration: str) -> int:
@@ -158,10 +198,45 @@ def adapter_rule(args: MetricsPipelineArgs) -> dict[str, Any]:
     }
 
 
+def hpa_at_max_rule(args: MetricsPipelineArgs) -> dict[str, Any]:
+    """The alerting rule: an HPA's current replicas at (or above) its maximum for ``hpa_at_max_for``.
+
+    Both sides are reduced to the HPA's identity (``namespace``, ``horizontalpodautoscaler``), so the
+    comparison does not depend on the scrape's own labels (instance, pod of kube-state-metrics) and the alert
+    carries only the labels its notification names."""
+    by = "max by (namespace, horizontalpodautoscaler)"
+    return {
+        "alert": HPA_AT_MAX_ALERT,
+        "expr": f"{by} ({HPA_CURRENT_REPLICAS}) >= {by} ({HPA_MAX_REPLICAS})",
+        "for": args.hpa_at_max_for,
+        "labels": {"severity": "warning"},
+        "annotations": {
+            "summary": "HPA {{ $labels.namespace }}/{{ $labels.horizontalpodautoscaler }} has been at its maximum "
+                       f"replicas for {args.hpa_at_max_for}",
+            "description": "Demand is above what the HPA's bounds allow: raise its max replicas (and the node "
+                           "group's maximum to hold them), or make each pod serve more. See docs/alarms.md.",
+        },
+    }
+
+
+def alerting_rules(args: MetricsPipelineArgs) -> dict[str, Any]:
+    """Prometheus's ``alerting_rules.yml``: the HPA group, or no group without ``hpa_at_max_alert``."""
+    return {"groups": [{"name": "hpa", "rules": [hpa_at_max_rule(args)]}]} if args.hpa_at_max_alert else {}
+
+
+def alertmanagers(args: MetricsPipelineArgs) -> list[dict[str, Any]]:
+    """Prometheus's ``alerting.alertmanagers``: every A record of the address's name (each replica)."""
+    if not args.alertmanager_address:
+        return []
+    host, _, port = args.alertmanager_address.rpartition(":")
+    return [{"dns_sd_configs": [{"names": [host], "type": "A", "port": int(port)}]}]
+
+
 # Requests of the pipeline's own pods, which the node group must hold beside the workload.
 _METRICS_SERVER = dict(cpu_millicores=100, memory_mib=200)
 _PROMETHEUS = dict(cpu_millicores=500, memory_mib=2048)
 _ADAPTER = dict(cpu_millicores=100, memory_mib=256)
+_KUBE_STATE_METRICS = dict(cpu_millicores=20, memory_mib=64)   # one collector, four series per HPA
 
 
 def pipeline_demand(args: MetricsPipelineArgs) -> list[PodDemand]:
@@ -169,7 +244,8 @@ def pipeline_demand(args: MetricsPipelineArgs) -> list[PodDemand]:
     replicas = 2 if args.highly_available else 1
     return [PodDemand("metrics-server", replicas, **_METRICS_SERVER),
             PodDemand("prometheus", 1, **_PROMETHEUS),
-            PodDemand("prometheus-adapter", replicas, **_ADAPTER)]
+            PodDemand("prometheus-adapter", replicas, **_ADAPTER),
+            *([PodDemand("kube-state-metrics", 1, **_KUBE_STATE_METRICS)] if args.hpa_at_max_alert else [])]
 
 
 def _resources(spec: Mapping[str, int]) -> dict:
@@ -188,13 +264,28 @@ def metrics_server_values(args: MetricsPipelineArgs) -> dict[str, Any]:
 
 
 def prometheus_values(args: MetricsPipelineArgs) -> dict[str, Any]:
+    # kube-state-metrics only for the HPA alert, and only what it needs: the HPA collector (its ClusterRole then
+    # reads HPAs only) and the replica series. Its Service is annotated prometheus.io/scrape (the subchart's
+    # prometheusScrape), so the chart's kubernetes-service-endpoints job scrapes it with honor_labels, keeping
+    # the HPA's own namespace label.
+    kube_state_metrics: dict[str, Any] = {"enabled": False}
+    if args.hpa_at_max_alert:
+        kube_state_metrics = {"enabled": True, "collectors": ["horizontalpodautoscalers"],
+                              "metricAllowlist": list(HPA_SERIES), "resources": _resources(_KUBE_STATE_METRICS)}
+    server: dict[str, Any] = {}
+    if args.alertmanager_address:
+        # Prometheus's own alerting section; the chart writes it only from this list (its Alertmanager is off).
+        server["alertmanagers"] = alertmanagers(args)
     return {
-        # Only the server: the HPA needs neither alerts nor node or object exporters.
+        # No bundled Alertmanager (components/alertmanager.py is declared once the SNS topic exists), and no node
+        # exporter or pushgateway: nothing here reads them.
         "alertmanager": {"enabled": False},
-        "kube-state-metrics": {"enabled": False},
+        "kube-state-metrics": kube_state_metrics,
         "prometheus-node-exporter": {"enabled": False},
         "prometheus-pushgateway": {"enabled": False},
+        "serverFiles": {"alerting_rules.yml": alerting_rules(args)},
         "server": {
+            **server,
             "global": {"scrape_interval": args.scrape_interval, "evaluation_interval": args.scrape_interval},
             "retention": args.retention,
             "persistentVolume": {"enabled": False},
@@ -228,6 +319,8 @@ class MetricsPipeline(pulumi.ComponentResource):
     """In-cluster URL of the Prometheus server."""
     metrics_server: k8s.helm.v3.Release
     """The metrics-server release (depend on it for Resource metrics)."""
+    prometheus: k8s.helm.v3.Release
+    """The Prometheus release (what runs in the pipeline's namespace waits for it)."""
     prometheus_adapter: k8s.helm.v3.Release
     """The prometheus-adapter release (depend on it for custom metrics)."""
 
@@ -253,11 +346,12 @@ class MetricsPipeline(pulumi.ComponentResource):
         self.metrics_server = release("metrics-server", "metrics-server", "metrics-server", METRICS_SERVER_REPO,
                                       args.metrics_server_chart_version, "kube-system",
                                       metrics_server_values(args), [])
-        prometheus = release("prometheus", PROMETHEUS_RELEASE, "prometheus", PROMETHEUS_COMMUNITY_REPO,
-                             args.prometheus_chart_version, namespace.metadata.name, prometheus_values(args), [])
+        self.prometheus = release("prometheus", PROMETHEUS_RELEASE, "prometheus", PROMETHEUS_COMMUNITY_REPO,
+                                  args.prometheus_chart_version, namespace.metadata.name, prometheus_values(args), [])
         self.prometheus_adapter = release("prometheus-adapter", "prometheus-adapter", "prometheus-adapter",
                                           PROMETHEUS_COMMUNITY_REPO, args.prometheus_adapter_chart_version,
-                                          namespace.metadata.name, prometheus_adapter_values(args), [prometheus])
+                                          namespace.metadata.name, prometheus_adapter_values(args),
+                                          [self.prometheus])
 
         self.namespace = namespace.metadata.name
         self.catalog = metrics_catalog(args)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pulumi
 
+from components.alertmanager import discovery_address
 from components.eks_cluster import EksCluster, EksClusterArgs, validate_eks_cluster_args
 from components.load_balancer_controller import LoadBalancerController, LoadBalancerControllerArgs
 from components.metrics_pipeline import (
@@ -33,6 +34,8 @@ from .argument_keys import config_problem
 from .config import ConfigurationError, StackSettings
 from .consumer import pod_demand as consumer_pod_demand
 from .edge import EdgeTier, eks_backend
+from .observability import MONITORING_NAMESPACE
+from .observability import pod_demand as observability_pod_demand
 
 
 @dataclass
@@ -50,7 +53,11 @@ class ClusterTier:
 
 
 def pipeline_args(settings: StackSettings) -> MetricsPipelineArgs:
-    return MetricsPipelineArgs(environment=settings.environment, highly_available=settings.is_production)
+    # The Alertmanager is declared after the SNS topic (stack/observability.py), long after the pipeline: its
+    # address is a known name, so Prometheus is configured with it now.
+    return MetricsPipelineArgs(namespace=MONITORING_NAMESPACE, environment=settings.environment,
+                               highly_available=settings.is_production,
+                               alertmanager_address=discovery_address(MONITORING_NAMESPACE))
 
 
 def public_subnet_cidrs(settings: StackSettings) -> tuple[str, ...]:
@@ -90,7 +97,8 @@ def cluster_args(settings: StackSettings, network: Network) -> EksClusterArgs:
         subnet_ids=list(network.private_subnet_ids), version=k.version, public_access_cidrs=tuple(k.public_access_cidrs),
         node_instance_type=k.node_instance_type, node_min_size=k.node_min_size, node_max_size=k.node_max_size,
         workload_demand=(workload_demand(workload_args(settings, metrics_catalog(pipeline))),
-                         *pipeline_demand(pipeline), *consumer_pod_demand(settings)),
+                         *pipeline_demand(pipeline), *consumer_pod_demand(settings),
+                         *observability_pod_demand(settings)),
         vpc_cni_version=k.vpc_cni_version, coredns_version=k.core_dns_version,
         kube_proxy_version=k.kube_proxy_version, cluster_autoscaler_version=k.cluster_autoscaler_version,
         environment=settings.environment)
@@ -108,7 +116,8 @@ def kubernetes_settings_problems(settings: StackSettings) -> list[str]:
             subnet_ids=("subnet-0", "subnet-1", "subnet-2"), version=k.version,
             public_access_cidrs=tuple(k.public_access_cidrs), node_instance_type=k.node_instance_type,
             node_min_size=k.node_min_size, node_max_size=k.node_max_size,
-            workload_demand=(workload_demand(workload), *pipeline_demand(pipeline), *consumer_pod_demand(settings)),
+            workload_demand=(workload_demand(workload), *pipeline_demand(pipeline), *consumer_pod_demand(settings),
+                             *observability_pod_demand(settings, highly_available=True)),
             vpc_cni_version=k.vpc_cni_version, coredns_version=k.core_dns_version,
             kube_proxy_version=k.kube_proxy_version, cluster_autoscaler_version=k.cluster_autoscaler_version))
     except ValueError as exc:

@@ -3,11 +3,16 @@
 Runs last, once every tier exists: the alarms name the other tiers' resources (load balancer and target
 group ARN suffixes, group names, RDS identifiers, proxy names, the cache's replication group, the Kafka
 cluster), never the other way round.
+
+The Alertmanager is declared here too, after the topic it publishes to: the metrics pipeline's Prometheus (built
+long before, in ``build_cluster``) alerts on HPAs at their maximum and sends to it by a known name.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
+
+import pulumi
 
 from components.alarms import (
     Alarms,
@@ -20,6 +25,8 @@ from components.alarms import (
     StreamingWatch,
     TargetGroupWatch,
 )
+from components.alertmanager import Alertmanager, AlertmanagerArgs, alertmanager_demand
+from components.metrics_pipeline import PodDemand
 from scaling_kit.limits import MESSAGING
 
 from .cache_and_streaming import CacheAndStreamingTier
@@ -61,8 +68,43 @@ def alarms_args(settings: StackSettings, edge: EdgeTier, pools: Pools, database:
         environment=settings.environment)
 
 
+MONITORING_NAMESPACE = "monitoring"
+"""Namespace of the metrics pipeline (stack/kubernetes.py) and of the Alertmanager its Prometheus sends to."""
+# Placeholders for the checks that run before any resource exists (only the pod count and requests are read).
+_PLANNED_TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:planned-observability-alarms"
+_PLANNED_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000"
+
+
+def alertmanager_args(settings: StackSettings, cluster_tier: Any = None, alarms: Optional[Alarms] = None,
+                      highly_available: Optional[bool] = None) -> AlertmanagerArgs:
+    """Arguments of the Alertmanager; ``cluster_tier`` and ``alarms`` are None for the checks before any resource.
+    It shares the metrics pipeline's namespace (where Prometheus looks for it)."""
+    cluster = cluster_tier.cluster if cluster_tier is not None else None
+    return AlertmanagerArgs(
+        oidc_provider_arn=cluster.oidc_provider_arn if cluster else "planned",
+        oidc_issuer=cluster.oidc_issuer if cluster else "planned",
+        topic_arn=alarms.topic_arn if alarms else _PLANNED_TOPIC_ARN,
+        topic_key_arn=alarms.kms_key_arn if alarms else _PLANNED_KEY_ARN,
+        namespace=MONITORING_NAMESPACE,
+        prometheus_release=cluster_tier.pipeline.prometheus if cluster_tier is not None else None,
+        highly_available=settings.is_production if highly_available is None else highly_available,
+        environment=settings.environment)
+
+
+def pod_demand(settings: StackSettings, highly_available: Optional[bool] = None) -> list[PodDemand]:
+    """What the Alertmanager needs from the EKS nodes (counted in the cluster's capacity check)."""
+    return [alertmanager_demand(alertmanager_args(settings, highly_available=highly_available))]
+
+
 def build_observability(settings: StackSettings, edge: EdgeTier, pools: Pools, database: DatabaseTier,
-                        cache_and_streaming: CacheAndStreamingTier, prefix: str = "") -> dict[str, Any]:
-    """Declare the alarm topic, the alarms and the dashboard; return their stack exports."""
+                        cache_and_streaming: CacheAndStreamingTier, cluster_tier: Any = None,
+                        prefix: str = "") -> dict[str, Any]:
+    """Declare the alarm topic, the alarms and the dashboard, then (with ``cluster_tier``) the Alertmanager that
+    publishes the metrics pipeline's alerts to the same topic; return their stack exports."""
     alarms = Alarms(f"{prefix}observability", alarms_args(settings, edge, pools, database, cache_and_streaming))
-    return {"alarmTopicArn": alarms.topic_arn, "dashboardName": alarms.dashboard_name}
+    exports: dict[str, Any] = {"alarmTopicArn": alarms.topic_arn, "dashboardName": alarms.dashboard_name}
+    if cluster_tier is not None:
+        alertmanager = Alertmanager(f"{prefix}alertmanager", alertmanager_args(settings, cluster_tier, alarms),
+                                    pulumi.ResourceOptions(provider=cluster_tier.cluster.provider))
+        exports["alertmanagerRoleArn"] = alertmanager.role_arn
+    return exports

@@ -72,5 +72,6 @@ def build(settings: StackSettings, prefix: str = "") -> dict[str, Any]:
                                   prefix))
     # The feature-processors consumer (KEDA on its lag) runs on the cluster and reads the Kafka cluster.
     exports.update(build_consumer(settings, cluster_tier, cache_and_streaming, prefix))
-    exports.update(build_observability(settings, edge, pools, database, cache_and_streaming, prefix))
+    # Last: the alarms name every tier's resources, and the Alertmanager (in the cluster) publishes to their topic.
+    exports.update(build_observability(settings, edge, pools, database, cache_and_streaming, cluster_tier, prefix))
     return exports

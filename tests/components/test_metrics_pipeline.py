@@ -6,9 +6,21 @@ import dataclasses
 
 import pytest
 
-from components.metrics_pipeline import (METRICS_SERVER_REPO, PROMETHEUS_COMMUNITY_REPO, MetricsPipeline,
-                                         MetricsPipelineArgs, adapter_rule, metrics_catalog, pipeline_demand,
-                                         validate_metrics_pipeline_args)
+from components.alarms import SUSTAINED_MINUTES
+from components.metrics_pipeline import (
+    HPA_SERIES,
+    METRICS_SERVER_REPO,
+    PROMETHEUS_COMMUNITY_REPO,
+    MetricsPipeline,
+    MetricsPipelineArgs,
+    adapter_rule,
+    alerting_rules,
+    hpa_at_max_rule,
+    metrics_catalog,
+    pipeline_demand,
+    prometheus_values,
+    validate_metrics_pipeline_args,
+)
 from tests.conftest import run_program
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -49,6 +61,14 @@ def test_a_malformed_counter_selector_is_refused():
     (dict(request_counter="http-requests"), "request_counter: 'http-requests' is not a Prometheus metric name"),
     (dict(rate_window="two minutes"), "rate_window: 'two minutes' is not a duration"),
     (dict(rate_window="1m"), "rate_window: '1m' is shorter than four scrape intervals"),
+    (dict(hpa_at_max_for="15 minutes"), "hpa_at_max_for: '15 minutes' is not a duration"),
+    (dict(hpa_at_max_for="30s"), "hpa_at_max_for: '30s' is shorter than two scrape intervals"),
+    (dict(alertmanager_address="http://alertmanager:9093"), "alertmanager_address: 'http://alertmanager:9093' is "
+                                                            "not host:port"),
+    (dict(alertmanager_address="alertmanager"), "alertmanager_address: 'alertmanager' is not host:port"),
+    (dict(alertmanager_address="alertmanager:70000"), "alertmanager_address: 'alertmanager:70000' has a port above"),
+    (dict(alertmanager_address="alertmanager:9093", hpa_at_max_alert=False),
+     "alertmanager_address/hpa_at_max_alert: 'alertmanager:9093' is set while hpa_at_max_alert is False"),
 ])
 def test_validation_names_argument_value_and_allowed(changes, message):
     with pytest.raises(ValueError) as info:
@@ -59,8 +79,10 @@ def test_validation_names_argument_value_and_allowed(changes, message):
 def test_demand_counts_replicas_of_every_pipeline_pod():
     ha = {d.name: d.pods for d in pipeline_demand(MetricsPipelineArgs())}
     single = {d.name: d.pods for d in pipeline_demand(MetricsPipelineArgs(highly_available=False))}
-    assert ha == {"metrics-server": 2, "prometheus": 1, "prometheus-adapter": 2}
-    assert single == {"metrics-server": 1, "prometheus": 1, "prometheus-adapter": 1}
+    assert ha == {"metrics-server": 2, "prometheus": 1, "prometheus-adapter": 2, "kube-state-metrics": 1}
+    assert single == {"metrics-server": 1, "prometheus": 1, "prometheus-adapter": 1, "kube-state-metrics": 1}
+    without_alert = {d.name for d in pipeline_demand(MetricsPipelineArgs(hpa_at_max_alert=False))}
+    assert without_alert == {"metrics-server", "prometheus", "prometheus-adapter"}
 
 
 @pytest.fixture(scope="module")
@@ -93,10 +115,13 @@ def test_adapter_release_carries_only_our_rule_and_reads_the_prometheus_release(
     assert prometheus.urn in adapter.depends_on
 
 
-def test_prometheus_is_the_server_only_with_requests(pipeline):
+def test_prometheus_is_the_server_and_hpa_only_kube_state_metrics_with_requests(pipeline):
     values = pipeline.one(RELEASE, "metrics-prometheus").inputs["values"]
-    for component in ("alertmanager", "kube-state-metrics", "prometheus-node-exporter", "prometheus-pushgateway"):
+    for component in ("alertmanager", "prometheus-node-exporter", "prometheus-pushgateway"):
         assert values[component] == {"enabled": False}
+    assert values["kube-state-metrics"] == {
+        "enabled": True, "collectors": ["horizontalpodautoscalers"], "metricAllowlist": list(HPA_SERIES),
+        "resources": {"requests": {"cpu": "20m", "memory": "64Mi"}, "limits": {"memory": "64Mi"}}}
     assert values["server"]["resources"]["requests"] == {"cpu": "500m", "memory": "2048Mi"}
     assert values["server"]["global"]["scrape_interval"] == "30s"
 
@@ -110,3 +135,37 @@ def test_metrics_server_is_highly_available_with_a_budget(pipeline):
 def test_namespace_is_created_for_prometheus_and_the_adapter(pipeline):
     namespace = pipeline.one("kubernetes:core/v1:Namespace", "metrics-namespace")
     assert namespace.inputs["metadata"]["name"] == "monitoring"
+
+
+# --- the HPA-at-maximum alert ------------------------------------------------------------------------------
+
+def test_hpa_at_max_rule_compares_current_with_max_per_hpa_for_the_asg_alarms_15_minutes():
+    rule = hpa_at_max_rule(MetricsPipelineArgs())
+    by = "max by (namespace, horizontalpodautoscaler)"
+    assert rule["alert"] == "HpaAtMaxReplicas"
+    assert rule["expr"] == (f"{by} (kube_horizontalpodautoscaler_status_current_replicas) >= "
+                            f"{by} (kube_horizontalpodautoscaler_spec_max_replicas)")
+    assert rule["for"] == "15m" == f"{SUSTAINED_MINUTES}m"
+    assert "{{ $labels.horizontalpodautoscaler }}" in rule["annotations"]["summary"]
+    assert hpa_at_max_rule(MetricsPipelineArgs(hpa_at_max_for="30m"))["for"] == "30m"
+    # Both series the expression reads are the ones kube-state-metrics is allowed to expose.
+    assert {"kube_horizontalpodautoscaler_status_current_replicas",
+            "kube_horizontalpodautoscaler_spec_max_replicas"} <= set(HPA_SERIES)
+
+
+def test_the_rule_file_holds_the_hpa_group_unless_the_alert_is_off():
+    assert alerting_rules(MetricsPipelineArgs()) == {"groups": [{"name": "hpa", "rules": [
+        hpa_at_max_rule(MetricsPipelineArgs())]}]}
+    off = MetricsPipelineArgs(hpa_at_max_alert=False)
+    assert alerting_rules(off) == {}
+    assert prometheus_values(off)["kube-state-metrics"] == {"enabled": False}
+
+
+def test_prometheus_sends_to_every_alertmanager_behind_the_address_only_when_given(pipeline):
+    values = pipeline.one(RELEASE, "metrics-prometheus").inputs["values"]
+    assert values["serverFiles"]["alerting_rules.yml"] == alerting_rules(MetricsPipelineArgs())
+    assert "alertmanagers" not in values["server"]
+    with_address = prometheus_values(MetricsPipelineArgs(
+        alertmanager_address="alertmanager-headless.monitoring.svc.cluster.local:9093"))
+    assert with_address["server"]["alertmanagers"] == [{"dns_sd_configs": [{
+        "names": ["alertmanager-headless.monitoring.svc.cluster.local"], "type": "A", "port": 9093}]}]
