@@ -14,6 +14,7 @@ from typing import Any
 
 _EXPORTS = {
     "Alarms": "alarms", "AlarmsArgs": "alarms",
+    "Alertmanager": "alertmanager", "AlertmanagerArgs": "alertmanager",
     "AppIdentity": "app_identity", "AppIdentityArgs": "app_identity",
     "AppSettings": "app_settings", "AppSettingsArgs": "app_settings",
     "DnsValidatedCertificate": "certificate", "DnsValidatedCertificateArgs": "certificate",

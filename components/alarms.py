@@ -21,9 +21,10 @@ chooses what missing data means (``treat_missing_data``); the reason for each ch
 thresholds come from ``scaling_kit.limits`` where the design has a number, otherwise from the constants
 below, each with the reason for its value. ``docs/alarms.md`` says what to do when each one fires.
 
-The HPA's replica count has no CloudWatch metric here: the metrics pipeline (metrics-server, Prometheus and
-prometheus-adapter) keeps its data inside the cluster, and Container Insights is not installed. See
-``docs/alarms.md`` ("Gaps").
+The HPA's replica count has no CloudWatch metric (the metrics pipeline keeps its data inside the cluster and
+Container Insights is not installed), so "HPA at its maximum replicas" is alerted on by the pipeline's Prometheus
+and published to this component's topic by ``components/alertmanager.py``; its role needs the ``topic_arn`` and
+``kms_key_arn`` outputs. See ``docs/alarms.md`` ("HPA at its maximum replicas").
 """
 
 from __future__ import annotations
