@@ -19,9 +19,10 @@ import hashlib
 import json
 import runpy
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Optional
 
 import pulumi
 from google.protobuf import json_format
@@ -191,7 +192,7 @@ def _computed_state(type_: str, name: str, inputs: dict, region: str) -> dict[st
         domain = inputs.get("domainName", name)
         return {"domainValidationOptions": [{
             "domainName": domain, "resourceRecordName": f"_c0ffee.{domain}.", "resourceRecordType": "CNAME",
-            "resourceRecordValue": f"_c0ffee.acm-validations.aws."}]}
+            "resourceRecordValue": "_c0ffee.acm-validations.aws."}]}
     if type_ == "aws:route53/record:Record":
         return {"fqdn": str(inputs.get("name", name)).rstrip(".")}
     return {}
@@ -270,7 +271,7 @@ def _run(program: Callable[[], None]) -> None:
     error: Optional[BaseException] = None
     try:
         program()
-    except BaseException as exc:  # noqa: BLE001 - re-raised once the RPCs it started have settled
+    except BaseException as exc:  # re-raised once the RPCs it started have settled
         error = exc
     wait_for_pending_work()
     if error is not None:

@@ -31,16 +31,15 @@ import sys
 import textwrap
 import time
 from collections import Counter
-from typing import Any, Callable, Mapping, Optional
-
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any, Optional
 
 if __name__ == "__main__":
     # A preview allocates a few hundred thousand objects that all live until it ends: collect cycles rarely.
     gc.set_threshold(100_000, 50, 100)
 
-from scaling_kit.stackfiles import (StackFileError, StackFileNotFound, parse_overrides, read_overrides_file,
-                                    read_project)
+from scaling_kit.stackfiles import StackFileError, StackFileNotFound, parse_overrides, read_overrides_file, read_project
 
 from .engine import Evaluation, RecordedResource, display_value, evaluate
 from .key_settings import LINE_WIDTH, MAX_VALUE_WIDTH, SHOWN_UNKNOWN, display_type, key_settings, summarize

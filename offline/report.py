@@ -25,8 +25,9 @@ shown as counts in one line.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 from .engine import Evaluation, RecordedResource
 
@@ -64,7 +65,7 @@ def group_by_component(evaluation: Evaluation) -> list[ComponentGroup]:
         return resource
 
     groups: dict[str, tuple[RecordedResource, Counter]] = {}
-    loose = Counter()
+    loose: Counter[str] = Counter()
     for r in evaluation.resources:
         root = top(r)
         if root is r:

@@ -100,7 +100,7 @@ def skip_stack_traces(skip: bool = True) -> None:
     ``register_resource`` calls ``traceback.extract_stack`` and builds one protobuf frame per Python frame
     so the Pulumi CLI can point at the line that declared a resource. The mock monitor throws both away,
     and with components several calls deep it cost about 2 ms a resource (0.9 s of a prod preview)."""
-    _sdk_resource._get_stack_trace = _no_stack_trace if skip else _SDK_STACK_TRACE  # type: ignore[assignment]
+    _sdk_resource._get_stack_trace = _no_stack_trace if skip else _SDK_STACK_TRACE
 
 
 # The provider SDKs' generated package __init__ files that are nothing but these lines can be loaded lazily.
