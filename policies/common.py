@@ -8,8 +8,8 @@ proxy (so unknowns still raise) and never swallow that error.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, Callable, Iterable, Optional
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Optional
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -182,7 +182,7 @@ class UnknownCollector:
     def __init__(self) -> None:
         self.errors: list[UnknownValueError] = []
 
-    def guard(self) -> "_Guard":
+    def guard(self) -> _Guard:
         return _Guard(self)
 
     def raise_first(self) -> None:
