@@ -93,7 +93,7 @@ def measure_cold(runs: int, peer_root: Optional[Path]) -> dict[str, Any]:
     for index in range(runs + 1):
         preview = timed_run(PREVIEW)
         synth = None
-        if cdk is not None:
+        if cdk is not None and peer_root is not None:
             shutil.rmtree(peer_root / "app" / "cdk.out", ignore_errors=True)  # fresh output, as its bench does
             synth = timed_run(cdk, cwd=peer_root / "app", env=env)
         if index == 0:

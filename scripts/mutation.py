@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import io
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tarfile
-import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,7 +160,7 @@ def report(workdir: Path, chosen: dict[str, Target]) -> tuple[str, int]:
         out.append(f"| all | | | | | | | {100 * detected_all / total_all:.1f} % |")
     for name, status in survivors:
         diff = mutmut(workdir, "show", name)
-        changed = "\n".join(l for l in diff.splitlines() if l[:1] in "+-" and l[:3] not in ("+++", "---"))
+        changed = "\n".join(line for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---"))
         out += ["", f"{name} ({status}):", changed]
     return "\n".join(out), len(survivors)
 
