@@ -15,8 +15,8 @@ import dataclasses
 import json
 import sys
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from functools import lru_cache
+from functools import cache
 
 from offline.engine import Evaluation
 
 
-@lru_cache(maxsize=None)
+@cache
 def takes_tags(type_token: str) -> bool:
     """Whether the pulumi-aws resource behind ``type_token`` (aws:ec2/vpc:Vpc) accepts ``tags``."""
     package, module_path, class_name = type_token.split(":")

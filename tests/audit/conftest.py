@@ -13,7 +13,8 @@ import dataclasses
 import json
 import os
 import re
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any, Optional
 
 import boto3
 import pytest
@@ -21,8 +22,8 @@ from moto import mock_aws
 
 from audit import Report, run_audit
 from audit.expectations import Expectations, load_expectations
-from tests.conftest import operator_values
 from audit.session import Clients, SessionOptions
+from tests.conftest import operator_values
 
 REGION = "us-east-1"
 PROJECT = "scaling"
@@ -107,7 +108,7 @@ class Account:
             LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTPS", Port=443,
             SslPolicy="ELBSecurityPolicy-TLS13-1-2-2021-06", Certificates=[{"CertificateArn": self.certificate_arn}],
             DefaultActions=[{"Type": "forward", "ForwardConfig": {"TargetGroups": [
-                {"TargetGroupArn": arn, "Weight": w} for arn, w in zip(groups, (5, 5, 3))]}}])["Listeners"][0]
+                {"TargetGroupArn": arn, "Weight": w} for arn, w in zip(groups, (5, 5, 3), strict=True)]}}])["Listeners"][0]
         http = elb.create_listener(
             LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
             DefaultActions=[{"Type": "redirect", "RedirectConfig": {

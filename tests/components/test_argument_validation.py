@@ -12,14 +12,22 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from components import validation
-from components.auto_scaling_group import (AutoScalingGroup, AutoScalingGroupArgs, TrafficSource,
-                                           validate_auto_scaling_group_args)
+from components.auto_scaling_group import (
+    AutoScalingGroup,
+    AutoScalingGroupArgs,
+    TrafficSource,
+    validate_auto_scaling_group_args,
+)
 from components.cache import Cache, CacheArgs, validate_cache_args
 from components.database import Database, DatabaseArgs, validate_database_args
 from components.eks_cluster import EksCluster, EksClusterArgs, validate_eks_cluster_args
 from components.load_balancer import LoadBalancer, LoadBalancerArgs, validate_load_balancer_args
-from components.metrics_pipeline import (MetricsPipeline, MetricsPipelineArgs, metrics_catalog,
-                                         validate_metrics_pipeline_args)
+from components.metrics_pipeline import (
+    MetricsPipeline,
+    MetricsPipelineArgs,
+    metrics_catalog,
+    validate_metrics_pipeline_args,
+)
 from components.network import Network, NetworkArgs, validate_network_args
 from components.rate_limit import RateLimit, RateLimitArgs, validate_rate_limit_args
 from components.sharded_database import ShardedDatabase, ShardedDatabaseArgs, validate_sharded_database_args
@@ -153,7 +161,7 @@ def _protect_docstrings() -> dict[str, str]:
     for path in (ROOT / "components").glob("*.py"):
         for cls in (n for n in ast.parse(path.read_text()).body if isinstance(n, ast.ClassDef)):
             body = cls.body
-            for node, doc in zip(body, body[1:]):
+            for node, doc in zip(body, body[1:], strict=False):  # pairs of neighbours
                 if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", None) == "protect" \
                         and isinstance(doc, ast.Expr) and isinstance(doc.value, ast.Constant):
                     found[cls.name] = " ".join(doc.value.value.split())

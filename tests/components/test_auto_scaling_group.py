@@ -10,10 +10,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components.auto_scaling_group import (AL2023_AMI_PARAMETER, AutoScalingGroup, AutoScalingGroupArgs,
-                                           MixedInstances, PredictiveScaling, ScheduledAction, TrafficSource, WarmPool,
-                                           request_count_targets, validate_auto_scaling_group_args,
-                                           validate_capacity)
+from components.auto_scaling_group import (
+    AL2023_AMI_PARAMETER,
+    AutoScalingGroup,
+    AutoScalingGroupArgs,
+    MixedInstances,
+    PredictiveScaling,
+    ScheduledAction,
+    TrafficSource,
+    WarmPool,
+    request_count_targets,
+    validate_auto_scaling_group_args,
+    validate_capacity,
+)
 from components.validation import ArgumentError
 from scaling_kit.limits import AUTO_SCALING
 from tests.conftest import run_program, run_refused_program

@@ -7,8 +7,14 @@ import dataclasses
 import pytest
 from pulumi.runtime import rpc
 
-from components.cache import (AUTH_TOKEN_SPECIALS, Cache, CacheArgs, parameter_group_family, validate_cache_args,
-                              windows_overlap)
+from components.cache import (
+    AUTH_TOKEN_SPECIALS,
+    Cache,
+    CacheArgs,
+    parameter_group_family,
+    validate_cache_args,
+    windows_overlap,
+)
 from offline.engine import OfflineMocks
 from tests.conftest import evaluate_stack, run_program, run_refused_program, stack_evaluation
 from tests.helpers import untagged
@@ -211,6 +217,5 @@ def test_dev_is_one_shard_prod_the_designs_three():
     ({"scaling:cacheEngine": "redis", "scaling:cacheEngineVersion": "8.0"}, "'8.0' is not supported for redis"),
 ])
 def test_cache_settings_are_refused_before_any_resource(overrides, message):
-    from offline.engine import evaluate
     ev = evaluate_stack("prod", overrides)
     assert ev.error is not None and ev.resources == [] and message in str(ev.error)

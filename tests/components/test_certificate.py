@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import pytest
 
-from components.certificate import (DnsValidatedCertificateArgs, certificate_arn_problem, domain_name_problem,
-                                    hosted_zone_id_problem, validate_dns_validated_certificate_args)
+from components.certificate import (
+    DnsValidatedCertificateArgs,
+    certificate_arn_problem,
+    domain_name_problem,
+    hosted_zone_id_problem,
+    validate_dns_validated_certificate_args,
+)
 from components.load_balancer import LoadBalancer, LoadBalancerArgs, validate_load_balancer_args
 from offline.engine import resolve
+from scaling_kit.stackfiles import read_stack_config
 from stack.config import ConfigurationError
 from stack.preflight import load_checked_settings
-from scaling_kit.stackfiles import read_stack_config
 from tests.conftest import ROOT, operator_values, run_program
 
 ARN = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"

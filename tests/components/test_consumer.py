@@ -9,8 +9,13 @@ import re
 
 import pytest
 
-from components.consumer import (KafkaConsumer, KafkaConsumerArgs, consumer_demand, resolved_max_replicas,
-                                 validate_kafka_consumer_args)
+from components.consumer import (
+    KafkaConsumer,
+    KafkaConsumerArgs,
+    consumer_demand,
+    resolved_max_replicas,
+    validate_kafka_consumer_args,
+)
 from components.keda import Keda, KedaArgs, chart_values, keda_demand, validate_keda_args
 from components.streaming import client_policy_statements, consumer_policy_statements, lag_reader_policy_statements
 from scaling_kit.limits import MESSAGING

@@ -9,8 +9,13 @@ import shlex
 
 import pytest
 
-from components.container_app import (ContainerApp, ecr_repository, instance_statements, user_data,
-                                      validate_container_app)
+from components.container_app import (
+    ContainerApp,
+    ecr_repository,
+    instance_statements,
+    user_data,
+    validate_container_app,
+)
 
 ECR_IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/api:1.4.2"
 APP = ContainerApp(image=ECR_IMAGE, port=3000, settings_parameter="/scaling/prod/app-settings",

@@ -7,9 +7,19 @@ import json
 
 import pytest
 
-from components.database import (Database, DatabaseArgs, SharedDatabaseResources, client_settings,
-                                 default_identifier, parameter_group_parameters, proxy_pool_settings,
-                                 replica_zones, validate_database_args, validate_identifier, validate_windows)
+from components.database import (
+    Database,
+    DatabaseArgs,
+    SharedDatabaseResources,
+    client_settings,
+    default_identifier,
+    parameter_group_parameters,
+    proxy_pool_settings,
+    replica_zones,
+    validate_database_args,
+    validate_identifier,
+    validate_windows,
+)
 from offline.engine import resolve
 from scaling_kit.limits import DATABASE
 from tests.conftest import run_program

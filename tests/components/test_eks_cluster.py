@@ -7,12 +7,21 @@ import json
 
 import pytest
 
-from components.eks_cluster import (INSTANCE_CAPACITY, LOG_TYPES, NODE_POLICIES, SYSTEM_DEMAND, EksCluster,
-                                    EksClusterArgs, allocatable, kube_reserved_cpu_millicores, kubeconfig,
-                                    validate_eks_cluster_args, validate_node_capacity)
+from components.eks_cluster import (
+    INSTANCE_CAPACITY,
+    LOG_TYPES,
+    NODE_POLICIES,
+    SYSTEM_DEMAND,
+    EksCluster,
+    EksClusterArgs,
+    allocatable,
+    kube_reserved_cpu_millicores,
+    kubeconfig,
+    validate_eks_cluster_args,
+    validate_node_capacity,
+)
 from components.metrics_pipeline import PodDemand
 from offline import preview
-from offline.engine import evaluate
 from tests.conftest import OPERATOR_VALUES_FILE, evaluate_stack, run_program, stack_evaluation
 from tests.helpers import untagged
 
@@ -240,7 +249,8 @@ def test_stack_capacity_error_is_a_configuration_error(capsys):
     assert ev.error is not None and ev.resources == []
     assert "scaling:eksNodeMaxSize: 4 m6i.xlarge nodes offer" in str(ev.error)
     assert "node_max_size" not in str(ev.error)  # the component argument is reported as the key users edit
-    assert preview.main(["--stack", "prod", "--set-file", str(OPERATOR_VALUES_FILE), "--set", "eksNodeMaxSize=4"]) == preview.EXIT_CONFIG
+    argv = ["--stack", "prod", "--set-file", str(OPERATOR_VALUES_FILE), "--set", "eksNodeMaxSize=4"]
+    assert preview.main(argv) == preview.EXIT_CONFIG
     assert "Traceback" not in capsys.readouterr().err
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
-from components.encryption import (LOGS_KEY_ACTIONS, key_policy, log_group_arn, logs_key_statement)
+from components.encryption import LOGS_KEY_ACTIONS, key_policy, log_group_arn, logs_key_statement
 from offline.engine import FAKE_ACCOUNT
 from tests.conftest import stack_evaluation
 

@@ -17,8 +17,8 @@ from pulumi.runtime import rpc
 
 from components.metrics_pipeline import MetricsPipelineArgs, metrics_catalog
 from components.workload import Workload, WorkloadArgs
-from stack.config import KubernetesSettings
 from offline.engine import _UNKNOWN_SENTINELS
+from stack.config import KubernetesSettings
 from tests.conftest import run_program, stack_evaluation
 
 VALIDATED = ("kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Service",
@@ -101,7 +101,8 @@ def test_stack_objects_are_valid(stack):
     checked = set()
     for resource in stack_evaluation(stack).resources:
         if resource.type in VALIDATED:
-            manifest = {k: v for k, v in to_manifest(resource.inputs).items() if not (isinstance(v, str) and v in _UNKNOWN_SENTINELS)}
+            manifest = {k: v for k, v in to_manifest(resource.inputs).items()
+                        if not (isinstance(v, str) and v in _UNKNOWN_SENTINELS)}
             kubernetes_validate.validate(manifest, target_version(), strict=True)
             checked.add(resource.type)
     # The Secret exists only when a tier exports a secret (the cache auth token).

@@ -9,10 +9,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components.load_balancer import (DESIGN_BACKENDS, ELB_LOG_DELIVERY_SERVICE, TLS13_SSL_POLICY, BackendArgs,
-                                      LoadBalancer, LoadBalancerArgs, access_log_bucket_name,
-                                      access_log_bucket_policy,
-                                      validate_backends, validate_load_balancer_args)
+from components.load_balancer import (
+    DESIGN_BACKENDS,
+    ELB_LOG_DELIVERY_SERVICE,
+    TLS13_SSL_POLICY,
+    BackendArgs,
+    LoadBalancer,
+    LoadBalancerArgs,
+    access_log_bucket_name,
+    access_log_bucket_policy,
+    validate_backends,
+    validate_load_balancer_args,
+)
 from scaling_kit.limits import LOAD_BALANCING
 from tests.conftest import run_program
 from tests.helpers import untagged

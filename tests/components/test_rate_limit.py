@@ -9,8 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from components.rate_limit import (WAF_MAX_LIMIT, WAF_MIN_LIMIT, WAF_WINDOWS, RateLimit, RateLimitArgs,
-                                   validate_rate_limit_args, waf_rate_limit)
+from components.rate_limit import (
+    WAF_MAX_LIMIT,
+    WAF_MIN_LIMIT,
+    WAF_WINDOWS,
+    RateLimit,
+    RateLimitArgs,
+    validate_rate_limit_args,
+    waf_rate_limit,
+)
 from scaling_kit.limits import RATE_LIMIT
 from tests.conftest import run_program, run_refused_program
 from tests.helpers import untagged

@@ -8,10 +8,18 @@ import dataclasses
 import pulumi
 import pytest
 
-from components.streaming import (Streaming, StreamingArgs, TopicSpec, client_policy_statements,
-                                  kafka_resource_arn, parse_topic_spec, server_properties,
-                                  validate_streaming_args, validate_topic_changes)
-from offline.engine import FAKE_ACCOUNT, OfflineMocks, evaluate
+from components.streaming import (
+    Streaming,
+    StreamingArgs,
+    TopicSpec,
+    client_policy_statements,
+    kafka_resource_arn,
+    parse_topic_spec,
+    server_properties,
+    validate_streaming_args,
+    validate_topic_changes,
+)
+from offline.engine import FAKE_ACCOUNT, OfflineMocks
 from tests.conftest import evaluate_stack, run_program, stack_evaluation
 from tests.helpers import untagged
 
@@ -60,7 +68,8 @@ def args(**changes) -> StreamingArgs:
     (dict(storage_target_utilization_percent=90), "storage_target_utilization_percent: 90 is out of range; expected 10 to 80"),
     (dict(replication_factor=4), "replication_factor: 4 is out of range; expected 1 to broker_count (3)"),
     (dict(min_insync_replicas=3), "min_insync_replicas: 3 is out of range; expected 1 to 2"),
-    (dict(topics=(TopicSpec("features", 10, 4),)), "topics: 'features' replication_factor 4 is out of range; expected 1 to broker_count (3)"),
+    (dict(topics=(TopicSpec("features", 10, 4),)),
+     "topics: 'features' replication_factor 4 is out of range; expected 1 to broker_count (3)"),
     (dict(topics=(TopicSpec("features", 0, 3),)), "topics: 'features' partitions 0 is out of range; expected at least 1"),
     (dict(topics=(TopicSpec("features"), TopicSpec("features"))), "topics: ['features', 'features'] has duplicates"),
     (dict(topics=(TopicSpec("bad topic"),)), "topics: 'bad topic' is not a Kafka topic name"),

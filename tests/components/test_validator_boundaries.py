@@ -10,16 +10,27 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
 from components import cache, database, load_balancer, network, sharded_database
-from components.auto_scaling_group import (MAX_INSTANCE_TYPES, MAX_SCHEDULED_ACTIONS, MAX_SCHEDULING_BUFFER_SECONDS,
-                                           AutoScalingGroupArgs, MixedInstances, PredictiveScaling, ScheduledAction,
-                                           TrafficSource, WarmPool, schedule_ceiling, validate_auto_scaling_group_args,
-                                           validate_capacity)
+from components.auto_scaling_group import (
+    MAX_INSTANCE_TYPES,
+    MAX_SCHEDULED_ACTIONS,
+    MAX_SCHEDULING_BUFFER_SECONDS,
+    AutoScalingGroupArgs,
+    MixedInstances,
+    PredictiveScaling,
+    ScheduledAction,
+    TrafficSource,
+    WarmPool,
+    schedule_ceiling,
+    validate_auto_scaling_group_args,
+    validate_capacity,
+)
 from components.cache import CacheArgs, validate_cache_args
 from components.consumer import KafkaConsumerArgs, validate_kafka_consumer_args
 from components.database import DatabaseArgs, validate_database_args

@@ -8,9 +8,21 @@ import pulumi
 import pytest
 
 from components.metrics_pipeline import MetricsCatalog, MetricsPipelineArgs, metrics_catalog
-from components.workload import (HpaMetric, ScalingPolicy, Workload, WorkloadArgs, design_app_settings,
-                                 disruptions_allowed, hpa_metrics, hpa_spec, validate_metrics_served, validate_pdb,
-                                 validate_requests_for_utilization, validate_workload_args, workload_demand)
+from components.workload import (
+    HpaMetric,
+    ScalingPolicy,
+    Workload,
+    WorkloadArgs,
+    design_app_settings,
+    disruptions_allowed,
+    hpa_metrics,
+    hpa_spec,
+    validate_metrics_served,
+    validate_pdb,
+    validate_requests_for_utilization,
+    validate_workload_args,
+    workload_demand,
+)
 from offline.engine import UNKNOWN
 from scaling_kit.limits import CACHE, CIRCUIT_BREAKER, DATABASE, HPA, MESSAGING, RATE_LIMIT
 from tests.conftest import run_program, run_refused_program, stack_evaluation

@@ -84,7 +84,7 @@ HTTPS_GROUP = {"protocol": "HTTPS", "healthCheck": {"protocol": "HTTPS", "path":
 ])
 def test_target_groups_use_https_in_prod(props, expected):
     messages = run(alb.target_group_https, TG, props, PROD)
-    assert len(messages) == len(expected) and all(m.startswith(e) for m, e in zip(messages, expected)), messages
+    assert len(messages) == len(expected) and all(m.startswith(e) for m, e in zip(messages, expected, strict=True)), messages
 
 
 def test_target_group_https_is_prod_only_and_defaults_to_prod():

@@ -11,8 +11,9 @@ The HPA behavior block gets one row per field: stabilization windows, each polic
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 

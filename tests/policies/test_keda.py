@@ -97,6 +97,7 @@ def test_a_scaled_object_wider_than_its_topic_fails_the_pack_in_a_preview():
     # A ScaledObject declared outside the component (which refuses this itself), on a topic of 3 partitions.
     import pulumi_aws as aws
     import pulumi_kubernetes as k8s
+
     from tests.conftest import run_program
 
     def program():

@@ -1,7 +1,8 @@
 import json
 
-from policies import s3
 from pulumi_policy.proxy import UnknownValueError
+
+from policies import s3
 from tests.policies import UNKNOWN, link, resource, run, run_stack
 from tests.policies.cases import Case, case_tests
 

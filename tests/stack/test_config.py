@@ -78,7 +78,8 @@ def test_engine_strings_are_parsed_like_native_values():
                                          "one of 1, 3, 5"),
     ("lbCertificateArn", "my-cert", 'scaling:lbCertificateArn: "my-cert": expected an ACM certificate ARN'),
     ("lbHostedZoneId", "example.com", 'scaling:lbHostedZoneId: "example.com": expected a Route 53 hosted zone ID'),
-    ("lbDomainName", "https://api.example.com", 'scaling:lbDomainName: "https://api.example.com": expected a lower-case DNS name'),
+    ("lbDomainName", "https://api.example.com",
+     'scaling:lbDomainName: "https://api.example.com": expected a lower-case DNS name'),
 ])
 def test_each_bad_value_names_the_key_the_value_and_what_is_allowed(key, value, expected):
     found = problems(**{key: value})

@@ -16,9 +16,9 @@ import pytest
 
 from scaling_kit.limits import AUTO_SCALING, HPA
 from stack import config
-from tests.conftest import operator_values
 from stack.config import ConfigurationError, load_settings
 from stack.preflight import load_checked_settings
+from tests.conftest import operator_values
 
 FIELDS = [(section, f, typing.get_type_hints(section)[f.name]) for section in config.SECTIONS.values()
           for f in dataclasses.fields(section)]

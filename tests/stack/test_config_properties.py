@@ -8,10 +8,9 @@ import typing
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from offline.engine import evaluate
-from tests.conftest import evaluate_stack
 from stack import config
 from stack.config import ConfigurationError, load_settings
+from tests.conftest import evaluate_stack
 
 ALL_KEYS = sorted(config.known_keys())
 JUNK = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.text(max_size=12),

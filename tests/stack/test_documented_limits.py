@@ -24,8 +24,16 @@ from components.streaming import StreamingArgs, TopicSpec
 from components.workload import WorkloadArgs, design_app_settings
 from policies import registry
 from scaling_kit import sharding
-from scaling_kit.limits import (AUTO_SCALING, CACHE, CIRCUIT_BREAKER, DATABASE, HPA, LOAD_BALANCING, MESSAGING,
-                                RATE_LIMIT)
+from scaling_kit.limits import (
+    AUTO_SCALING,
+    CACHE,
+    CIRCUIT_BREAKER,
+    DATABASE,
+    HPA,
+    LOAD_BALANCING,
+    MESSAGING,
+    RATE_LIMIT,
+)
 from scaling_kit.waf_rate import waf_rate_limit
 from stack import config
 

@@ -77,7 +77,7 @@ def test_each_ec2_pool_runs_the_application_and_keeps_the_design_bounds():
         # Prod turns end-to-end TLS on (scaling:lbBackendTls): the host's app port leads to the TLS sidecar.
         assert "ExecStart=/usr/bin/docker run" in script and "--publish 3000:8080" in script
         assert "cat > /etc/systemd/system/app-tls.service" in script
-        assert f"--name /scaling/prod/app-settings" in script
+        assert "--name /scaling/prod/app-settings" in script
 
 
 def test_dev_pools_serve_plain_http_without_the_tls_sidecar():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from offline import preview
-from offline.engine import evaluate
 from tests.conftest import OPERATOR_VALUES_FILE, evaluate_stack, stack_evaluation
 from tests.helpers import untagged
 
@@ -45,7 +44,8 @@ def test_preview_prints_tree_and_counts(capsys):
 
 def test_preview_json_has_type_name_parent_inputs_and_options(capsys):
     # The policy verdicts (and their exit code) are tested in tests/test_offline_policies.py.
-    assert preview.main(["--stack", "prod", "--set-file", str(OPERATOR_VALUES_FILE), "--json", "--no-policies"]) == preview.EXIT_OK
+    argv = ["--stack", "prod", "--set-file", str(OPERATOR_VALUES_FILE), "--json", "--no-policies"]
+    assert preview.main(argv) == preview.EXIT_OK
     data = json.loads(capsys.readouterr().out)
     vpc = next(r for r in data["resources"] if r["type"] == "aws:ec2/vpc:Vpc")
     assert vpc["parent"].endswith("scaling:network:Network::network")
@@ -74,8 +74,9 @@ def test_preview_rejects_an_unknown_stack(capsys):
 
 
 def test_secrets_are_masked_in_json():
-    from offline.engine import display_value
     from pulumi.runtime import rpc
+
+    from offline.engine import display_value
     assert display_value({"password": rpc.wrap_rpc_secret("hunter2")}) == {"password": "[secret]"}
 
 

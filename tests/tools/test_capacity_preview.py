@@ -8,8 +8,15 @@ from components.auto_scaling_group import MixedInstances, PredictiveScaling, War
 from offline.engine import display_value
 from offline.key_settings import curated, key_settings
 from offline.replacement import forces_replacement
-from tests.components.test_auto_scaling_group import (BUSINESS_HOURS, GROUP, ONE_SOURCE, POLICY, SCHEDULE, asg_args,
-                                                      build)
+from tests.components.test_auto_scaling_group import (
+    BUSINESS_HOURS,
+    GROUP,
+    ONE_SOURCE,
+    POLICY,
+    SCHEDULE,
+    asg_args,
+    build,
+)
 
 
 def settings(evaluation, type_: str, name: str) -> dict[str, str]:

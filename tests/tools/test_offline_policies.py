@@ -7,11 +7,11 @@ import json
 import pulumi
 import pulumi_aws as aws
 import pytest
+from pulumi_policy import EnforcementLevel
 
 from offline import preview
 from offline.policy_check import reconcile, run_policies
 from policies.registry import ALL_POLICIES, BY_NAME
-from pulumi_policy import EnforcementLevel
 from tests.conftest import OPERATOR_VALUES_FILE, run_program, stack_evaluation
 
 

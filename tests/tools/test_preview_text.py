@@ -8,8 +8,7 @@ import re
 import pytest
 
 from offline.engine import Evaluation, RecordedResource, display_value
-from offline.key_settings import (IDENTITY_ONLY, KEY_SETTINGS, LINE_WIDTH, curated, display_type, key_settings,
-                                  summarize)
+from offline.key_settings import IDENTITY_ONLY, KEY_SETTINGS, LINE_WIDTH, curated, display_type, key_settings, summarize
 from offline.preview import pack, render_rich, render_text, render_tree, use_rich
 from tests.conftest import stack_evaluation
 

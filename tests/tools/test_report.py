@@ -202,7 +202,8 @@ def test_real_report_classes_render_stack_level_and_skipped_checks():
 
     evaluation = hand_built()
     bucket = evaluation.one("aws:s3/bucket:Bucket", "app-logs")
-    report = PolicyReport(pack="scaling-policies", stack="dev", config_path="policies/config/dev.json", policies_run=3, violations=[
+    report = PolicyReport(pack="scaling-policies", stack="dev", config_path="policies/config/dev.json", policies_run=3,
+                          violations=[
         RealViolation("s3-bucket-versioning", "advisory", "medium", bucket.type, bucket.name, bucket.urn, "versioning off"),
         RealViolation("stack-shards", "mandatory", "high", "", "", "", "2 shards, need 16"),
     ], skipped=[Skipped("rds-encrypted", "aws:rds/instance:Instance", "app-db-0", "urn:x", "unknown")])

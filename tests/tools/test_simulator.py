@@ -18,8 +18,16 @@ from simulator.costs import PriceTable, cost_table, load_prices
 from simulator.hpa import HpaSpec, Metric, Policy, Rules
 from simulator.load import LoadFileError, parse_load
 from simulator.model import AutoScalingGroupSim, Options, nodes_needed, pods_that_fit, simulate
-from simulator.stack_inputs import (AsgPolicy, AutoScalingGroupModel, Backend, FixedTiers, NodeGroup, StackInputs,
-                                    load_stack, shares)
+from simulator.stack_inputs import (
+    AsgPolicy,
+    AutoScalingGroupModel,
+    Backend,
+    FixedTiers,
+    NodeGroup,
+    StackInputs,
+    load_stack,
+    shares,
+)
 from tests.conftest import OPERATOR_VALUES_FILE, evaluate_stack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -338,7 +346,8 @@ def test_reads_the_weights_and_platforms_the_load_balancer_declares(prod_declare
 
 
 def test_reads_each_pools_scaling_policies_the_program_declares(prod_declared, prod_inputs):
-    from stack.edge import Backend as EdgeBackend, pool_name
+    from stack.edge import Backend as EdgeBackend
+    from stack.edge import pool_name
     assert [p.backend for p in prod_inputs.pools] == ["api1", "api2"]
     for index, model in enumerate(prod_inputs.pools):
         component = pool_name("", EdgeBackend(model.backend, 0, "ec2", index))

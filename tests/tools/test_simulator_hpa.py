@@ -5,8 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.hpa import (HorizontalController, HpaSpec, Metric, PodGroups, Policy, Rules, pods_metric_replicas,
-                           quantity_milli, resource_replicas)
+from simulator.hpa import (
+    HorizontalController,
+    HpaSpec,
+    Metric,
+    PodGroups,
+    Policy,
+    Rules,
+    pods_metric_replicas,
+    quantity_milli,
+    resource_replicas,
+)
 
 # The design's HPA (scaling_kit/limits.py), spelled out here on purpose: these cases fix the algorithm, the
 # simulator itself reads the stack's HPA through components.workload.hpa_spec (tests/tools/test_simulator.py).
