@@ -176,6 +176,33 @@ def _step_runs(step: dict) -> list[str]:
     return [line.strip() for line in step.get("run", "").splitlines()]
 
 
+def _command_lines(path: Path) -> list[str]:
+    return [line.strip() for line in path.read_text().splitlines() if line.strip() and not line.strip().startswith("#")]
+
+
+def test_static_checks_run_before_the_tests_in_ci_and_in_the_pull_request_job():
+    offline = load(PR)["jobs"]["offline"]
+    runs = [line for step in offline["steps"] for line in _step_runs(step)]
+    assert "./scaling lint" in runs and runs.index("./scaling lint") < runs.index("./scaling test")
+    # A lint finding must not hide the test results from the review.
+    [test_step] = [s for s in offline["steps"] if _step_runs(s) == ["./scaling test"]]
+    assert "!cancelled()" in test_step.get("if", "")
+    ci = _command_lines(ROOT / ".ci" / "run")
+    assert "./scaling lint" in ci and ci.index("./scaling lint") < ci.index("./scaling test")
+
+
+def test_scaling_lint_fails_on_a_finding(tmp_path):
+    """`./scaling lint` passes its arguments to ruff: a file with an unused import must fail the command (and
+    the command must not stop at ruff: mypy's summary is printed too)."""
+    finding = tmp_path / "finding.py"
+    finding.write_text("import os\n")
+    result = subprocess.run([str(ROOT / "scaling"), "lint", str(finding)], cwd=ROOT, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode != 0
+    assert "F401" in result.stdout and "finding.py" in result.stdout
+    assert "source file" in result.stdout  # mypy's summary line ("Success: ..." or "Found ...")
+
+
 def test_pull_request_previews_the_base_offline_and_diffs_every_stack_against_it():
     offline = load(PR)["jobs"]["offline"]
     checkouts = [s for s in offline["steps"] if s.get("uses", "").startswith("actions/checkout@")]
@@ -294,7 +321,8 @@ def test_permissions_are_least_privilege(path):
 
 # `uses: owner/repo@<40 hex>  # vX.Y.Z`: a tag can be moved to other code after review, a commit cannot.
 # The comment is what a reader (and Dependabot, which rewrites both) sees; the SHA is what runs.
-_PINNED_USES = re.compile(r"\s*-?\s*uses:\s*(?P<action>[\w.-]+/[\w./-]+)@(?P<ref>[0-9a-f]{40})\s+# (?P<version>v\d+\.\d+\.\d+)\s*")
+_PINNED_USES = re.compile(r"\s*-?\s*uses:\s*(?P<action>[\w.-]+/[\w./-]+)@(?P<ref>[0-9a-f]{40})"
+                          r"\s+# (?P<version>v\d+\.\d+\.\d+)\s*")
 
 
 def unpinned_uses(text: str) -> list[str]:
