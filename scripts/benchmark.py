@@ -106,7 +106,9 @@ def measure_cold(runs: int, peer_root: Optional[Path]) -> dict[str, Any]:
     result: dict[str, Any] = {"preview": summarize(previews)}
     if synths:
         result["cdk"] = summarize(synths)
-        result["ratio"] = statistics.median(p["wall_s"] / s["wall_s"] for p, s in zip(previews, synths, strict=True))
+        pairs = list(zip(previews, synths, strict=True))
+        result["ratio"] = statistics.median(p["wall_s"] / s["wall_s"] for p, s in pairs)
+        result["cpu_ratio"] = statistics.median(p["cpu_s"] / s["cpu_s"] for p, s in pairs)
     return result
 
 
@@ -160,8 +162,10 @@ def measure_tests(workers: str) -> dict[str, Any]:
     start = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - start
-    summary = (done.stdout.strip().splitlines() or ["(no output)"])[-1]
-    return {"wall_s": wall, "summary": summary.strip("= "), "exit": done.returncode, "workers": workers or "1"}
+    lines = done.stdout.strip().splitlines() or ["(no output)"]
+    failed = [line.split(" ", 1)[1].split(" - ")[0] for line in lines if line.startswith(("FAILED ", "ERROR "))]
+    return {"wall_s": wall, "summary": lines[-1].strip("= "), "exit": done.returncode, "workers": workers or "1",
+            "failed": failed}
 
 
 def summarize(runs: list[dict[str, float]]) -> dict[str, float]:
@@ -305,6 +309,8 @@ def render(results: dict[str, Any]) -> str:
     tests = results.get("tests")
     preview_s = cold["preview"]["wall_s"]
     floor_s = floor["floor"]["wall_s"]
+    # CPU time, not wall: under load the waits for a core differ from run to run more than the work does.
+    cpu_floor = cold["preview"]["cpu_s"] / floor["floor"]["cpu_s"]
     by_copies = {row["copies"]: row for row in scaling}
     per_thousand = {n: 1e6 * row["policies_s"] / row["resources"] for n, row in by_copies.items()}  # ms
     growth = per_thousand[SERVICE_SETS[-1]] / per_thousand[SERVICE_SETS[0]]
@@ -319,15 +325,18 @@ def render(results: dict[str, Any]) -> str:
         "",
         "| goal | target | measured | |",
         "|---|---|---|---|",
-        f"| 1. cold prod preview / `cdk synth` (median of {cold['preview']['runs']} paired runs) | <= "
-        f"{GOALS['cdk']}x | " + (f"{ratio:.2f}x ({preview_s:.2f} s vs {cold['cdk']['wall_s']:.2f} s)"
+        f"| 1. cold prod preview / `cdk synth`, wall (median of {cold['preview']['runs']} paired runs) | <= "
+        f"{GOALS['cdk']}x | " + (f"{ratio:.2f}x ({preview_s:.2f} s vs {cold['cdk']['wall_s']:.2f} s); CPU time "
+                                 f"{cold['cpu_ratio']:.2f}x"
                                  if ratio is not None else f"{preview_s:.2f} s; `cdk synth` not run (--cdk)") +
         f" | {_verdict(ratio, GOALS['cdk'])} |",
         f"| 2. watched re-preview of prod after an edit (median of {len(warm['runs'])}) | < {GOALS['warm_s']} s | "
         f"{warm['median_s']:.2f} s | {_verdict(warm['median_s'], GOALS['warm_s'])} |",
-        f"| 3. cold prod preview / floor | <= {GOALS['floor']}x | {preview_s / floor_s:.2f}x with the policy pack, "
-        f"{floor['no_policies']['wall_s'] / floor_s:.2f}x with --no-policies (floor {floor_s:.2f} s) | "
-        f"{_verdict(preview_s / floor_s, GOALS['floor'])} |",
+        f"| 3. cold prod preview / floor, CPU time (wall in brackets) | <= {GOALS['floor']}x | "
+        f"{cpu_floor:.2f}x with the policy pack ({preview_s / floor_s:.2f}x), "
+        f"{floor['no_policies']['cpu_s'] / floor['floor']['cpu_s']:.2f}x with --no-policies "
+        f"({floor['no_policies']['wall_s'] / floor_s:.2f}x); floor {floor['floor']['cpu_s']:.2f} s CPU | "
+        f"{_verdict(cpu_floor, GOALS['floor'])} |",
         f"| 4. policy pack on {GOAL_RESOURCES:,} resources (at the rate measured on {SERVICE_SETS[-1]} service "
         f"sets, {largest['resources']:,} resources: {largest['policies_s']:.2f} s) | < {GOALS['policies_s']} s | "
         f"{at_goal_size:.2f} s | {_verdict(at_goal_size, GOALS['policies_s'])} |",
@@ -368,6 +377,8 @@ def render(results: dict[str, Any]) -> str:
         lines.append(f"| {n} | {row['resources']:,} | {row['evaluate_s']:.2f} | {row['policies_s']:.2f} | "
                      f"{per_thousand[n]:.0f} | {row['peak_mb']:.0f} |")
     lines += ["", f"Watched re-previews after an edit (s): {', '.join(f'{t:.2f}' for t in warm['runs'])}."]
+    if tests and tests["failed"]:
+        lines += ["", "Failing tests in that run: " + ", ".join(f"`{name}`" for name in tests["failed"]) + "."]
     return "\n".join(lines) + "\n"
 
 
