@@ -44,6 +44,10 @@ KUBERNETES_COMPONENTS = (
     "scaling:workload:Workload",
     "scaling:metrics_pipeline:MetricsPipeline",
     "scaling:load_balancer_controller:LoadBalancerController",
+    # Their IAM roles serve only in-cluster service accounts: skipped with the rest of the tier.
+    "scaling:keda:Keda",
+    "scaling:consumer:KafkaConsumer",
+    "scaling:alertmanager:Alertmanager",
 )
 
 
