@@ -72,7 +72,8 @@ def test_missing_everything_for_an_undeployed_stack(account, prod, capsys):
     assert data["summary"]["nothingFound"] is True and data["summary"]["found"] == 0
 
 
-def test_nothing_found_leads_the_table_with_its_hint(account, prod, capsys):
+def test_nothing_found_leads_the_table_with_its_hint(account, prod, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "120")  # the table fits the terminal; this test reads its layout
     assert main(["--stack", "dev", "--only", "rds"]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert lines[1].split()[:4] == ["error", "stack", "dev", "resources"]
