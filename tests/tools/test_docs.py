@@ -126,3 +126,16 @@ def test_relative_links_point_to_existing_files_and_headings(path):
         assert linked.exists(), f"{path.name}: link to missing {target}"
         if anchor and linked.suffix == ".md":
             assert anchor in anchors(linked.read_text()), f"{path.name}: no heading for #{anchor} in {linked.name}"
+
+
+def _goal_table(text: str) -> list[str]:
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("| goal |"))
+    end = next((i for i in range(start, len(lines)) if not lines[i].startswith("|")), len(lines))
+    return lines[start:end]
+
+
+def test_readme_shows_the_latest_benchmark_goal_table():
+    benchmarks = (ROOT / "BENCHMARKS.md").read_text()
+    assert _goal_table((ROOT / "README.md").read_text()) == _goal_table(benchmarks), \
+        "README's benchmark table differs from BENCHMARKS.md: copy the goal table after ./scaling bench --write"
