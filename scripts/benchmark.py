@@ -400,6 +400,21 @@ def write_section(path: Path, body: str) -> None:
                     .replace("\n## ", "\n\n## ").lstrip("\n"))
 
 
+def _goal_table_span(lines: list[str]) -> tuple[int, int]:
+    start = next(i for i, line in enumerate(lines) if line.startswith("| goal |"))
+    end = next((i for i in range(start, len(lines)) if not lines[i].startswith("|")), len(lines))
+    return start, end
+
+
+def copy_goal_table(source: Path, readme: Path) -> None:
+    """The README shows the latest goal table (tests/tools/test_docs.py keeps the two equal)."""
+    table_lines = source.read_text().splitlines()
+    start, end = _goal_table_span(table_lines)
+    lines = readme.read_text().splitlines()
+    at, stop = _goal_table_span(lines)
+    readme.write_text("\n".join(lines[:at] + table_lines[start:end] + lines[stop:]) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--cdk", type=Path, metavar="PEER_ROOT", default=os.environ.get("PEER_ROOT") or None,
@@ -447,6 +462,7 @@ def main() -> None:
     print(body)
     if args.write:
         write_section(ROOT / "BENCHMARKS.md", body)
+        copy_goal_table(ROOT / "BENCHMARKS.md", ROOT / "README.md")
 
 
 if __name__ == "__main__":
