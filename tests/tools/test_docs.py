@@ -138,4 +138,4 @@ def _goal_table(text: str) -> list[str]:
 def test_readme_shows_the_latest_benchmark_goal_table():
     benchmarks = (ROOT / "BENCHMARKS.md").read_text()
     assert _goal_table((ROOT / "README.md").read_text()) == _goal_table(benchmarks), \
-        "README.s benchmark table differs from BENCHMARKS.md: ./scaling bench --write copies it"
+        "README's benchmark table differs from BENCHMARKS.md: ./scaling bench --write copies it"
