@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from components import cache, database, load_balancer, network, sharded_database
+from components import cache, database, load_balancer, network, request_proxy, sharded_database
 from components.auto_scaling_group import (
     MAX_INSTANCE_TYPES,
     MAX_SCHEDULED_ACTIONS,
@@ -30,18 +30,35 @@ from components.auto_scaling_group import (
     schedule_ceiling,
     validate_auto_scaling_group_args,
     validate_capacity,
+    validate_predictive_scaling,
 )
-from components.cache import CacheArgs, validate_cache_args
+from components.cache import CacheArgs, parameter_group_family, validate_cache_args, windows_overlap
 from components.consumer import KafkaConsumerArgs, validate_kafka_consumer_args
+from components.container_app import ContainerApp, validate_container_app
 from components.database import DatabaseArgs, validate_database_args
-from components.eks_cluster import EksClusterArgs, validate_eks_cluster_args
-from components.load_balancer import BackendArgs, LoadBalancerArgs, validate_load_balancer_args
-from components.metrics_pipeline import MetricsPipelineArgs, metrics_catalog
+from components.eks_cluster import (
+    INSTANCE_CAPACITY,
+    EksClusterArgs,
+    allocatable,
+    kube_reserved_cpu_millicores,
+    validate_eks_cluster_args,
+    validate_node_capacity,
+)
+from components.load_balancer import TLS13_SSL_POLICY, BackendArgs, LoadBalancerArgs, validate_load_balancer_args
+from components.metrics_pipeline import MetricsPipelineArgs, PodDemand, metrics_catalog
 from components.network import NetworkArgs, validate_network_args
 from components.sharded_database import ShardedDatabaseArgs, validate_sharded_database_args
 from components.streaming import StreamingArgs, TopicSpec, validate_streaming_args
 from components.validation import ArgumentError
-from components.workload import ScalingPolicy, WorkloadArgs, validate_pdb, validate_workload_args
+from components.workload import (
+    ScalingPolicy,
+    WorkloadArgs,
+    design_app_settings,
+    validate_pdb,
+    validate_workload_args,
+)
+from scaling_kit import limits
+from scaling_kit.aws_limits import LOG_RETENTION_DAYS
 from scaling_kit.limits import AUTO_SCALING
 
 SUBNETS = ("subnet-a", "subnet-b", "subnet-c")
@@ -423,3 +440,387 @@ def test_a_utilization_target_needs_that_request_on_the_app_container(resource):
         validate_workload_args(replace(WORKLOAD, **only, **{unit: 0}))
     assert str(info.value) == (f"{resource}_request: container 'app' has no {resource} request; the HPA's {resource} "
                                "utilization target needs one on every container")
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Enum, pattern and arithmetic rules (issue 19's survivors: container app, cache, predictive scaling, EKS, load
+# balancer, node capacity, the design's app settings). Each rule: a value at its edge accepted, one just outside
+# refused with the whole message. Literals here are what the message or AWS states, on purpose: a changed enum
+# or pattern in the component must fail a row.
+# ------------------------------------------------------------------------------------------------------------------
+
+APP = ContainerApp(image="registry.example/app:1", port=3000, settings_parameter="/project/stack/app")
+TLS_APP = replace(APP, tls=True)
+DIGEST = "@sha256:" + "0" * 64
+CERT = "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"
+IMAGE_EXAMPLE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1.4.2"
+ONE_SOURCE_WITH_ALB = replace(ASG, load_balancer_arn_suffix="app/alb/1")
+
+
+def _image(value):
+    return f"container.image: {value!r} is not an image reference such as {IMAGE_EXAMPLE}"
+
+
+def _parameter(value):
+    return f"container.settings_parameter: {value!r} is not an SSM parameter path such as /project/stack/app"
+
+
+def _matcher(value):
+    return (f"health_check_matcher: {value!r} is not allowed; expected HTTP codes such as '200' or '200-299' or "
+            "'200,302'")
+
+
+def _addon(name, value):
+    return f"{name}: {value!r} is not an EKS add-on version such as v1.20.1-eksbuild.3"
+
+
+def _predictive(args=ONE_SOURCE_WITH_ALB, **fields):
+    return lambda: validate_predictive_scaling(PredictiveScaling(**fields), args)
+
+
+def _cache(**fields):
+    return lambda: validate_cache_args(replace(CACHE, **fields))
+
+
+def _eks(**fields):
+    return lambda: validate_eks_cluster_args(replace(EKS, **fields))
+
+
+def _lb(**fields):
+    return lambda: validate_load_balancer_args(replace(LB, **fields))
+
+
+def _app(base=APP, **fields):
+    return lambda: validate_container_app(replace(base, **fields))
+
+
+def _capacity(node_max_size, *demands, instance_type="m6i.xlarge"):
+    return lambda: validate_node_capacity(instance_type, node_max_size, demands)
+
+
+ACCEPTED = {
+    # container app: image references at the edges of the pattern
+    "app.image.minimal": _app(image="a/b"),
+    "app.image.registry_port_digest": _app(image="registry.example:5000/team/app" + DIGEST),
+    "app.image.tag_128": _app(image="registry.example/app:" + "v" * 128),
+    "app.image.ecr": _app(image=IMAGE_EXAMPLE),
+    "app.port.1": _app(port=1),
+    "app.port.65535": _app(port=65535),
+    "app.parameter.one_level": _app(settings_parameter="/a"),
+    "app.parameter.15_levels": _app(settings_parameter="/a" * 15),
+    "app.parameter.characters": _app(settings_parameter="/Project_1/stack.dev-x"),
+    "app.args.single_line": _app(args=("--port", "a b", "")),
+    # without TLS the sidecar's settings are not read: nothing runs with them
+    "app.no_tls.ignores_sidecar": _app(proxy_image="not an image", request_timeout_seconds=0,
+                                       port=request_proxy.PROXY_PORT),
+    "app.tls.timeout_1": _app(TLS_APP, request_timeout_seconds=1),
+    "app.tls.timeout_4000": _app(TLS_APP, request_timeout_seconds=4000),
+    "app.tls.proxy_image": _app(TLS_APP, proxy_image="registry.example/envoy:1"),
+    # cache: engines and their majors, windows at exactly 60 minutes (also across midnight and the week end)
+    "cache.valkey_7": _cache(engine_version="7.2"),
+    "cache.valkey_8_patch": _cache(engine_version="8.0.1"),
+    "cache.redis_6x": _cache(engine="redis", engine_version="6.x"),
+    "cache.redis_7": _cache(engine="redis", engine_version="7.1"),
+    "cache.single_az_one_subnet": _cache(multi_az=False, subnet_ids=SUBNETS[:1]),
+    "cache.no_auth_no_tls": _cache(auth_token=False, transit_encryption=False),
+    "cache.snapshot_60_across_midnight": _cache(snapshot_window="23:30-00:30"),
+    "cache.snapshot_latest": _cache(snapshot_window="22:59-23:59"),
+    "cache.maintenance_60_across_week": _cache(maintenance_window="sat:23:30-sun:00:30"),
+    "cache.windows_touch_before": _cache(snapshot_window="04:00-05:00"),
+    "cache.windows_touch_after": _cache(snapshot_window="06:00-07:00"),
+    "cache.log_retention_1": _cache(log_retention_days=1),
+    "cache.log_retention_3653": _cache(log_retention_days=3653),
+    # predictive scaling: each enum value, requests with exactly one weighted source
+    "predictive.defaults": _predictive(ASG),
+    "predictive.forecast_and_scale": _predictive(mode="ForecastAndScale", max_capacity_breach_behavior="HonorMaxCapacity"),
+    "predictive.requests": _predictive(metric="requests"),
+    "predictive.requests_one_weighted_of_two": _predictive(
+        replace(ONE_SOURCE_WITH_ALB, traffic_sources=(*ASG.traffic_sources,
+                                                      TrafficSource("api2", "arn:tg2", "targetgroup/api2/2", weight=0))),
+        metric="requests"),
+    "predictive.increase_forecast_only": _predictive(max_capacity_breach_behavior="IncreaseMaxCapacity",
+                                                     max_capacity_buffer_percent=0),
+    # EKS
+    "eks.version_1_34": _eks(version="1.34", kube_proxy_version="v1.34.0-eksbuild.1", cluster_autoscaler_version="v1.34.0"),
+    "eks.two_subnets": _eks(subnet_ids=SUBNETS[:2]),
+    "eks.cluster_name_1": _eks(cluster_name="a"),
+    "eks.cluster_name_100": _eks(cluster_name="A" + "b-_9" * 24 + "xyz"),
+    "eks.public_cidr": _eks(public_access_cidrs=("203.0.113.0/24", "0.0.0.0/0")),
+    "eks.api_and_config_map": _eks(authentication_mode="API_AND_CONFIG_MAP"),
+    "eks.admins": _eks(admin_principal_arns=("arn:aws:iam::123456789012:role/admin",
+                                             "arn:aws-us-gov:iam::123456789012:user/ops/alice")),
+    "eks.log_retention_3653": _eks(log_retention_days=3653),
+    # load balancer
+    "lb.matchers": lambda: [validate_load_balancer_args(replace(LB, health_check_matcher=m))
+                            for m in ("200", "200-299", "200,302", "200-299,302,404")],
+    "lb.path_root": _lb(health_check_path="/"),
+    "lb.ingress_cidrs": _lb(ingress_cidrs=("203.0.113.0/24", "10.0.0.0/8")),
+    "lb.certificate": _lb(certificate_arn=CERT),
+    "lb.domain_and_zone": _lb(domain_name="app.example.com", hosted_zone_id="Z0123456789ABCDEFGHIJ"),
+    "lb.backend_name_31": _lb(backends=(BackendArgs("a" + "b-9" * 10),)),
+    "lb.backend_ip_and_zero_weight": _lb(backends=(BackendArgs("blue", 0, "ip"), BackendArgs("green", 1))),
+    # node capacity: a pod exactly the size of a node fits; totals exactly at what the nodes offer fit
+    "nodes.pod_as_big_as_a_node": _capacity(12, PodDemand("big", 1, 3795, 14407)),
+    "nodes.pods_total_at_edge": _capacity(1, PodDemand("app", 53, 1, 1)),
+    "nodes.cpu_total_at_edge": _capacity(2, PodDemand("app", 2, 3645, 0)),
+    "nodes.memory_total_at_edge": _capacity(2, PodDemand("app", 2, 0, 14037)),
+}
+
+
+REFUSED = {
+    # container app
+    "app.image.no_path": (_app(image="app"), _image("app")),
+    "app.image.upper_case": (_app(image="Registry.example/app"), _image("Registry.example/app")),
+    "app.image.tag_129": (_app(image="registry.example/app:" + "v" * 129), _image("registry.example/app:" + "v" * 129)),
+    "app.image.short_digest": (_app(image="r.example/app" + DIGEST[:-1]), _image("r.example/app" + DIGEST[:-1])),
+    "app.image.not_a_string": (_app(image=5), _image(5)),
+    "app.port.0": (_app(port=0), "container.port: 0 is out of range; expected 1 to 65535"),
+    "app.port.65536": (_app(port=65536), "container.port: 65536 is out of range; expected 1 to 65535"),
+    "app.port.bool": (_app(port=True), "container.port: True is out of range; expected 1 to 65535"),
+    "app.port.text": (_app(port="3000"), "container.port: '3000' is out of range; expected 1 to 65535"),
+    "app.parameter.relative": (_app(settings_parameter="app"), _parameter("app")),
+    "app.parameter.16_levels": (_app(settings_parameter="/a" * 16), _parameter("/a" * 16)),
+    "app.parameter.trailing_slash": (_app(settings_parameter="/a/"), _parameter("/a/")),
+    "app.parameter.space": (_app(settings_parameter="/a b"), _parameter("/a b")),
+    "app.parameter.not_a_string": (_app(settings_parameter=None), _parameter(None)),
+    "app.args.newline": (_app(args=("ok", "a\nb")), "container.args: ['a\\nb'] are not single-line strings"),
+    "app.args.not_a_string": (_app(args=("ok", 1)), "container.args: [1] are not single-line strings"),
+    "app.tls.proxy_image": (_app(TLS_APP, proxy_image="envoy"),
+                            f"container.proxy_image: 'envoy' is not an image reference such as {request_proxy.PROXY_IMAGE}"),
+    "app.tls.proxy_image_not_a_string": (_app(TLS_APP, proxy_image=None), "container.proxy_image: None is not an image "
+                                         f"reference such as {request_proxy.PROXY_IMAGE}"),
+    **{f"app.tls.timeout_{value!r}": (
+        _app(TLS_APP, request_timeout_seconds=value),
+        f"container.request_timeout_seconds: {value!r} is out of range; expected 1 to 4000 (the load balancer's idle "
+        "timeout range)") for value in (0, 4001, True, "60")},
+    **{f"app.tls.port_{port}": (
+        _app(TLS_APP, port=port),
+        f"container.port: {port} is the port of {owner} in the same network namespace; expected another port")
+       for port, owner in ((8080, "the TLS sidecar"), (9902, "the TLS sidecar's metrics"),
+                           (9901, "the TLS sidecar's admin interface"))},
+    # cache
+    "cache.engine": (_cache(engine="memcached"), "engine: 'memcached' is not allowed; expected one of ('valkey', 'redis')"),
+    "cache.valkey_9": (_cache(engine_version="9.0"),
+                       "engine_version: '9.0' is not supported for valkey; expected major version 7 or 8"),
+    "cache.valkey_6": (_cache(engine_version="6.2"),
+                       "engine_version: '6.2' is not supported for valkey; expected major version 7 or 8"),
+    "cache.redis_8": (_cache(engine="redis", engine_version="8.0"),
+                      "engine_version: '8.0' is not supported for redis; expected major version 6 or 7"),
+    "cache.version_no_minor": (_cache(engine_version="8"), "engine_version: '8' is not a version such as '8.0' or '7.1'"),
+    "cache.version_text": (_cache(engine_version="v8.0"), "engine_version: 'v8.0' is not a version such as '8.0' or '7.1'"),
+    "cache.no_subnets": (_cache(subnet_ids=()), "subnet_ids: [] is empty; expected the isolated subnets, one per zone"),
+    "cache.failover_off": (_cache(automatic_failover=False),
+                           "automatic_failover: False is not allowed; cluster mode requires automatic failover"),
+    "cache.multi_az_one_subnet": (_cache(subnet_ids=SUBNETS[:1]), "subnet_ids: 1 subnet(s) cannot hold a Multi-AZ "
+                                  "group; expected at least 2 (one per zone)"),
+    "cache.auth_without_tls": (_cache(transit_encryption=False), "auth_token: True requires transit_encryption=True; "
+                               "ElastiCache accepts an AUTH token only over TLS"),
+    **{f"cache.snapshot_pattern_{text}": (
+        _cache(snapshot_window=text), f"snapshot_window: {text!r} is not a UTC range such as '03:00-04:00'")
+       for text in ("3:00-04:00", "24:00-01:00", "03:60-04:00", "03:00-04:00 ", "03:00")},
+    **{f"cache.maintenance_pattern_{text}": (
+        _cache(maintenance_window=text),
+        f"maintenance_window: {text!r} is not a UTC range such as 'sun:05:00-sun:06:00'")
+       for text in ("Sun:05:00-sun:06:00", "sun:05:00-sun:24:00", "sun:05:00", "sun:5:00-sun:06:00")},
+    "cache.snapshot_59": (_cache(snapshot_window="03:00-03:59"),
+                          "snapshot_window: '03:00-03:59' lasts 59 minutes; expected at least 60"),
+    "cache.snapshot_59_across_midnight": (_cache(snapshot_window="23:30-00:29"),
+                                          "snapshot_window: '23:30-00:29' lasts 59 minutes; expected at least 60"),
+    "cache.maintenance_59": (_cache(maintenance_window="sun:05:00-sun:05:59"),
+                             "maintenance_window: 'sun:05:00-sun:05:59' lasts 59 minutes; expected at least 60"),
+    "cache.maintenance_59_across_week": (_cache(maintenance_window="sat:23:30-sun:00:29"),
+                                         "maintenance_window: 'sat:23:30-sun:00:29' lasts 59 minutes; expected at least 60"),
+    **{f"cache.overlap_{snapshot}": (
+        _cache(snapshot_window=snapshot),
+        f"maintenance_window: 'sun:05:00-sun:06:00' overlaps snapshot_window {snapshot!r}; ElastiCache requires them "
+        "apart") for snapshot in ("04:01-05:01", "05:59-06:59", "05:00-06:00", "04:00-07:00")},
+    "cache.log_retention_2": (_cache(log_retention_days=2),
+                              f"log_retention_days: 2 is not allowed; expected one of {LOG_RETENTION_DAYS}"),
+    # predictive scaling
+    "predictive.mode": (_predictive(mode="Forecast"), "predictive_scaling.mode: 'Forecast' is not allowed; expected one "
+                        "of 'ForecastOnly', 'ForecastAndScale'"),
+    "predictive.metric": (_predictive(metric="memory"), "predictive_scaling.metric: 'memory' is not allowed; expected "
+                          "one of 'cpu', 'requests'"),
+    "predictive.requests_without_alb": (_predictive(ASG, metric="requests"), "predictive_scaling.metric: 'requests' "
+                                        "needs load_balancer_arn_suffix (the request count is the load balancer's); "
+                                        "give it or use 'cpu'"),
+    "predictive.requests_two_weighted": (
+        _predictive(replace(ONE_SOURCE_WITH_ALB, traffic_sources=(
+            *ASG.traffic_sources, TrafficSource("api2", "arn:tg2", "targetgroup/api2/2"))), metric="requests"),
+        "predictive_scaling.metric/traffic_sources: 'requests' forecasts one target group's request count; 2 traffic "
+        "source(s) given, expected exactly one with weight above 0, or use 'cpu'"),
+    "predictive.breach_behavior": (_predictive(max_capacity_breach_behavior="Ignore"),
+                                   "predictive_scaling.max_capacity_breach_behavior: 'Ignore' is not allowed; expected "
+                                   "one of 'HonorMaxCapacity', 'IncreaseMaxCapacity'"),
+    "predictive.increase_with_scale": (
+        _predictive(mode="ForecastAndScale", max_capacity_breach_behavior="IncreaseMaxCapacity"),
+        "predictive_scaling.max_capacity_breach_behavior/predictive_scaling.mode: 'IncreaseMaxCapacity' with "
+        f"'ForecastAndScale' lets the forecast raise the group's maximum past max_size {ASG.max_size} (and the "
+        f"documented {AUTO_SCALING.max_size}), where AWS leaves it; expected 'HonorMaxCapacity', or 'ForecastOnly' to "
+        "review forecasts"),
+    "predictive.buffer_with_honor": (
+        _predictive(max_capacity_buffer_percent=1),
+        "predictive_scaling.max_capacity_buffer_percent/predictive_scaling.max_capacity_breach_behavior: 1 with "
+        "'HonorMaxCapacity'; AWS allows a buffer only with 'IncreaseMaxCapacity', expected 0"),
+    # EKS
+    **{f"eks.version_{v}": (_eks(version=v), f"version: {v!r} is not a Kubernetes minor version such as '1.33'")
+       for v in ("1.3", "1.333", "2.33", "1.33.0")},
+    "eks.one_subnet": (_eks(subnet_ids=SUBNETS[:1]), "subnet_ids: 1 subnet(s); EKS needs subnets in at least two zones"),
+    **{f"eks.cluster_name_{n[:5]}": (
+        _eks(cluster_name=n), f"cluster_name: {n!r} is not allowed; expected 1-100 letters, digits, '-' or '_' starting "
+        "with a letter or digit") for n in ("-a", "a.b", "", "a" * 101)},
+    "eks.public_cidr_host_bits": (_eks(public_access_cidrs=("203.0.113.0/24", "10.0.0.1/8")),
+                                  "public_access_cidrs: '10.0.0.1/8' is not an IPv4 CIDR block"),
+    "eks.authentication_mode": (_eks(authentication_mode="CONFIG_MAP"), "authentication_mode: 'CONFIG_MAP' is not "
+                                "allowed; expected one of ('API', 'API_AND_CONFIG_MAP') (CONFIG_MAP alone cannot use "
+                                "access entries)"),
+    **{f"eks.admin_{arn[-8:]}": (
+        _eks(admin_principal_arns=("arn:aws:iam::123456789012:role/ok", arn)),
+        f"admin_principal_arns: {arn!r} is not an IAM role or user ARN")
+       for arn in ("arn:aws:iam::12345678901:role/admin", "arn:aws:iam::123456789012:group/x",
+                   "arn:aws:iam::123456789012:role/", "arn:aws:sts::123456789012:role/x")},
+    "eks.log_retention_2": (_eks(log_retention_days=2), "log_retention_days: 2 is not a CloudWatch Logs retention; "
+                            f"expected one of {LOG_RETENTION_DAYS}"),
+    "eks.vpc_cni_version": (_eks(vpc_cni_version="1.20.1-eksbuild.3"), _addon("vpc_cni_version", "1.20.1-eksbuild.3")),
+    "eks.coredns_version": (_eks(coredns_version="v1.12.4"), _addon("coredns_version", "v1.12.4")),
+    "eks.kube_proxy_pattern": (_eks(kube_proxy_version="v1.33.5-eksbuild"), _addon("kube_proxy_version",
+                                                                                   "v1.33.5-eksbuild")),
+    "eks.kube_proxy_minor": (_eks(kube_proxy_version="v1.32.5-eksbuild.2"), "kube_proxy_version: 'v1.32.5-eksbuild.2' "
+                             "does not match the cluster's Kubernetes version 1.33; expected v1.33.x"),
+    "eks.autoscaler_minor": (_eks(cluster_autoscaler_version="v1.330.0"), "cluster_autoscaler_version: 'v1.330.0' does "
+                             "not match the cluster's Kubernetes version 1.33; expected v1.33.x"),
+    "eks.chart_version": (_eks(cluster_autoscaler_chart_version="9.46"), "cluster_autoscaler_chart_version: '9.46' is "
+                          "not a pinned chart version (MAJOR.MINOR.PATCH)"),
+    "eks.node_capacity_is_checked": (_eks(node_max_size=3, node_min_size=3, workload_demand=(PodDemand("a", 200, 1, 1),)),
+                                     "node_max_size: 3 m6i.xlarge nodes offer 168 pods (56 each after reservations) but "
+                                     "the pods at their maximum (200 x a, 2 x coredns, 1 x cluster-autoscaler) request "
+                                     "203; expected node_max_size >= 4 or a larger instance type"),
+    # load balancer
+    "lb.path_relative": (_lb(health_check_path="health"), "health_check_path: 'health' is not allowed; expected a path "
+                         "starting with '/', at most 1024 characters"),
+    **{f"lb.matcher_{m}": (_lb(health_check_matcher=m), _matcher(m)) for m in ("20", "2000", "200,", "200-29", "ok")},
+    "lb.no_ingress": (_lb(ingress_cidrs=()), "ingress_cidrs: empty; expected at least one IPv4 CIDR (0.0.0.0/0 for the "
+                      "internet)"),
+    "lb.ingress_host_bits": (_lb(ingress_cidrs=("0.0.0.0/0", "10.0.0.1/8")), "ingress_cidrs: '10.0.0.1/8' is not an "
+                             "IPv4 CIDR block such as 203.0.113.0/24"),
+    "lb.certificate_arn": (_lb(certificate_arn="arn:bad"), "certificate_arn: 'arn:bad': expected an ACM certificate ARN, "
+                           "arn:aws:acm:<region>:<12-digit account>:certificate/<uuid> (aws-cn and aws-us-gov partitions "
+                           "too)"),
+    "lb.certificate_and_domain": (_lb(certificate_arn=CERT, domain_name="app.example.com", hosted_zone_id="Z1"),
+                                  f"certificate_arn: {CERT!r} and domain_name 'app.example.com' are both given; expected "
+                                  "one: an existing certificate, or a domain to request one for"),
+    "lb.domain_without_zone": (_lb(domain_name="app.example.com"), "hosted_zone_id: domain_name 'app.example.com' and "
+                               "hosted_zone_id '': expected both (the certificate is validated and the alias created in "
+                               "that zone) or neither"),
+    "lb.zone_without_domain": (_lb(hosted_zone_id="Z1"), "domain_name: domain_name '' and hosted_zone_id 'Z1': expected "
+                               "both (the certificate is validated and the alias created in that zone) or neither"),
+    "lb.ssl_policy": (_lb(ssl_policy="ELBSecurityPolicy-TLS-1-2-2017-01"), "ssl_policy: "
+                      "'ELBSecurityPolicy-TLS-1-2-2017-01' does not offer TLS 1.3; expected an ELBSecurityPolicy-TLS13-* "
+                      f"policy such as {TLS13_SSL_POLICY}"),
+    **{f"lb.backend_name_{n[:4]}": (
+        _lb(backends=(BackendArgs(n),)), f"backends: name {n!r} is not allowed; expected a lower-case letter, then up to "
+        "30 letters, digits or '-'") for n in ("1a", "Ab", "a_b", "a" * 32)},
+    # check_arguments refuses a bool weight before validate_backends, which guards it for its other callers
+    "lb.backend_weight_bool": (lambda: load_balancer.validate_backends((BackendArgs("blue", True),)),
+                               "backends: weight True of 'blue' is out of range; expected 0 to 999"),
+    "lb.backend_target_type": (_lb(backends=(BackendArgs("blue", 1, "lambda"),)), "backends: target_type 'lambda' of "
+                               "'blue' is not allowed; expected one of ('instance', 'ip')"),
+    "lb.backend_duplicates": (_lb(backends=(BackendArgs("a"), BackendArgs("a"))),
+                              "backends: names ['a', 'a'] have duplicates; each backend needs its own name"),
+    "lb.backend_all_zero": (_lb(backends=(BackendArgs("a", 0), BackendArgs("b", 0))),
+                            "backends: weights [0, 0] are all zero; at least one backend needs a weight above 0"),
+    # node capacity: one step past what a node (or all of them) offers
+    "nodes.unknown_type": (_capacity(12, instance_type="m6i.metal"), "node_instance_type: 'm6i.metal' is not in the "
+                           f"capacity table; expected one of {sorted(INSTANCE_CAPACITY)} (add its vCPUs, memory and ENI "
+                           "max pods to INSTANCE_CAPACITY)"),
+    "nodes.pod_cpu_above_a_node": (_capacity(12, PodDemand("big", 1, 3796, 0)), "node_instance_type: one big pod "
+                                   "requests 3796m CPU and 0 MiB, more than a m6i.xlarge node offers (3795m, 14407 MiB)"),
+    "nodes.pod_memory_above_a_node": (_capacity(12, PodDemand("big", 1, 0, 14408)), "node_instance_type: one big pod "
+                                      "requests 0m CPU and 14408 MiB, more than a m6i.xlarge node offers (3795m, 14407 MiB)"),
+    "nodes.pods_total": (_capacity(1, PodDemand("app", 54, 1, 1)), "node_max_size: 1 m6i.xlarge nodes offer 56 pods (56 "
+                         "each after reservations) but the pods at their maximum (54 x app, 2 x coredns, 1 x "
+                         "cluster-autoscaler) request 57; expected node_max_size >= 2 or a larger instance type"),
+    "nodes.cpu_total": (_capacity(2, PodDemand("app", 2, 3646, 0)), "node_max_size: 2 m6i.xlarge nodes offer 7590 CPU "
+                        "millicores (3795 each after reservations) but the pods at their maximum (2 x app, 2 x coredns, "
+                        "1 x cluster-autoscaler) request 7592; expected node_max_size >= 3 or a larger instance type"),
+    "nodes.memory_total": (_capacity(2, PodDemand("app", 2, 0, 14038)), "node_max_size: 2 m6i.xlarge nodes offer 28814 "
+                           "memory MiB (14407 each after reservations) but the pods at their maximum (2 x app, 2 x "
+                           "coredns, 1 x cluster-autoscaler) request 28816; expected node_max_size >= 3 or a larger "
+                           "instance type"),
+    "nodes.t3_medium_pods": (_capacity(2, PodDemand("app", 28, 1, 1), instance_type="t3.medium"), "node_max_size: 2 "
+                             "t3.medium nodes offer 30 pods (15 each after reservations) but the pods at their maximum "
+                             "(28 x app, 2 x coredns, 1 x cluster-autoscaler) request 31; expected node_max_size >= 3 or "
+                             "a larger instance type"),
+}
+
+
+@pytest.mark.parametrize("name", ACCEPTED)
+def test_a_value_at_the_edge_of_an_enum_or_pattern_rule_is_accepted(name):
+    ACCEPTED[name]()
+
+
+@pytest.mark.parametrize("name", REFUSED)
+def test_a_value_outside_an_enum_or_pattern_rule_is_refused_with_the_whole_message(name):
+    call, message = REFUSED[name]
+    with pytest.raises(ArgumentError, match=re.escape(message)) as info:
+        call()
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize("vcpus, reserved", [(1, 60), (2, 70), (3, 75), (4, 80), (5, 83), (8, 90), (16, 110)])
+def test_kubelet_cpu_reservation_follows_the_eks_ami_steps_rounded_up(vcpus, reserved):
+    """6 % of core 1, 1 % of core 2, 0.5 % of cores 3-4, 0.25 % above; 82.5 m for 5 cores rounds up to 83."""
+    assert kube_reserved_cpu_millicores(vcpus) == reserved
+
+
+@pytest.mark.parametrize("instance_type, offered", [
+    ("t3.medium", (15, 1805, 3308)),     # 4096 MiB * 0.94 = 3850 - (255 + 11 * 17) - 100
+    ("m6i.xlarge", (56, 3795, 14407)),   # 16384 MiB * 0.94 = 15400 - (255 + 11 * 58) - 100
+    ("m6i.4xlarge", (232, 15765, 58674)),  # 65536 MiB * 0.94 = 61603 - (255 + 11 * 234) - 100
+    ("c6i.large", (27, 1805, 3176)),     # 4096 MiB * 0.94 = 3850 - (255 + 11 * 29) - 100
+])
+def test_a_node_offers_exactly_its_capacity_after_the_reservations(instance_type, offered):
+    assert allocatable(INSTANCE_CAPACITY[instance_type]) == offered
+
+
+@pytest.mark.parametrize("engine, version, family", [("redis", "6.2", "redis6.x"), ("redis", "6.x", "redis6.x"),
+                                                     ("redis", "7.1", "redis7"), ("valkey", "7.2", "valkey7"),
+                                                     ("valkey", "8.0", "valkey8")])
+def test_the_parameter_group_family_of_each_engine_version(engine, version, family):
+    assert parameter_group_family(engine, version) == family
+
+
+@pytest.mark.parametrize("snapshot, maintenance, overlap", [
+    ("03:00-04:00", "sun:05:00-sun:06:00", False),
+    ("04:00-05:00", "sun:05:00-sun:06:00", False),   # touching ends do not overlap
+    ("04:01-05:01", "sun:05:00-sun:06:00", True),
+    ("23:30-00:30", "sun:00:00-sun:01:00", True),    # Saturday's snapshot runs into Sunday
+    ("23:30-00:30", "sat:22:00-sat:23:30", False),
+    ("00:30-01:30", "sat:23:00-sun:01:00", True),    # the maintenance window wraps the week
+    ("02:00-03:00", "sat:23:00-sun:01:00", False),
+    ("12:00-13:00", "wed:12:59-wed:14:00", True),
+])
+def test_maintenance_and_snapshot_windows_overlap_on_any_day(snapshot, maintenance, overlap):
+    assert windows_overlap(snapshot, maintenance) is overlap
+
+
+def test_design_app_settings_are_the_documented_numbers_in_the_units_the_app_reads():
+    assert design_app_settings() == {
+        "CIRCUIT_BREAKER_FAILURE_THRESHOLD": str(limits.CIRCUIT_BREAKER.failure_threshold),
+        "CIRCUIT_BREAKER_OPEN_TIMEOUT_MS": str(limits.CIRCUIT_BREAKER.open_timeout_seconds * 1000),
+        "CACHE_TTL_SECONDS": str(limits.CACHE.ttl_seconds),
+        "CACHE_FEATURE_KEY_PREFIX": limits.CACHE.feature_key_prefix,
+        "SESSION_KEY_PREFIX": limits.CACHE.session_key_prefix,
+        "DB_NAME": limits.DATABASE.database_name,
+        "DB_SHARD_COUNT": str(limits.DATABASE.shard_count),
+        "DB_POOL_MAX": str(limits.DATABASE.pool_max_connections),
+        "DB_POOL_IDLE_TIMEOUT_MS": str(limits.DATABASE.pool_idle_timeout_seconds * 1000),
+        "DB_POOL_CONNECTION_TIMEOUT_MS": str(limits.DATABASE.pool_connect_timeout_seconds * 1000),
+        "RATE_LIMIT_MAX": str(limits.RATE_LIMIT.max_requests),
+        "RATE_LIMIT_WINDOW_MS": str(limits.RATE_LIMIT.window_seconds * 1000),
+        "KAFKA_CLIENT_ID": limits.MESSAGING.client_id,
+        "KAFKA_ACKS": limits.MESSAGING.producer_acks,
+        "KAFKA_TOPIC": limits.MESSAGING.topic,
+        "KAFKA_CONSUMER_GROUP": limits.MESSAGING.consumer_group,
+    }
+    assert all(design_app_settings().values())  # a non-empty dict above: no setting may be blank
