@@ -729,6 +729,14 @@ REFUSED = {
                               "backends: names ['a', 'a'] have duplicates; each backend needs its own name"),
     "lb.backend_all_zero": (_lb(backends=(BackendArgs("a", 0), BackendArgs("b", 0))),
                             "backends: weights [0, 0] are all zero; at least one backend needs a weight above 0"),
+    "lb.one_subnet": (_lb(subnet_ids=SUBNETS[:1]), "subnet_ids: 1 subnet(s) given; an Application Load Balancer needs "
+                      "subnets in at least two availability zones"),
+    # equal start and end is a whole day (week), not zero minutes: it overlaps the other window
+    "cache.snapshot_whole_day": (_cache(snapshot_window="03:00-03:00"), "maintenance_window: 'sun:05:00-sun:06:00' "
+                                 "overlaps snapshot_window '03:00-03:00'; ElastiCache requires them apart"),
+    "cache.maintenance_whole_week": (_cache(maintenance_window="sun:05:00-sun:05:00"), "maintenance_window: "
+                                     "'sun:05:00-sun:05:00' overlaps snapshot_window '03:00-04:00'; ElastiCache "
+                                     "requires them apart"),
     # node capacity: one step past what a node (or all of them) offers
     "nodes.unknown_type": (_capacity(12, instance_type="m6i.metal"), "node_instance_type: 'm6i.metal' is not in the "
                            f"capacity table; expected one of {sorted(INSTANCE_CAPACITY)} (add its vCPUs, memory and ENI "
@@ -824,3 +832,25 @@ def test_design_app_settings_are_the_documented_numbers_in_the_units_the_app_rea
         "KAFKA_CONSUMER_GROUP": limits.MESSAGING.consumer_group,
     }
     assert all(design_app_settings().values())  # a non-empty dict above: no setting may be blank
+
+
+@pytest.mark.parametrize("base, fields, value", [
+    (APP, dict(image="app"), "app"), (APP, dict(port=0), 0), (APP, dict(settings_parameter="app"), "app"),
+    (APP, dict(args=("ok", "a\nb")), ("ok", "a\nb")), (TLS_APP, dict(proxy_image="envoy"), "envoy"),
+    (TLS_APP, dict(request_timeout_seconds=0), 0), (TLS_APP, dict(port=request_proxy.ADMIN_PORT), request_proxy.ADMIN_PORT),
+])
+def test_a_container_app_error_carries_the_refused_value(base, fields, value):
+    """Callers (the stack's config mapping) report ``error.value``; it is the value given, not None."""
+    with pytest.raises(ArgumentError) as info:
+        validate_container_app(replace(base, **fields))
+    assert info.value.value == value and info.value.value is not None
+
+
+@pytest.mark.parametrize("snapshot, maintenance, message", [
+    ("3:00-04:00", "sun:05:00-sun:06:00", "'3:00-04:00' is not a UTC range such as '03:00-04:00'"),
+    ("03:00-04:00", "sun:5:00-sun:06:00", "'sun:5:00-sun:06:00' is not a UTC range such as 'sun:05:00-sun:06:00'"),
+])
+def test_windows_overlap_refuses_a_malformed_window_by_name(snapshot, maintenance, message):
+    with pytest.raises(ValueError, match=re.escape(message)) as info:
+        windows_overlap(snapshot, maintenance)
+    assert str(info.value) == message
