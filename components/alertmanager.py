@@ -35,7 +35,7 @@ import pulumi_kubernetes as k8s
 from .irsa import irsa_trust_policy
 from .metrics_pipeline import PROMETHEUS_COMMUNITY_REPO, PodDemand
 from .tagging import house_tags, merge_tags
-from .validation import ArgumentError, check_arguments
+from .validation import DNS_LABEL, ArgumentError, check_arguments
 
 RELEASE_NAME = "alertmanager"
 """Helm release name, also the chart's full name (``fullnameOverride``): the Service, the StatefulSet and the
@@ -44,7 +44,6 @@ SERVICE_ACCOUNT = RELEASE_NAME
 PORT = 9093
 """Alertmanager's API port (the chart's ``service.port``), where Prometheus posts alerts."""
 RECEIVER = "sns-alarm-topic"
-_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 _CHART_VERSION = re.compile(r"\d+\.\d+\.\d+")
 _TOPIC_ARN = re.compile(r"arn:[a-z-]+:sns:([a-z0-9-]+):\d{12}:[A-Za-z0-9_-]{1,256}")
 _POD_REQUESTS = {"cpu_millicores": 20, "memory_mib": 64}   # idle but for a few alerts an hour
@@ -100,7 +99,7 @@ class AlertmanagerArgs:
 def validate_alertmanager_args(args: AlertmanagerArgs) -> None:
     """Raise ``ArgumentError`` naming the argument, its value and what is allowed."""
     check_arguments(args)
-    if not _DNS_LABEL.fullmatch(args.namespace):
+    if not DNS_LABEL.fullmatch(args.namespace):
         raise ArgumentError("namespace", f"{args.namespace!r} is not a DNS label (lower-case letters, digits, '-', "
                             "at most 63 characters)")
     if not _CHART_VERSION.fullmatch(args.chart_version):

@@ -34,7 +34,6 @@ from .tagging import house_tags, merge_tags
 
 MANAGED_POLICY_MAX_CHARS = 6144   # IAM quota: characters of a managed policy document, whitespace excluded
 MAX_GRANTS = 10                   # IAM default quota of managed policies attached to one role
-STS_AUDIENCE = "sts.amazonaws.com"
 _GRANT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 _NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")                                  # RFC 1123 label
 _SERVICE_ACCOUNT = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")

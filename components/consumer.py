@@ -42,12 +42,11 @@ from .irsa import irsa_trust_policy
 from .metrics_pipeline import PodDemand
 from .streaming import consumer_policy_statements
 from .tagging import house_tags, merge_tags
-from .validation import ArgumentError, check_arguments
+from .validation import ArgumentError, check_arguments, check_pod_identity
 
 BROKER_PORT = 9098               # SASL/IAM over TLS (components/streaming.py IAM_TLS_PORT)
 SCALER = "apache-kafka"          # KEDA's kafka-go scaler: the one with AWS MSK IAM authentication
 OFFSET_RESET_POLICIES = ("earliest", "latest")
-_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 _TOPIC = re.compile(r"[a-zA-Z0-9._-]{1,249}")
 _GROUP = re.compile(r"[a-zA-Z0-9._-]{1,255}")
 
@@ -122,12 +121,7 @@ def resolved_max_replicas(args: KafkaConsumerArgs) -> int:
 def validate_kafka_consumer_args(args: KafkaConsumerArgs) -> None:
     """Raise ``ArgumentError`` naming the argument, its value and what is allowed (plain values only)."""
     check_arguments(args)
-    for name in ("name", "namespace"):
-        value = getattr(args, name)
-        if not _DNS_LABEL.fullmatch(value):
-            raise ArgumentError(name, f"{value!r} is not a DNS label (lower-case letters, digits, '-', at most 63)")
-    if not args.image or any(c.isspace() for c in args.image):
-        raise ArgumentError("image", f"{args.image!r} is not an image reference")
+    check_pod_identity(args)
     if not _TOPIC.fullmatch(args.topic) or args.topic in (".", ".."):
         raise ArgumentError("topic", f"{args.topic!r} is not a Kafka topic name (letters, digits, '.', '_', '-')")
     if not _GROUP.fullmatch(args.consumer_group):

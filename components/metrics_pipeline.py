@@ -39,11 +39,10 @@ import pulumi_kubernetes as k8s
 from scaling_kit.limits import HPA
 
 from . import request_proxy
-from .validation import ArgumentError, check_arguments
+from .validation import DNS_LABEL, ArgumentError, check_arguments
 
 METRICS_SERVER_REPO = "https://kubernetes-sigs.github.io/metrics-server/"
 PROMETHEUS_COMMUNITY_REPO = "https://prometheus-community.github.io/helm-charts"
-_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 _METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 _PROM_DURATION = re.compile(r"[1-9][0-9]*[smh]")
 # Fixed Helm release names: the adapter reaches Prometheus through the Service "<release>-server".
@@ -130,7 +129,7 @@ class MetricsPipelineArgs:
 def validate_metrics_pipeline_args(args: MetricsPipelineArgs) -> None:
     """Raise ``ValueError`` naming the argument, its value and what is allowed."""
     check_arguments(args)
-    if not _DNS_LABEL.fullmatch(args.namespace):
+    if not DNS_LABEL.fullmatch(args.namespace):
         raise ArgumentError("namespace", f"{args.namespace!r} is not a DNS label (lower-case letters, digits, '-', "
                          "at most 63 characters)")
     for name in ("metrics_server_chart_version", "prometheus_chart_version", "prometheus_adapter_chart_version"):

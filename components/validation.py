@@ -16,6 +16,7 @@ from __future__ import annotations
 import collections.abc
 import dataclasses
 import inspect
+import re
 import sys
 import types
 import typing
@@ -25,6 +26,9 @@ from typing import Any, Optional, Union
 import pulumi
 
 from scaling_kit.environments import ENVIRONMENTS, PRODUCTION
+
+# A Kubernetes object name or namespace (RFC 1123 label).
+DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 
 PROTECT_DOC = ("Whether Pulumi refuses to delete or replace the stateful resources (data, and the keys that "
                "encrypt it). Defaults to True when ``environment`` is ``prod``.")
@@ -213,3 +217,13 @@ def check_argument_types(args: Any) -> None:
     match its annotation: ``az_count: '3' is str; expected an integer``."""
     if (error := _first_field_mismatch(args, "")) is not None:
         raise error
+
+
+def check_pod_identity(args: Any) -> None:
+    """``name`` and ``namespace`` are DNS labels and ``image`` is an image reference (workloads of a cluster)."""
+    for name in ("name", "namespace"):
+        value = getattr(args, name)
+        if not DNS_LABEL.fullmatch(value):
+            raise ArgumentError(name, f"{value!r} is not a DNS label (lower-case letters, digits, '-', at most 63)")
+    if not args.image or any(c.isspace() for c in args.image):
+        raise ArgumentError("image", f"{args.image!r} is not an image reference")

@@ -35,9 +35,8 @@ from scaling_kit.limits import CACHE, CIRCUIT_BREAKER, DATABASE, HPA, LOAD_BALAN
 
 from . import network_policy, request_proxy
 from .metrics_pipeline import MetricsCatalog, PodDemand
-from .validation import ArgumentError, check_arguments
+from .validation import DNS_LABEL, ArgumentError, check_arguments, check_pod_identity
 
-_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 _ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 # Names that say "secret": such values belong in the Secret, never in the ConfigMap.
 _SECRET_WORDS = ("PASSWORD", "TOKEN", "SECRET", "CREDENTIAL", "PRIVATE_KEY")
@@ -303,12 +302,7 @@ def _validate_policies(name: str, policies: tuple[ScalingPolicy, ...]) -> None:
 def validate_workload_args(args: WorkloadArgs) -> None:
     """Raise ``ValueError`` naming the argument, its value and what is allowed."""
     check_arguments(args)
-    for name in ("name", "namespace"):
-        value = getattr(args, name)
-        if not _DNS_LABEL.fullmatch(value):
-            raise ArgumentError(name, f"{value!r} is not a DNS label (lower-case letters, digits, '-', at most 63)")
-    if not args.image or any(c.isspace() for c in args.image):
-        raise ArgumentError("image", f"{args.image!r} is not an image reference")
+    check_pod_identity(args)
     for name in ("container_port", "service_port"):
         if not 1 <= getattr(args, name) <= 65535:
             raise ArgumentError(name, f"{getattr(args, name)} is out of range; expected 1 to 65535")
@@ -386,7 +380,7 @@ def validate_workload_args(args: WorkloadArgs) -> None:
     if args.target_group_arn is not None and not args.load_balancer_cidrs:
         raise ArgumentError("load_balancer_cidrs", "empty while target_group_arn is set; the NetworkPolicy would "
                             "keep the load balancer out. Expected its subnets' CIDRs")
-    if not _DNS_LABEL.fullmatch(args.monitoring_namespace):
+    if not DNS_LABEL.fullmatch(args.monitoring_namespace):
         raise ArgumentError("monitoring_namespace", f"{args.monitoring_namespace!r} is not a DNS label")
     network_policy.validate_app_traffic(_traffic(args, {"app.kubernetes.io/name": args.name}), "")
 
