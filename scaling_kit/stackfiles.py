@@ -7,6 +7,7 @@ never a YAML traceback.
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any, Optional
@@ -24,7 +25,20 @@ class StackFileNotFound(StackFileError, FileNotFoundError):
     """The project has no file for the stack (or no ``Pulumi.yaml`` at all)."""
 
 
+# Parsed files by (path, modification time, size): one preview reads Pulumi.yaml several times (the project
+# name, the config defaults, the program path); an edited file (watch mode) has a new key and is read again.
+_PARSED: dict[tuple[str, int, int], Any] = {}
+
+
 def _load_yaml(path: Path) -> Any:
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    if key not in _PARSED:
+        _PARSED[key] = _parse_yaml(path)
+    return copy.deepcopy(_PARSED[key])  # callers get their own copy to change
+
+
+def _parse_yaml(path: Path) -> Any:
     try:
         return yaml.safe_load(path.read_text())
     except yaml.YAMLError as error:
