@@ -52,7 +52,13 @@ TARGETS = {
     # The component modules also hold the ComponentResource classes, which only the mock-engine tests construct:
     # judged by the pure boundary file alone, their mutants are "no tests" and not scored; the validate_*
     # functions (and components/validation.py) are what this target measures.
-    "validators": Target(("components/[a-z]*.py",), ("tests/components/test_validator_boundaries.py",)),
+    "validators": Target(("components/[a-z]*.py",), (
+        "tests/components/test_validator_boundaries.py",
+        # One file per group of components, so the rows for one module can grow without touching the others.
+        "tests/components/test_asg_validator_rows.py",
+        "tests/components/test_workload_validator_rows.py",
+        "tests/components/test_data_validator_rows.py",
+    )),
 }
 # policies/__main__.py only assembles the PolicyPack (its constructor starts a server): nothing to judge.
 EXCLUDED = ("policies/__main__.py", "policies/__init__.py")

@@ -1,0 +1,7 @@
+"""Pure rows for the EKS workload and Kafka consumer validators (components/workload.py, components/consumer.py): each rule at its edge, each enum and pattern accepted and refused, whole messages.
+
+Engine-free and hypothesis-free like test_validator_boundaries.py, so ``scripts/mutation.py validators`` can fork
+per mutant with this file (issue 19).
+"""
+
+from __future__ import annotations
