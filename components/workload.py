@@ -22,6 +22,7 @@ let a node drain at the minimum replica count while keeping a pod serving, and m
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import re
 from collections.abc import Mapping
@@ -382,7 +383,18 @@ def validate_workload_args(args: WorkloadArgs) -> None:
                             "keep the load balancer out. Expected its subnets' CIDRs")
     if not DNS_LABEL.fullmatch(args.monitoring_namespace):
         raise ArgumentError("monitoring_namespace", f"{args.monitoring_namespace!r} is not a DNS label")
-    network_policy.validate_app_traffic(_traffic(args, {"app.kubernetes.io/name": args.name}), "")
+    # Checked here by the workload's own argument names (network_policy.validate_app_traffic names its AppTraffic
+    # fields, ".cidrs"/".ports", which lead to no setting); app_allowance_spec checks the same again when declared.
+    for name, cidrs in (("load_balancer_cidrs", args.load_balancer_cidrs), ("vpc_cidr", (args.vpc_cidr,))):
+        for cidr in cidrs:
+            try:
+                ipaddress.IPv4Network(cidr, strict=True)
+            except ValueError:
+                raise ArgumentError(name, f"{cidr!r} is not an IPv4 CIDR block such as 10.0.0.0/16",
+                                    value=cidr) from None
+    for port in args.data_tier_ports:
+        if not 1 <= port <= 65535:
+            raise ArgumentError("data_tier_ports", f"{port} is out of range; expected 1 to 65535", value=port)
 
 
 def workload_demand(args: WorkloadArgs) -> PodDemand:
