@@ -35,3 +35,61 @@ def test_cluster_mode_disabled_is_reported():
 
 def test_automatic_failover_is_prod_only():
     assert run(elasticache.automatic_failover, RG, without("automaticFailoverEnabled"), {"environment": "dev"}) == []
+
+
+# Whole messages and the defaults that apply when a property is absent (mutation testing, issue 19).
+
+def test_encryption_messages():
+    assert run(elasticache.at_rest_encryption, RG, {"atRestEncryptionEnabled": "false"}) == [
+        "atRestEncryptionEnabled is not true: snapshots and swap would be unencrypted"]
+    assert run(elasticache.at_rest_encryption, RG, {"atRestEncryptionEnabled": "true"}) == []
+    assert run(elasticache.transit_encryption, RG, {"transitEncryptionEnabled": False}) == [
+        "transitEncryptionEnabled is not true: clients would talk to the cache in clear text"]
+    # Only one message when both are wrong: the mode matters only once encryption is on.
+    assert run(elasticache.transit_encryption, RG, {"transitEncryptionEnabled": False,
+                                                    "transitEncryptionMode": "preferred"}) == [
+        "transitEncryptionEnabled is not true: clients would talk to the cache in clear text"]
+    assert run(elasticache.transit_encryption, RG, {"transitEncryptionEnabled": "true",
+                                                    "transitEncryptionMode": "preferred"}) == [
+        "transitEncryptionMode is 'preferred'; 'preferred' still accepts clear-text clients"]
+    # An absent mode is AWS's default, required.
+    assert run(elasticache.transit_encryption, RG, {"transitEncryptionEnabled": True}) == []
+    assert run(elasticache.transit_encryption, RG, {"transitEncryptionEnabled": True,
+                                                    "transitEncryptionMode": "required"}) == []
+
+
+def test_cluster_mode_messages():
+    assert run(elasticache.cluster_mode, RG, {"clusterMode": "disabled", "numNodeGroups": 2.0}) == [
+        "clusterMode is 'disabled'; the design runs the cache as a Redis Cluster (--cluster-enabled yes)",
+        "numNodeGroups is 2; the design shards the cache over at least 3 node groups"]
+    assert run(elasticache.cluster_mode, RG, {}) == [
+        "clusterMode is None; the design runs the cache as a Redis Cluster (--cluster-enabled yes)",
+        "numNodeGroups is not set; the design shards the cache over 3 node groups"]
+    assert run(elasticache.cluster_mode, RG, {"clusterMode": "enabled", "numNodeGroups": 3.0}) == []
+    assert run(elasticache.cluster_mode, RG, {"clusterMode": "enabled", "numNodeGroups": 2.0}, {"minShards": 2}) == []
+    assert run(elasticache.cluster_mode, RG, {"clusterMode": "enabled", "numNodeGroups": 1.0}, {"minShards": 2}) == [
+        "numNodeGroups is 1; the design shards the cache over at least 2 node groups"]
+
+
+def test_failover_messages():
+    assert run(elasticache.automatic_failover, RG, {"automaticFailoverEnabled": "false", "multiAzEnabled": False}) == [
+        "automaticFailoverEnabled is not true: a failed primary would not be replaced by its replica",
+        "multiAzEnabled is not true: primaries and replicas may share a zone"]
+    assert run(elasticache.automatic_failover, RG, {"automaticFailoverEnabled": True, "multiAzEnabled": "true"}) == []
+    assert run(elasticache.automatic_failover, RG, {"automaticFailoverEnabled": True}) == [
+        "multiAzEnabled is not true: primaries and replicas may share a zone"]
+
+
+def test_snapshot_messages():
+    # Absent means 0: ElastiCache takes no automatic snapshots.
+    assert run(elasticache.snapshot_retention, RG, {}) == ["snapshotRetentionLimit is 0 days; keep at least 7 days"]
+    assert run(elasticache.snapshot_retention, RG, {"snapshotRetentionLimit": 6.0}) == [
+        "snapshotRetentionLimit is 6 days; keep at least 7 days"]
+    assert run(elasticache.snapshot_retention, RG, {"snapshotRetentionLimit": 7.0}) == []
+    assert run(elasticache.snapshot_retention, RG, {"snapshotRetentionLimit": 1.0}, {"minDays": 1}) == []
+    assert run(elasticache.snapshot_retention, RG, {}, {"minDays": 1}) == [
+        "snapshotRetentionLimit is 0 days; keep at least 1 days"]
+    assert run(elasticache.final_snapshot, RG, {"finalSnapshotIdentifier": ""}) == [
+        "finalSnapshotIdentifier is not set: deleting the group would lose its data"]
+    assert run(elasticache.final_snapshot, RG, {}) == [
+        "finalSnapshotIdentifier is not set: deleting the group would lose its data"]

@@ -43,3 +43,79 @@ def test_topic_min_insync_override_is_checked_and_absent_is_inherited():
 
 def test_server_properties_parser():
     assert msk.server_properties("# c\na=1\n b = two \n\nc:3") == {"a": "1", "b": "two", "c": "3"}
+
+
+# Whole messages and the defaults that apply when a property is absent (mutation testing, issue 19).
+
+def transit(**values) -> dict:
+    return {"clusterName": "k", "encryptionInfo": {"encryptionInTransit": values}}
+
+
+def test_in_transit_messages_and_defaults():
+    assert run(msk.cluster_in_transit, CLUSTER, transit(clientBroker="TLS_PLAINTEXT", inCluster=False)) == [
+        "encryptionInTransit.clientBroker is 'TLS_PLAINTEXT'; clients must use TLS only",
+        "encryptionInTransit.inCluster is false: brokers would replicate in clear text"]
+    assert run(msk.cluster_in_transit, CLUSTER, transit(clientBroker="PLAINTEXT", inCluster="false")) == [
+        "encryptionInTransit.clientBroker is 'PLAINTEXT'; clients must use TLS only",
+        "encryptionInTransit.inCluster is false: brokers would replicate in clear text"]
+    # Absent settings take MSK's defaults (TLS only, in-cluster encryption on), each on its own.
+    assert run(msk.cluster_in_transit, CLUSTER, transit(inCluster=True)) == []
+    assert run(msk.cluster_in_transit, CLUSTER, transit(clientBroker="TLS")) == []
+    assert run(msk.cluster_in_transit, CLUSTER, transit(clientBroker="TLS", inCluster="true")) == []
+
+
+def test_at_rest_message_and_key_values():
+    required = {"requireCustomerManagedKey": True}
+    message = "encryptionInfo.encryptionAtRestKmsKeyArn is not set; this stack requires a customer managed key"
+    assert run(msk.cluster_at_rest, CLUSTER, {"clusterName": "k"}, required) == [message]
+    assert run(msk.cluster_at_rest, CLUSTER, {"encryptionInfo": {"encryptionAtRestKmsKeyArn": ""}}, required) == [message]
+    assert run(msk.cluster_at_rest, CLUSTER, GOOD, required) == []
+    assert run(msk.cluster_at_rest, CLUSTER, {"encryptionInfo": {}}, {"requireCustomerManagedKey": False}) == []
+
+
+def test_not_public_messages():
+    public = {"brokerNodeGroupInfo": {"connectivityInfo": {"publicAccess": {"type": "SERVICE_PROVIDED_EIPS"}}},
+              "clientAuthentication": {"unauthenticated": "true"}}
+    assert run(msk.cluster_not_public, CLUSTER, public) == [
+        "brokerNodeGroupInfo.connectivityInfo.publicAccess.type is 'SERVICE_PROVIDED_EIPS'; brokers must stay private",
+        "clientAuthentication.unauthenticated is true: any client in the network could produce and consume"]
+    assert run(msk.cluster_not_public, CLUSTER, {"brokerNodeGroupInfo": {"connectivityInfo": {}}}) == []
+
+
+def test_min_insync_messages_on_configuration_and_topic():
+    def configuration(text):
+        return run(msk.min_insync_replicas, CONFIG, {"serverProperties": text})
+
+    assert run(msk.min_insync_replicas, CONFIG, {"name": "c"}) == [
+        "serverProperties does not set min.insync.replicas (Kafka defaults to 1); set it to 2 so acks=all survives "
+        "a broker loss"]
+    assert configuration("min.insync.replicas=1") == ["serverProperties min.insync.replicas is '1'; it must be at least 2"]
+    assert configuration("min.insync.replicas=two") == [
+        "serverProperties min.insync.replicas is 'two'; it must be at least 2"]
+    assert configuration("min.insync.replicas=2") == []
+    assert run(msk.min_insync_replicas, CONFIG, {"serverProperties": "min.insync.replicas=1"},
+               {"minInsyncReplicas": 1}) == []
+    assert run(msk.min_insync_replicas, TOPIC, {**TOPIC_OK, "configs": {"min.insync.replicas": "1"}}) == [
+        "configs min.insync.replicas is '1'; it must be at least 2"]
+    assert run(msk.min_insync_replicas, TOPIC, {**TOPIC_OK, "configs": {"min.insync.replicas": "2"}}) == []
+    assert run(msk.min_insync_replicas, TOPIC, {**TOPIC_OK, "configs": {"retention.ms": "1"}}) == []
+
+
+def test_topic_count_messages():
+    assert run(msk.topic_partitions, TOPIC, {"name": "features"}) == [
+        "partitionCount is not set; the design uses at least 10 partitions"]
+    assert run(msk.topic_partitions, TOPIC, {**TOPIC_OK, "partitionCount": 9.0}) == [
+        "partitionCount is 9; the design uses at least 10 partitions so consumer groups can scale out"]
+    assert run(msk.topic_partitions, TOPIC, {**TOPIC_OK, "partitionCount": 3.0}, {"minPartitions": 3}) == []
+    assert run(msk.topic_replication_factor, TOPIC, {"name": "features"}) == [
+        "replicationFactor is not set; the design replicates every partition 3 times"]
+    assert run(msk.topic_replication_factor, TOPIC, {**TOPIC_OK, "replicationFactor": 2.0}) == [
+        "replicationFactor is 2; the design replicates every partition 3 times"]
+    assert run(msk.topic_replication_factor, TOPIC, {**TOPIC_OK, "replicationFactor": 2.0},
+               {"replicationFactor": 2}) == []
+
+
+def test_server_properties_parser_edges():
+    # "!" starts a comment too; "=" wins over ":" when both appear; a bare key has an empty value.
+    assert msk.server_properties("!x=1\n  # y=2\nk=a:b\nflag\n m : 3 ") == {"k": "a:b", "flag": "", "m": "3"}
+    assert msk.server_properties("a=1\r\nb=2") == {"a": "1", "b": "2"}
