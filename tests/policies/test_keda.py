@@ -111,3 +111,50 @@ def test_a_scaled_object_wider_than_its_topic_fails_the_pack_in_a_preview():
                     "type": "apache-kafka", "metadata": {"topic": "orders", "consumerGroup": name,
                                                          "bootstrapServers": cluster.bootstrap_brokers_sasl_iam}}]})
     assert pack_violations(run_program(program, preview=True), "prod") == ["wide"]
+
+
+# Whole message and edges (mutation testing, issue 19).
+
+def test_the_whole_message():
+    so = scaled_object(maximum=12)
+    assert run_stack(keda.scaled_object_replicas_within_partitions, [so, topic()]) == [(
+        "kubernetes:keda.sh/v1alpha1:ScaledObject fp may run 12 replicas but reads aws:msk/topic:Topic topic-features "
+        "('features') with 10 partitions: Kafka gives each partition to one member of a group, so 2 would sit idle",
+        so.urn)]
+
+
+def test_one_above_the_partitions_is_reported_and_every_trigger_and_topic_is_judged():
+    two_triggers = resource(SO, "both", {"spec": {"maxReplicaCount": 11.0, "triggers": [
+        {"type": "cpu", "metadata": {"type": "Utilization", "value": "70"}},
+        {"type": "kafka", "metadata": {"topic": "features"}},
+        {"type": "apache-kafka", "metadata": {"topic": "orders"}}]}})
+    found = run_stack(keda.scaled_object_replicas_within_partitions,
+                      [two_triggers, topic(), topic("orders", partitions=4)])
+    assert [message.split(": Kafka")[0] for message, _ in found] == [
+        "kubernetes:keda.sh/v1alpha1:ScaledObject both may run 11 replicas but reads aws:msk/topic:Topic "
+        "topic-features ('features') with 10 partitions",
+        "kubernetes:keda.sh/v1alpha1:ScaledObject both may run 11 replicas but reads aws:msk/topic:Topic "
+        "topic-orders ('orders') with 4 partitions"]
+
+
+def test_values_that_are_not_numbers_are_not_judged():
+    no_partitions = resource(TOPIC, "topic-features", {"name": "features"})
+    assert run_stack(keda.scaled_object_replicas_within_partitions, [scaled_object(maximum=50), no_partitions]) == []
+    text_ceiling = resource(SO, "text", {"spec": {"maxReplicaCount": "many", "triggers": [
+        {"type": "kafka", "metadata": {"topic": "features"}}]}})
+    assert run_stack(keda.scaled_object_replicas_within_partitions, [text_ceiling, topic()]) == []
+
+
+def test_without_a_cluster_link_every_topic_of_that_name_is_judged():
+    # The ScaledObject's spec depends on a cluster none of the topics is linked to: fall back to the name.
+    cluster = resource(CLUSTER, "other", {})
+    reads = link(scaled_object("reads", maximum=20), "spec", cluster)
+    wide, narrow = topic(partitions=30, resource_name="wide"), topic(partitions=10, resource_name="narrow")
+    found = run_stack(keda.scaled_object_replicas_within_partitions, [cluster, reads, wide, narrow])
+    assert [(message.split(" but reads ")[1].split(" (")[0], urn) for message, urn in found] == [
+        ("aws:msk/topic:Topic narrow", reads.urn)]
+    # Linked to the wide topic's cluster through another property than spec: still by name only.
+    wide_linked = link(topic(partitions=30, resource_name="wide"), "clusterArn", cluster)
+    by_tags = link(scaled_object("by-tags", maximum=20), "metadata", cluster)
+    found = run_stack(keda.scaled_object_replicas_within_partitions, [cluster, by_tags, wide_linked, narrow])
+    assert [urn for _, urn in found] == [by_tags.urn]

@@ -150,3 +150,85 @@ def test_prod_exceptions_are_exactly_the_sidecar_images_the_docs_list_as_a_known
     assert all(f"`{image}`" in docs for image in config["allowedTaggedImages"])
     assert json.loads((root / "policies" / "config" / "dev.json").read_text())[
         "kubernetes-container-image-digest"] == {"environment": "dev"}
+
+
+# ---------------------------------------------------------------- whole messages and edges (mutation testing, issue 19)
+
+def test_image_messages_whole_and_in_container_order():
+    props = deployment({"name": "bare"}, container("proxy", "docker.io/envoyproxy/envoy:v1.34.1"),
+                       init=[container("certificate", "alpine:3")])
+    assert run(kubernetes_security.container_image_digest, DEPLOYMENT, props, PROD) == [
+        "container 'certificate' runs 'alpine:3', a tag that can be pushed again with other content; pin it by digest "
+        "(image@sha256:<digest>)",
+        "container 'bare' names no image",
+        "container 'proxy' runs 'docker.io/envoyproxy/envoy:v1.34.1', a tag that can be pushed again with other "
+        "content; pin it by digest (image@sha256:<digest>)"]
+    # A null exception list is no exception.
+    assert run(kubernetes_security.container_image_digest, DEPLOYMENT, deployment(container(image="alpine:3")),
+               {**PROD, "allowedTaggedImages": None}) == [
+        "container 'app' runs 'alpine:3', a tag that can be pushed again with other content; pin it by digest "
+        "(image@sha256:<digest>)"]
+
+
+def test_every_workload_kind_reads_its_pod_template():
+    tagged = {"containers": [container(image="alpine:3")]}
+    expected = ["container 'app' runs 'alpine:3', a tag that can be pushed again with other content; pin it by digest "
+                "(image@sha256:<digest>)"]
+    for kind in ("kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:DaemonSet", "kubernetes:apps/v1:ReplicaSet",
+                 "kubernetes:batch/v1:Job"):
+        assert run(kubernetes_security.container_image_digest, kind, {"spec": {"template": {"spec": tagged}}},
+                   PROD) == expected, kind
+    assert run(kubernetes_security.container_image_digest, POD, {"spec": {"template": {"spec": tagged}}}, PROD) == []
+
+
+def test_secret_messages_whole():
+    props = deployment(container(envFrom=[{"configMapRef": {"name": "settings"}}, {"secretRef": {"name": "s1"}}],
+                                 env=[{"name": "PLAIN", "value": "x"},
+                                      {"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "t", "key": "k"}}}]))
+    assert run(kubernetes_security.secrets_as_files, DEPLOYMENT, props) == [
+        "container 'app' takes Secret 's1' as environment variables (envFrom.secretRef); mount it as files instead",
+        "container 'app' takes 'TOKEN' from a Secret (env.valueFrom.secretKeyRef); mount the Secret as files instead"]
+
+
+DENY_SPEC = {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+
+
+@pytest.mark.parametrize("policy_spec, denies", [
+    (DENY_SPEC, True),
+    ({**DENY_SPEC, "policyTypes": ["Egress", "Ingress"]}, True),
+    ({**DENY_SPEC, "podSelector": {"matchLabels": {}, "matchExpressions": []}}, True),   # empty is still "all pods"
+    ({"policyTypes": ["Ingress", "Egress"]}, False),                                    # no podSelector at all
+    ({**DENY_SPEC, "podSelector": {"matchExpressions": [{"key": "app", "operator": "Exists"}]}}, False),
+    ({**DENY_SPEC, "policyTypes": ["Egress"]}, False),
+    ({**DENY_SPEC, "ingress": [{}]}, False),                                             # an allow-all ingress rule
+    ({**DENY_SPEC, "ingress": [], "egress": []}, True),                                  # empty rule lists allow nothing
+])
+def test_what_counts_as_default_deny(policy_spec, denies):
+    workload = resource(DEPLOYMENT, "app", deployment(container()))
+    found = run_stack(kubernetes_security.namespace_default_deny, [
+        workload, resource(NETWORK_POLICY, "p", {"metadata": {"namespace": "app"}, "spec": policy_spec})])
+    assert found == ([] if denies else [(
+        "namespace 'app' of Deployment 'app' has no default-deny NetworkPolicy: every pod in it may talk to every pod "
+        "of the cluster", workload.urn)])
+
+
+def test_default_deny_message_names_the_kind_and_the_default_namespace():
+    job = resource("kubernetes:batch/v1:CronJob", "nightly", {"spec": {}})
+    found = run_stack(kubernetes_security.namespace_default_deny, [
+        job, resource(NETWORK_POLICY, "deny", {"spec": DENY_SPEC})])   # a policy without namespace is in default
+    assert found == []
+    found = run_stack(kubernetes_security.namespace_default_deny, [job])
+    assert found == [("namespace 'default' of CronJob 'nightly' has no default-deny NetworkPolicy: every pod in it "
+                      "may talk to every pod of the cluster", job.urn)]
+
+
+def test_an_unknown_network_policy_namespace_is_raised_after_the_other_judgements():
+    from pulumi_policy import StackValidationArgs
+    from pulumi_policy.proxy import UnknownValueError
+    known = resource(DEPLOYMENT, "known", deployment(container(), namespace="bare"))
+    unknown_policy = resource(NETWORK_POLICY, "later", {"metadata": {"namespace": UNKNOWN}, "spec": DENY_SPEC})
+    found = []
+    with pytest.raises(UnknownValueError):
+        kubernetes_security.namespace_default_deny.validate(StackValidationArgs([unknown_policy, known], {}),
+                                                            lambda message, urn=None: found.append(urn))
+    assert found == [known.urn]
