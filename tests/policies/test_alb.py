@@ -92,3 +92,133 @@ def test_target_group_https_is_prod_only_and_defaults_to_prod():
     assert run(alb.target_group_https, TG, plain, {"environment": "dev"}) == []
     assert run(alb.target_group_https, TG, plain) != []  # without a config: the secure choice
     assert run(alb.target_group_https, LB, plain, PROD) == []
+
+
+# ---------------------------------------------------------------- whole messages and branches (issue 19, mutation)
+
+LEAST = "least_outstanding_requests"
+
+
+@pytest.mark.parametrize("props, config, expected", [
+    ({"protocol": "HTTP"}, None,
+     ["loadBalancingAlgorithmType is not set (AWS uses round_robin); set 'least_outstanding_requests'"]),
+    ({"protocol": "HTTPS", "loadBalancingAlgorithmType": "round_robin"}, None,
+     ["loadBalancingAlgorithmType is 'round_robin'; the design uses 'least_outstanding_requests' (nginx least_conn)"]),
+    ({}, None,  # AWS's default protocol is HTTP: the group takes an algorithm
+     ["loadBalancingAlgorithmType is not set (AWS uses round_robin); set 'least_outstanding_requests'"]),
+    ({"protocol": "http", "loadBalancingAlgorithmType": LEAST}, None, []),
+    ({"protocol": "HTTP", "loadBalancingAlgorithmType": "round_robin"}, {"algorithm": "round_robin"}, []),
+    ({"protocol": "HTTP", "loadBalancingAlgorithmType": LEAST}, {"algorithm": "round_robin"},
+     ["loadBalancingAlgorithmType is 'least_outstanding_requests'; the design uses 'round_robin' (nginx least_conn)"]),
+    # network/gateway load balancers' groups and Lambda targets take no algorithm (any case of the protocol)
+    *[({"protocol": p}, None, []) for p in ("TCP", "UDP", "TCP_UDP", "TLS", "GENEVE", "tcp", "tls")],
+    ({"targetType": "lambda"}, None, []),
+    ({"targetType": "instance", "protocol": "HTTP"}, None,
+     ["loadBalancingAlgorithmType is not set (AWS uses round_robin); set 'least_outstanding_requests'"]),
+])
+def test_target_group_algorithm_messages(props, config, expected):
+    assert run(alb.target_group_algorithm, TG, props, config) == expected
+
+
+@pytest.mark.parametrize("props, config, expected", [
+    ({"idleTimeout": 60.0}, None, []),
+    ({}, None, []),  # AWS's default (60 s) is the design's
+    ({"idleTimeout": 61.0}, None, ["idleTimeout is 61 s; the design's proxy timeouts are 60 s"]),
+    ({"idleTimeout": 59.0}, None, ["idleTimeout is 59 s; the design's proxy timeouts are 60 s"]),
+    ({"idleTimeout": 300.0, "loadBalancerType": "application"}, None,
+     ["idleTimeout is 300 s; the design's proxy timeouts are 60 s"]),
+    ({"idleTimeout": 300.0, "loadBalancerType": "network"}, None, []),  # NLBs have no idle timeout setting
+    ({}, {"idleTimeoutSeconds": 30}, ["idleTimeout is 60 s; the design's proxy timeouts are 30 s"]),
+    ({"idleTimeout": 30.0}, {"idleTimeoutSeconds": 30}, []),
+])
+def test_idle_timeout_messages(props, config, expected):
+    assert run(alb.load_balancer_idle_timeout, LB, props, config) == expected
+
+
+@pytest.mark.parametrize("value, ok", [(True, True), ("true", True), (False, False), ("false", False), (None, False)])
+def test_deletion_protection_values(value, ok):
+    props = {} if value is None else {"enableDeletionProtection": value}
+    expected = [] if ok else ["enableDeletionProtection is not true: a stray delete would drop all traffic"]
+    assert run(alb.load_balancer_deletion_protection, LB, props) == expected
+
+
+ALLOWED_PREFIXES = ("ELBSecurityPolicy-TLS13-1-2-, ELBSecurityPolicy-TLS13-1-3-, ELBSecurityPolicy-TLS-1-2-, "
+                    "ELBSecurityPolicy-FS-1-2-")
+NO_POLICY = ("sslPolicy is not set (AWS uses ELBSecurityPolicy-2016-08, which allows TLS 1.0); "
+             "use a TLS 1.2+/1.3 policy such as ELBSecurityPolicy-TLS13-1-2-2021-06")
+NO_CERTIFICATE = "HTTPS listener has no certificateArn"
+WITHOUT_POLICY = {k: v for k, v in HTTPS.items() if k != "sslPolicy"}
+WITHOUT_CERTIFICATE = {k: v for k, v in HTTPS.items() if k != "certificateArn"}
+
+
+@pytest.mark.parametrize("props, config, expected", [
+    *[({**HTTPS, "sslPolicy": policy}, None, []) for policy in (
+        "ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-3-2021-06",
+        "ELBSecurityPolicy-TLS-1-2-2017-01", "ELBSecurityPolicy-FS-1-2-Res-2020-10")],
+    ({**HTTPS, "sslPolicy": "ELBSecurityPolicy-2016-08"}, None,
+     [f"sslPolicy 'ELBSecurityPolicy-2016-08' allows protocols below TLS 1.2; allowed prefixes: {ALLOWED_PREFIXES}"]),
+    ({**HTTPS, "sslPolicy": "ELBSecurityPolicy-TLS13-1-1-2021-06"}, None,
+     ["sslPolicy 'ELBSecurityPolicy-TLS13-1-1-2021-06' allows protocols below TLS 1.2; allowed prefixes: "
+      f"{ALLOWED_PREFIXES}"]),
+    (WITHOUT_POLICY, None, [NO_POLICY]),
+    ({**WITHOUT_POLICY, "protocol": "https"}, None, [NO_POLICY]),
+    (WITHOUT_CERTIFICATE, None, [NO_CERTIFICATE]),
+    ({**HTTPS, "certificateArn": ""}, None, [NO_CERTIFICATE]),
+    ({"protocol": "HTTPS"}, None, [NO_POLICY, NO_CERTIFICATE]),
+    ({"protocol": "HTTP"}, None, []),  # plain listeners are the redirect policy's business
+    ({}, None, []),
+    ({**HTTPS, "sslPolicy": "Custom-TLS12"}, {"allowedPolicyPrefixes": ["Custom-", "Other-"]}, []),
+    ({**HTTPS, "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06"}, {"allowedPolicyPrefixes": ["Custom-", "Other-"]},
+     ["sslPolicy 'ELBSecurityPolicy-TLS13-1-2-2021-06' allows protocols below TLS 1.2; allowed prefixes: "
+      "Custom-, Other-"]),
+])
+def test_https_listener_messages(props, config, expected):
+    assert run(alb.listener_https_tls_policy, LISTENER, props, config) == expected
+
+
+ONLY_HTTPS = "; plain HTTP may only redirect to HTTPS"
+TO_HTTPS = {"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}
+
+
+@pytest.mark.parametrize("props, expected", [
+    (REDIRECT, []),
+    ({"protocol": "http", "defaultActions": [{"type": "redirect", "redirect": {"protocol": "https"}}]}, []),
+    ({"protocol": "HTTP"}, ["HTTP listener has no default action; it must redirect to HTTPS"]),
+    ({"protocol": "HTTP", "defaultActions": []}, ["HTTP listener has no default action; it must redirect to HTTPS"]),
+    ({"protocol": "http"}, ["HTTP listener has no default action; it must redirect to HTTPS"]),
+    ({"protocol": "HTTP", "defaultActions": [{"type": "forward", "targetGroupArn": "arn:tg"}]},
+     ["defaultActions[0] is 'forward'" + ONLY_HTTPS]),
+    ({"protocol": "HTTP", "defaultActions": [{"type": "redirect", "redirect": {"protocol": "HTTP"}}]},
+     ["defaultActions[0] is 'redirect' to HTTP" + ONLY_HTTPS]),
+    # without a protocol the redirect keeps the request's (#{protocol}): HTTP stays HTTP
+    ({"protocol": "HTTP", "defaultActions": [{"type": "redirect", "redirect": {"port": "443"}}]},
+     ["defaultActions[0] is 'redirect' to #{PROTOCOL}" + ONLY_HTTPS]),
+    ({"protocol": "HTTP", "defaultActions": [TO_HTTPS, {"type": "fixed-response"}, TO_HTTPS,
+                                             {"type": "redirect", "redirect": {"protocol": "HTTP"}}]},
+     ["defaultActions[1] is 'fixed-response'" + ONLY_HTTPS, "defaultActions[3] is 'redirect' to HTTP" + ONLY_HTTPS]),
+    ({"protocol": "HTTPS", "defaultActions": [{"type": "forward"}]}, []),  # HTTPS listeners may forward
+    ({"defaultActions": [{"type": "forward"}]}, []),
+])
+def test_http_listener_messages(props, expected):
+    assert run(alb.listener_http_redirect, LISTENER, props) == expected
+
+
+CLEAR_TEXT = ("protocol is 'HTTP': the load balancer sends requests to the targets in clear text; "
+              "use HTTPS (end-to-end TLS)")
+HTTP_PROBE = "healthCheck.protocol is 'HTTP'; probe the targets over HTTPS as the traffic reaches them"
+
+
+@pytest.mark.parametrize("props, expected", [
+    ({"protocol": "https", "healthCheck": {"protocol": "https"}}, []),
+    ({"protocol": "HTTP"}, [CLEAR_TEXT, HTTP_PROBE]),
+    ({"protocol": "http", "healthCheck": {"protocol": "HTTPS"}}, [CLEAR_TEXT]),
+    ({"protocol": "HTTPS", "healthCheck": {"protocol": "http"}}, [HTTP_PROBE]),
+    ({}, [CLEAR_TEXT, HTTP_PROBE]),
+    ({"protocol": "HTTPS", "healthCheck": {"protocol": "TCP"}},
+     ["healthCheck.protocol is 'TCP'; probe the targets over HTTPS as the traffic reaches them"]),
+    *[({"protocol": p}, []) for p in ("TCP", "UDP", "TCP_UDP", "TLS", "GENEVE", "tls")],
+    ({"targetType": "lambda", "protocol": "HTTP"}, []),
+    ({"targetType": "ip", "protocol": "HTTP"}, [CLEAR_TEXT, HTTP_PROBE]),
+])
+def test_target_group_https_messages(props, expected):
+    assert run(alb.target_group_https, TG, props, PROD) == expected

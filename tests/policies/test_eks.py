@@ -1,3 +1,5 @@
+import pytest
+
 from policies import eks
 from tests.policies import UNKNOWN, run
 from tests.policies.cases import Case, case_tests
@@ -25,3 +27,46 @@ def test_public_endpoint_restricted_to_cidrs_passes():
 def test_unknown_key_arn_counts_as_set():
     props = {**GOOD, "encryptionConfig": {"resources": ["secrets"], "provider": {"keyArn": UNKNOWN}}}
     assert run(eks.cluster_secrets_encryption, EKS, props) == []
+
+
+# ---------------------------------------------------------------- whole messages and branches (issue 19, mutation)
+
+NOT_PRIVATE = "vpcConfig.endpointPrivateAccess is not true: nodes would reach the API over the internet"
+OPEN = ("the public API endpoint is open to 0.0.0.0/0 (publicAccessCidrs not set); disable it or list the allowed "
+        "CIDRs")
+
+
+@pytest.mark.parametrize("vpc, expected", [
+    (None, [NOT_PRIVATE, OPEN]),  # EKS's defaults: public endpoint open to the world, no private endpoint
+    ({}, [NOT_PRIVATE, OPEN]),
+    ({"endpointPrivateAccess": True}, [OPEN]),
+    ({"endpointPrivateAccess": "true", "endpointPublicAccess": "false"}, []),
+    ({"endpointPrivateAccess": False, "endpointPublicAccess": False}, [NOT_PRIVATE]),
+    ({"endpointPrivateAccess": "false", "endpointPublicAccess": False}, [NOT_PRIVATE]),
+    ({"endpointPrivateAccess": True, "endpointPublicAccess": "true", "publicAccessCidrs": []}, [OPEN]),
+    ({"endpointPrivateAccess": True, "publicAccessCidrs": ["10.0.0.0/8", "::/0"]},
+     ["publicAccessCidrs ['10.0.0.0/8', '::/0'] opens the API endpoint to the internet"]),
+    ({"endpointPrivateAccess": True, "publicAccessCidrs": ["0.0.0.0/0"]},
+     ["publicAccessCidrs ['0.0.0.0/0'] opens the API endpoint to the internet"]),
+    ({"endpointPrivateAccess": True, "publicAccessCidrs": ["0.0.0.0/1", "198.51.100.7/32"]}, []),
+    ({"endpointPrivateAccess": True, "endpointPublicAccess": False, "publicAccessCidrs": ["0.0.0.0/0"]}, []),
+])
+def test_endpoint_messages(vpc, expected):
+    props = {} if vpc is None else {"vpcConfig": vpc}
+    assert run(eks.cluster_endpoint_access, EKS, props) == expected
+
+
+NOT_SECRETS = ("encryptionConfig does not cover 'secrets': Kubernetes Secrets would not be envelope-encrypted with a "
+               "KMS key")
+
+
+@pytest.mark.parametrize("config, expected", [
+    (None, [NOT_SECRETS]),
+    ({"resources": ["configmaps"], "provider": {"keyArn": "arn:kms"}}, [NOT_SECRETS]),
+    ({"resources": ["configmaps", "secrets"], "provider": {"keyArn": "arn:kms"}}, []),
+    ({"resources": ["secrets"]}, ["encryptionConfig.provider.keyArn is not set"]),
+    ({"resources": ["secrets"], "provider": {}}, ["encryptionConfig.provider.keyArn is not set"]),
+])
+def test_secrets_encryption_messages(config, expected):
+    props = {} if config is None else {"encryptionConfig": config}
+    assert run(eks.cluster_secrets_encryption, EKS, props) == expected
