@@ -47,9 +47,10 @@ JMX_EXPORTER_PORT, NODE_EXPORTER_PORT = 11001, 11002
 ENHANCED_MONITORING = ("DEFAULT", "PER_BROKER", "PER_TOPIC_PER_BROKER", "PER_TOPIC_PER_PARTITION")
 LOG_GROUP_NAME_MAX_LENGTH = 512
 MIN_TOPIC_API_VERSION = (3, 6)  # MSK topic API (CreateTopic) needs Apache Kafka 3.6.0 or later
-_VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+|x)(\.kraft)?$")
-_TOPIC = re.compile(r"^[a-zA-Z0-9._-]{1,249}$")
-_GROUP = re.compile(r"^[a-zA-Z0-9._-]{1,255}$")
+_VERSION = re.compile(r"(\d+)\.(\d+)\.(\d+|x)(\.kraft)?")
+# Matched with fullmatch: a `$` anchor would let a trailing newline through.
+_TOPIC = re.compile(r"[a-zA-Z0-9._-]{1,249}")
+_GROUP = re.compile(r"[a-zA-Z0-9._-]{1,255}")
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class TopicSpec:
 def parse_topic_spec(text: str) -> TopicSpec:
     """``name:partitions:replicationFactor`` (the form of the stack configuration) to a ``TopicSpec``."""
     parts = text.split(":")
-    if len(parts) != 3 or not _TOPIC.match(parts[0]) or not all(p.isdigit() for p in parts[1:]):
+    if len(parts) != 3 or not _TOPIC.fullmatch(parts[0]) or not all(p.isdigit() for p in parts[1:]):
         raise ValueError(f"{text!r} is not 'name:partitions:replicationFactor' such as 'features:10:3'")
     return TopicSpec(parts[0], int(parts[1]), int(parts[2]))
 
@@ -129,7 +130,7 @@ class StreamingArgs:
 
 
 def kafka_version_tuple(version: str) -> tuple[int, int]:
-    match = _VERSION.match(version)
+    match = _VERSION.fullmatch(version)
     if not match:
         raise ArgumentError("kafka_version", f"{version!r} is not an MSK version such as '3.8.x' or '3.6.0'")
     return int(match[1]), int(match[2])
@@ -189,7 +190,7 @@ def validate_streaming_args(args: StreamingArgs) -> None:
     if len(set(names)) != len(names):
         raise ArgumentError("topics", f"{names!r} has duplicates; topic names must be unique")
     for topic in args.topics:
-        if not _TOPIC.match(topic.name) or topic.name in (".", ".."):
+        if not _TOPIC.fullmatch(topic.name) or topic.name in (".", ".."):
             raise ArgumentError("topics", f"{topic.name!r} is not a Kafka topic name (1 to 249 of letters, digits, "
                              "'.', '_', '-')")
         if topic.partitions < 1:
@@ -201,7 +202,7 @@ def validate_streaming_args(args: StreamingArgs) -> None:
     validate_topic_changes(args.topics, args.deployed_topics)
     if args.policy_topic not in names:
         raise ArgumentError("policy_topic", f"{args.policy_topic!r} is not one of the topics {names!r}")
-    if not _GROUP.match(args.consumer_group):
+    if not _GROUP.fullmatch(args.consumer_group):
         raise ArgumentError("consumer_group", f"{args.consumer_group!r} is not a group id (letters, digits, '.', '_', '-')")
     if args.enhanced_monitoring not in ENHANCED_MONITORING:
         raise ArgumentError("enhanced_monitoring", f"{args.enhanced_monitoring!r} is not allowed; expected one of "

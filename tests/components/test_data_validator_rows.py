@@ -1,7 +1,662 @@
-"""Pure rows for the data-tier, network and validation helpers (database, sharded_database, streaming, network, network_policy, metrics_pipeline, validation): each rule at its edge, each enum and pattern accepted and refused, whole messages.
+"""Pure rows for the data-tier, network and validation helpers (database, sharded_database, streaming, network,
+network_policy, metrics_pipeline, validation): each rule at its edge, each enum and pattern accepted and refused,
+whole messages.
 
 Engine-free and hypothesis-free like test_validator_boundaries.py, so ``scripts/mutation.py validators`` can fork
 per mutant with this file (issue 19).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from components import database
+from components.database import (
+    IDENTIFIER_MAX_LENGTH,
+    MONITORING_INTERVALS,
+    SUPPORTED_ENGINE_VERSIONS,
+    DatabaseArgs,
+    SharedDatabaseResources,
+    app_db_user,
+    client_settings,
+    default_identifier,
+    parameter_group_family,
+    parameter_group_parameters,
+    proxy_connect_statements,
+    proxy_db_user_arn,
+    proxy_pool_settings,
+    replica_zones,
+    validate_database_args,
+    validate_identifier,
+    validate_windows,
+)
+from components.streaming import (
+    ENHANCED_MONITORING,
+    StreamingArgs,
+    TopicSpec,
+    client_policy_statements,
+    consumer_policy_statements,
+    kafka_resource_arn,
+    kafka_version_tuple,
+    lag_reader_policy_statements,
+    parse_topic_spec,
+    server_properties,
+    validate_streaming_args,
+    validate_topic_changes,
+)
+from components.validation import ArgumentError
+from scaling_kit.aws_limits import LOG_RETENTION_DAYS
+
+SUBNETS = ("subnet-a", "subnet-b", "subnet-c")
+DB = DatabaseArgs(vpc_id="vpc-1", subnet_ids=SUBNETS[:2])
+
+
+def refused(call, message: str, error: type[Exception] = ArgumentError) -> None:
+    """``call()`` raises ``error`` whose whole text is ``message``."""
+    with pytest.raises(error) as info:
+        call()
+    assert str(info.value) == message
+
+
+def name_of(length: int, first: str = "a", fill: str = "b") -> str:
+    return first + fill * (length - 1)
+
+
+# ============================================================================================
+# components/database.py
+# ============================================================================================
+
+def validate_db(args: DatabaseArgs = DB, identifier: str = "prod-db") -> None:
+    validate_database_args(args, identifier)
+
+
+def test_the_default_database_arguments_are_valid():
+    validate_db()
+
+
+def test_the_identifier_leaves_room_for_the_longest_replica_suffix():
+    assert IDENTIFIER_MAX_LENGTH == 63 - len("-replica-14") == 52
+    assert default_identifier("db", "prod", project="scaling") == "scaling-prod-db"
+    long = default_identifier("d" * 80, "prod", project="scaling")
+    assert len(long) == IDENTIFIER_MAX_LENGTH and long.startswith("scaling-prod-ddd")
+    assert default_identifier("db", "prod", project="scaling", max_length=12) != "scaling-prod-db"
+    # RDS identifiers start with a letter.
+    assert default_identifier("db", "prod", project="1project") == "x-1project-prod-db"
+
+
+def test_parameter_group_family_and_parameters():
+    assert parameter_group_family("16") == "postgres16"
+    assert parameter_group_parameters(250) == [
+        ("rds.force_ssl", "1", "immediate"),
+        ("log_min_duration_statement", "250", "immediate"),
+        ("log_connections", "1", "immediate"),
+        ("log_disconnections", "1", "immediate"),
+        ("log_lock_waits", "1", "immediate"),
+        ("log_statement", "ddl", "immediate"),
+        ("log_temp_files", "10240", "immediate"),
+        ("log_autovacuum_min_duration", "10000", "immediate"),
+        ("shared_preload_libraries", "pg_stat_statements", "pending-reboot"),
+    ]
+
+
+@pytest.mark.parametrize("zones, count, offset, expected", [
+    ((), 2, 0, [None, None]),
+    ((), 0, 0, []),
+    (("a", "b"), 3, 0, ["a", "b", "a"]),
+    (("a", "b", "c"), 4, 1, ["b", "c", "a", "b"]),
+    (("a", "b", "c"), 2, 5, ["c", "a"]),
+])
+def test_replicas_go_round_robin_over_the_zones_from_the_offset(zones, count, offset, expected):
+    assert replica_zones(zones, count, offset) == expected
+
+
+def test_replica_zones_offset_defaults_to_zero():
+    assert replica_zones(("a", "b"), 2) == ["a", "b"]
+
+
+def test_the_proxy_pool_follows_the_client_pool():
+    args = replace(DB, pool_idle_timeout_seconds=31, pool_connect_timeout_seconds=3, proxy_max_connections_percent=80,
+                   proxy_max_idle_connections_percent=40)
+    assert proxy_pool_settings(args) == {"idle_client_timeout": 62, "connection_borrow_timeout": 3,
+                                         "max_connections_percent": 80, "max_idle_connections_percent": 40}
+
+
+def test_the_app_user_defaults_to_the_master_user():
+    assert app_db_user(DB) == "postgres"
+    assert app_db_user(replace(DB, master_username="admin")) == "admin"
+    assert app_db_user(replace(DB, app_db_user="app")) == "app"
+
+
+def test_client_settings_are_the_pool_in_node_postgres_names():
+    args = replace(DB, port=6543, database_name="shop", app_db_user="app", pool_max_connections=12,
+                   pool_idle_timeout_seconds=31, pool_connect_timeout_seconds=3)
+    assert client_settings(args) == {"port": 6543, "database": "shop", "user": "app", "authentication": "iam",
+                                     "sslMode": "verify-full", "max": 12, "idleTimeoutMillis": 31000,
+                                     "connectionTimeoutMillis": 3000}
+
+
+PROXY_ARN = "arn:aws-cn:rds:cn-north-1:123456789012:db-proxy:prx-0abc"
+
+
+def test_the_connect_resource_of_a_proxy_user():
+    assert proxy_db_user_arn(PROXY_ARN, "app") == "arn:aws-cn:rds-db:cn-north-1:123456789012:dbuser:prx-0abc/app"
+
+
+@pytest.mark.parametrize("arn", [
+    "arn:aws:rds:eu-west-1:123456789012:db-proxy",                 # 6 parts
+    "arn:aws:rds:eu-west-1:123456789012:db-proxy:prx-0abc:x",      # 8 parts
+    "arm:aws:rds:eu-west-1:123456789012:db-proxy:prx-0abc",        # not an ARN
+    "arn:aws:rds-db:eu-west-1:123456789012:db-proxy:prx-0abc",     # another service
+    "arn:aws:rds:eu-west-1:123456789012:db:prx-0abc",              # an instance
+    "arn:aws:rds:eu-west-1:123456789012:db-proxy:0abc",            # no prx- id
+])
+def test_only_an_rds_proxy_arn_has_a_connect_resource(arn):
+    refused(lambda: proxy_db_user_arn(arn, "app"),
+            f"proxy_arn: {arn!r} is not an RDS Proxy ARN (arn:<partition>:rds:<region>:<account>:db-proxy:prx-<id>)",
+            ValueError)
+
+
+def test_connect_statements_name_each_proxy_for_one_user():
+    other = "arn:aws:rds:eu-west-1:123456789012:db-proxy:prx-0def"
+    assert proxy_connect_statements([PROXY_ARN, other], "app") == [{
+        "Sid": "RdsProxyConnect", "Effect": "Allow", "Action": "rds-db:connect",
+        "Resource": ["arn:aws-cn:rds-db:cn-north-1:123456789012:dbuser:prx-0abc/app",
+                     "arn:aws:rds-db:eu-west-1:123456789012:dbuser:prx-0def/app"]}]
+
+
+def bad_backup(window: str) -> str:
+    return f"backup_window: {window!r} is not allowed; expected UTC 'hh:mm-hh:mm' such as '03:00-04:00'"
+
+
+def bad_maintenance(window: str) -> str:
+    return (f"maintenance_window: {window!r} is not allowed; expected UTC 'ddd:hh:mm-ddd:hh:mm' such as "
+            "'sun:05:00-sun:06:00'")
+
+
+def overlap(maintenance: str, backup: str) -> str:
+    return (f"maintenance_window: {maintenance!r} overlaps backup_window {backup!r}; expected non-overlapping "
+            "windows")
+
+
+@pytest.mark.parametrize("backup, maintenance", [
+    ("03:00-04:00", "sun:05:00-sun:06:00"),
+    ("00:00-00:30", "mon:01:00-mon:01:30"),             # exactly 30 minutes each
+    ("23:45-00:15", "wed:12:00-wed:12:30"),             # the backup crosses midnight
+    ("19:59-20:29", "sun:23:50-mon:00:20"),             # the maintenance crosses the week's end
+    ("09:00-10:00", "fri:23:30-sat:00:15"),
+    ("03:00-04:00", "tue:04:00-tue:04:30"),             # touches the end of the backup: no overlap
+    ("03:00-04:00", "thu:02:30-thu:03:00"),             # touches its start
+    ("23:30-00:30", "sun:23:00-sun:23:30"),             # touches a backup that crosses midnight
+    ("23:30-00:30", "mon:00:30-mon:01:00"),
+    ("12:00-13:00", "sat:13:00-sun:11:59"),             # most of a day, between two backups
+])
+def test_well_formed_windows_of_30_minutes_or_more_that_do_not_overlap_are_allowed(backup, maintenance):
+    validate_windows(backup, maintenance)
+    validate_db(replace(DB, backup_window=backup, maintenance_window=maintenance))
+
+
+@pytest.mark.parametrize("backup, maintenance, message", [
+    ("3:00-04:00", "sun:05:00-sun:06:00", bad_backup("3:00-04:00")),
+    ("24:00-00:30", "sun:05:00-sun:06:00", bad_backup("24:00-00:30")),
+    ("03:60-04:30", "sun:05:00-sun:06:00", bad_backup("03:60-04:30")),
+    ("03:00-04:00x", "sun:05:00-sun:06:00", bad_backup("03:00-04:00x")),
+    ("03:00 04:00", "sun:05:00-sun:06:00", bad_backup("03:00 04:00")),
+    ("03:00-04:00", "sun:05:00-sun:06:00 ", bad_maintenance("sun:05:00-sun:06:00 ")),
+    ("03:00-04:00", "Sun:05:00-sun:06:00", bad_maintenance("Sun:05:00-sun:06:00")),
+    ("03:00-04:00", "sun:05:00-sund:06:00", bad_maintenance("sun:05:00-sund:06:00")),
+    ("03:00-04:00", "05:00-06:00", bad_maintenance("05:00-06:00")),
+    ("03:00-04:00", "sun:24:00-mon:00:30", bad_maintenance("sun:24:00-mon:00:30")),
+    ("03:00-03:29", "sun:05:00-sun:06:00", "backup_window: '03:00-03:29' lasts 29 minutes; expected at least 30"),
+    ("23:50-00:19", "sun:05:00-sun:06:00", "backup_window: '23:50-00:19' lasts 29 minutes; expected at least 30"),
+    ("03:00-03:00", "sun:05:00-sun:06:00", "backup_window: '03:00-03:00' lasts 0 minutes; expected at least 30"),
+    ("03:00-04:00", "sun:05:00-sun:05:29",
+     "maintenance_window: 'sun:05:00-sun:05:29' lasts 29 minutes; expected at least 30"),
+    ("03:00-04:00", "sun:23:50-mon:00:19",
+     "maintenance_window: 'sun:23:50-mon:00:19' lasts 29 minutes; expected at least 30"),
+    ("03:00-04:00", "sun:05:00-sun:05:00",
+     "maintenance_window: 'sun:05:00-sun:05:00' lasts 0 minutes; expected at least 30"),
+    ("03:00-04:00", "tue:03:59-tue:04:30", overlap("tue:03:59-tue:04:30", "03:00-04:00")),
+    ("03:00-04:00", "thu:02:30-thu:03:01", overlap("thu:02:30-thu:03:01", "03:00-04:00")),
+    ("03:00-04:00", "mon:03:10-mon:03:40", overlap("mon:03:10-mon:03:40", "03:00-04:00")),
+    ("03:00-04:00", "wed:02:00-wed:05:00", overlap("wed:02:00-wed:05:00", "03:00-04:00")),
+    ("03:00-04:00", "sat:03:00-sat:03:30", overlap("sat:03:00-sat:03:30", "03:00-04:00")),
+    ("23:30-00:30", "mon:00:00-mon:00:30", overlap("mon:00:00-mon:00:30", "23:30-00:30")),
+    ("23:30-00:30", "sun:23:59-mon:00:29", overlap("sun:23:59-mon:00:29", "23:30-00:30")),
+    ("23:30-00:30", "sun:23:00-sun:23:31", overlap("sun:23:00-sun:23:31", "23:30-00:30")),
+    ("23:30-00:30", "mon:00:29-mon:01:00", overlap("mon:00:29-mon:01:00", "23:30-00:30")),
+    ("12:00-13:00", "sat:12:59-sun:11:59", overlap("sat:12:59-sun:11:59", "12:00-13:00")),
+    ("12:00-13:00", "sat:13:00-sun:12:01", overlap("sat:13:00-sun:12:01", "12:00-13:00")),
+    ("12:00-13:00", "sat:13:00-mon:11:59", overlap("sat:13:00-mon:11:59", "12:00-13:00")),
+])
+def test_a_malformed_short_or_overlapping_window_is_refused(backup, maintenance, message):
+    refused(lambda: validate_windows(backup, maintenance), message)
+    refused(lambda: validate_db(replace(DB, backup_window=backup, maintenance_window=maintenance)), message)
+
+
+@pytest.mark.parametrize("day", ["mon", "tue", "wed", "thu", "fri", "sat", "sun"])
+def test_a_maintenance_window_on_any_day_meets_the_daily_backup(day):
+    """The day's position in the week matters: the backup runs every day, so a maintenance window at the
+    backup's hour overlaps whatever the day, and one an hour later never does."""
+    validate_windows("03:00-04:00", f"{day}:04:00-{day}:05:00")
+    refused(lambda: validate_windows("03:00-04:00", f"{day}:03:30-{day}:05:00"),
+            overlap(f"{day}:03:30-{day}:05:00", "03:00-04:00"))
+
+
+def bad_identifier(identifier: str) -> str:
+    return (f"identifier: {identifier!r} is not allowed; expected a lower-case letter, then letters, digits or single "
+            f"hyphens, not ending with a hyphen, at most {IDENTIFIER_MAX_LENGTH} characters")
+
+
+@pytest.mark.parametrize("identifier", ["a", "z9", "a-b-c", "prod-db-0", name_of(IDENTIFIER_MAX_LENGTH),
+                                        name_of(IDENTIFIER_MAX_LENGTH - 1, fill="-1")[:IDENTIFIER_MAX_LENGTH - 1]])
+def test_rds_identifiers_are_allowed(identifier):
+    validate_identifier(identifier)
+    validate_db(identifier=identifier)
+
+
+@pytest.mark.parametrize("identifier", ["", "1a", "-a", "A", "aB", "a_b", "a--b", "a-", "a.b", "a b", "é",
+                                        name_of(IDENTIFIER_MAX_LENGTH + 1)])
+def test_other_identifiers_are_refused(identifier):
+    refused(lambda: validate_identifier(identifier), bad_identifier(identifier))
+    refused(lambda: validate_db(identifier=identifier), bad_identifier(identifier))
+
+
+def shared(engine_version: str) -> SharedDatabaseResources:
+    return SharedDatabaseResources(engine_version=engine_version, kms_key_arn="arn:kms", subnet_group_name="subnets",
+                                   parameter_group_name="params", security_group_id="sg-1",
+                                   proxy_security_group_id="sg-2", monitoring_role_arn="arn:role")
+
+
+def bad_engine(version: str) -> str:
+    return (f"engine_version: {version!r} is not allowed; expected a major version, one of {SUPPORTED_ENGINE_VERSIONS} "
+            "(minor versions are applied by AWS; pinning one would ask for a downgrade after the next automatic minor "
+            "upgrade)")
+
+
+def bad_name(path: str, value: str) -> str:
+    return f"{path}: {value!r} is not allowed; expected a letter, then letters, digits or '_', at most 63 characters"
+
+
+def bad_user(value: str) -> str:
+    return (f"master_username: {value!r} is not allowed; expected a letter, then letters, digits or '_', and not an "
+            "RDS-reserved name")
+
+
+def bad_app_user(value: str) -> str:
+    return (f"app_db_user: {value!r} is not allowed; expected '' (the master user) or a letter, then letters, digits "
+            "or '_', and not an RDS-reserved name")
+
+
+def bad_class(path: str, value: str) -> str:
+    suffix = " or '' for instance_class" if path != "instance_class" else ""
+    return f"{path}: {value!r} is not allowed; expected an RDS instance class such as 'db.r6g.large'{suffix}"
+
+
+def bad_pi(days: int) -> str:
+    return (f"performance_insights_retention_days: {days} is not allowed; expected 7, a multiple of 31 up to 713, "
+            "or 731")
+
+
+DB_ACCEPTED = {
+    **{f"engine {v}": {"engine_version": v} for v in ("14", "15", "16", "17")},
+    "shared engine equal": {"engine_version": "15", "shared": shared("15")},
+    "instance class": {"instance_class": "db.t4g.micro"},
+    "instance class digits": {"instance_class": "db.x2iedn.24xlarge"},
+    "replica class": {"replica_instance_class": "db.r6g.xlarge"},
+    "replica class empty": {"replica_instance_class": ""},
+    "database name 1": {"database_name": "a"},
+    "database name 63": {"database_name": "A" + "z_9" * 20 + "Zz"},
+    "database name mixed": {"database_name": "Shop_2"},
+    "master user 63": {"master_username": "U" + "x" * 62},
+    "master user like reserved": {"master_username": "rdsadmin2"},
+    "master user underscore": {"master_username": "app_admin"},
+    "app user": {"app_db_user": "app_1"},
+    "app user 63": {"app_db_user": "A" + "9" * 62},
+    "app user like reserved": {"app_db_user": "rds_superuser_x"},
+    **{f"monitoring {s}": {"monitoring_interval_seconds": s} for s in MONITORING_INTERVALS},
+    **{f"performance insights {d}": {"performance_insights_retention_days": d} for d in (7, 31, 62, 372, 713, 731)},
+    "environment dev": {"environment": "dev"},
+    "no replicas no backups": {"replica_count": 0, "backup_retention_days": 0},
+}
+
+DB_REFUSED = {
+    **{f"engine {v!r}": ({"engine_version": v}, bad_engine(v)) for v in ("13", "18", "16.1", "", "16 ")},
+    "shared engine differs": ({"engine_version": "16", "shared": shared("15")},
+                              "engine_version: '16' differs from the shared parameter group's '15'; expected the same "
+                              "major version"),
+    "instance class empty": ({"instance_class": ""}, bad_class("instance_class", "")),
+    "instance class no prefix": ({"instance_class": "r6g.large"}, bad_class("instance_class", "r6g.large")),
+    "instance class short": ({"instance_class": "db.r6g"}, bad_class("instance_class", "db.r6g")),
+    "instance class upper": ({"instance_class": "db.R6G.large"}, bad_class("instance_class", "db.R6G.large")),
+    "instance class tail": ({"instance_class": "db.r6g.large.x"}, bad_class("instance_class", "db.r6g.large.x")),
+    "instance class dot": ({"instance_class": "dbxr6g.large"}, bad_class("instance_class", "dbxr6g.large")),
+    "replica class": ({"replica_instance_class": "r6g.large"}, bad_class("replica_instance_class", "r6g.large")),
+    "storage gp2": ({"storage_type": "gp2"},
+                    "storage_type: 'gp2' is not allowed; expected one of ('gp3',) (gp3 gives baseline IOPS independent "
+                    "of size; a later type change is a long modification)"),
+    "database name empty": ({"database_name": ""}, bad_name("database_name", "")),
+    "database name digit": ({"database_name": "1shop"}, bad_name("database_name", "1shop")),
+    "database name underscore first": ({"database_name": "_shop"}, bad_name("database_name", "_shop")),
+    "database name hyphen": ({"database_name": "my-shop"}, bad_name("database_name", "my-shop")),
+    "database name 64": ({"database_name": "a" * 64}, bad_name("database_name", "a" * 64)),
+    "master user 64": ({"master_username": "u" * 64}, bad_user("u" * 64)),
+    "master user digit": ({"master_username": "1u"}, bad_user("1u")),
+    "master user hyphen": ({"master_username": "a-b"}, bad_user("a-b")),
+    **{f"master user {n}": ({"master_username": n}, bad_user(n))
+       for n in ("rdsadmin", "RdsAdmin", "rdsrepladmin", "RDSREPLADMIN", "rds_superuser", "Rds_SuperUser")},
+    "app user 64": ({"app_db_user": "u" * 64}, bad_app_user("u" * 64)),
+    "app user digit": ({"app_db_user": "1u"}, bad_app_user("1u")),
+    "app user space": ({"app_db_user": "a b"}, bad_app_user("a b")),
+    **{f"app user {n}": ({"app_db_user": n}, bad_app_user(n))
+       for n in ("rdsadmin", "RDSAdmin", "rdsrepladmin", "RdsReplAdmin", "rds_superuser", "RDS_SUPERUSER")},
+    **{f"monitoring {s}": ({"monitoring_interval_seconds": s},
+                           f"monitoring_interval_seconds: {s} is not allowed; expected one of {MONITORING_INTERVALS}")
+       for s in (-1, 2, 20, 59, 61, 120)},
+    **{f"performance insights {d}": ({"performance_insights_retention_days": d}, bad_pi(d))
+       for d in (0, 6, 8, 30, 32, 93 + 1, 744, 730, 732, -31)},
+    "environment": ({"environment": "staging"}, "environment: 'staging' is not allowed; expected one of 'dev', 'prod'"),
+}
+
+
+@pytest.mark.parametrize("name", DB_ACCEPTED)
+def test_database_enum_and_pattern_values_that_are_allowed(name):
+    validate_db(replace(DB, **DB_ACCEPTED[name]))
+
+
+@pytest.mark.parametrize("name", DB_REFUSED)
+def test_database_enum_and_pattern_values_that_are_refused(name):
+    fields, message = DB_REFUSED[name]
+    refused(lambda: validate_db(replace(DB, **fields)), message)
+
+
+def test_database_rules_run_in_order_the_identifier_first():
+    """An args with two faults reports the identifier (checked first) and then the subnets."""
+    both = replace(DB, subnet_ids=SUBNETS[:1])
+    refused(lambda: validate_db(both, "Bad"), bad_identifier("Bad"))
+    assert database.MAX_REPLICAS == 15
+
+
+# ============================================================================================
+# components/streaming.py
+# ============================================================================================
+
+STREAMING = StreamingArgs(vpc_id="vpc-1", subnet_ids=SUBNETS)
+CLUSTER_ARN = "arn:aws:kafka:eu-west-1:123456789012:cluster/events/0a1b-2c3d-4"
+
+
+def test_the_default_streaming_arguments_are_valid():
+    validate_streaming_args(STREAMING)
+
+
+def test_a_topic_spec_reads_and_writes_the_configuration_form():
+    spec = parse_topic_spec("orders.v1:12:2")
+    assert spec == TopicSpec("orders.v1", 12, 2)
+    assert str(spec) == "orders.v1:12:2"
+    assert parse_topic_spec("a:0:0") == TopicSpec("a", 0, 0)
+
+
+@pytest.mark.parametrize("text", ["orders", "orders:10", "orders:10:3:1", ":10:3", "orders:ten:3", "orders:10:-3",
+                                  "orders:10:", "or ders:10:3", "orders\n:10:3", "a" * 250 + ":10:3"])
+def test_a_malformed_topic_spec_is_refused(text):
+    refused(lambda: parse_topic_spec(text),
+            f"{text!r} is not 'name:partitions:replicationFactor' such as 'features:10:3'", ValueError)
+
+
+@pytest.mark.parametrize("version, expected", [("3.8.x", (3, 8)), ("3.6.0", (3, 6)), ("2.8.2.tiered", None),
+                                               ("3.7.x.kraft", (3, 7)), ("10.12.3", (10, 12)), ("3.8", None),
+                                               ("3.8.x ", None), (" 3.8.x", None), ("3.8.y", None), ("v3.8.x", None),
+                                               ("3.8.x.kraft.x", None), ("3.8.x\n", None)])
+def test_kafka_versions(version, expected):
+    if expected is None:
+        refused(lambda: kafka_version_tuple(version),
+                f"kafka_version: {version!r} is not an MSK version such as '3.8.x' or '3.6.0'")
+        refused(lambda: validate_streaming_args(replace(STREAMING, kafka_version=version)),
+                f"kafka_version: {version!r} is not an MSK version such as '3.8.x' or '3.6.0'")
+    else:
+        assert kafka_version_tuple(version) == expected
+
+
+@pytest.mark.parametrize("version", ["3.6.0", "3.6.x", "3.9.x", "4.0.x.kraft"])
+def test_the_topic_api_needs_kafka_3_6_or_later(version):
+    validate_streaming_args(replace(STREAMING, kafka_version=version))
+
+
+@pytest.mark.parametrize("version", ["3.5.1", "2.9.x", "2.8.1"])
+def test_an_older_kafka_is_refused_while_topics_are_declared(version):
+    refused(lambda: validate_streaming_args(replace(STREAMING, kafka_version=version)),
+            f"kafka_version: {version!r} is too old for the MSK topic API; expected 3.6 or later")
+
+
+def test_an_older_kafka_is_allowed_without_topics():
+    """Without topics the version check passes, and the next rule speaks: the policy topic is not a topic."""
+    refused(lambda: validate_streaming_args(replace(STREAMING, kafka_version="3.5.1", topics=())),
+            "policy_topic: 'features' is not one of the topics []")
+
+
+@pytest.mark.parametrize("count", [0, 1, 4])
+def test_streaming_takes_two_or_three_subnets(count):
+    refused(lambda: validate_streaming_args(replace(STREAMING, subnet_ids=tuple(f"s{i}" for i in range(count)))),
+            f"subnet_ids: {count} subnet(s); expected 2 or 3, one per zone (MSK spreads brokers evenly over them)")
+
+
+@pytest.mark.parametrize("subnets, brokers", [(2, 2), (2, 4), (3, 3), (3, 6), (3, 9)])
+def test_brokers_in_whole_rounds_of_the_zones_are_allowed(subnets, brokers):
+    validate_streaming_args(replace(STREAMING, subnet_ids=SUBNETS[:subnets], broker_count=brokers,
+                                    replication_factor=2, min_insync_replicas=1,
+                                    topics=(TopicSpec("features", replication_factor=2),)))
+
+
+@pytest.mark.parametrize("subnets, brokers", [(2, 0), (2, 1), (2, 3), (2, 5), (3, 0), (3, 2), (3, 4), (3, 5), (3, 7),
+                                              (3, -3)])
+def test_brokers_not_in_whole_rounds_of_the_zones_are_refused(subnets, brokers):
+    refused(lambda: validate_streaming_args(replace(STREAMING, subnet_ids=SUBNETS[:subnets], broker_count=brokers,
+                                                    replication_factor=1, min_insync_replicas=1)),
+            f"broker_count: {brokers} is not a multiple of the {subnets} zones; expected {subnets}, {2 * subnets}, "
+            f"{3 * subnets}, ...")
+
+
+def test_min_insync_replicas_may_be_1_with_a_replication_factor_of_1():
+    """``max(1, replication_factor - 1)``: a single copy still allows one in-sync replica."""
+    validate_streaming_args(replace(STREAMING, replication_factor=1, min_insync_replicas=1,
+                                    topics=(TopicSpec("features", replication_factor=1),)))
+    refused(lambda: validate_streaming_args(replace(STREAMING, replication_factor=1, min_insync_replicas=2)),
+            "min_insync_replicas: 2 is out of range; expected 1 to 1 (below replication_factor 1, so acks=all survives "
+            "one broker loss)")
+    refused(lambda: validate_streaming_args(replace(STREAMING, replication_factor=2, min_insync_replicas=2)),
+            "min_insync_replicas: 2 is out of range; expected 1 to 1 (below replication_factor 2, so acks=all survives "
+            "one broker loss)")
+    refused(lambda: validate_streaming_args(replace(STREAMING, min_insync_replicas=0)),
+            "min_insync_replicas: 0 is out of range; expected 1 to 2 (below replication_factor 3, so acks=all survives "
+            "one broker loss)")
+
+
+def bad_topic(name: str) -> str:
+    return f"topics: {name!r} is not a Kafka topic name (1 to 249 of letters, digits, '.', '_', '-')"
+
+
+@pytest.mark.parametrize("name", ["a", "A.b_c-9", "...a", "." * 3, "x" * 249])
+def test_kafka_topic_names_are_allowed(name):
+    validate_streaming_args(replace(STREAMING, topics=(TopicSpec(name),), policy_topic=name))
+
+
+@pytest.mark.parametrize("name", ["", ".", "..", "x" * 250, "a b", "a/b", "é", "a\n"])
+def test_other_topic_names_are_refused(name):
+    refused(lambda: validate_streaming_args(replace(STREAMING, topics=(TopicSpec(name),), policy_topic=name)),
+            bad_topic(name))
+
+
+def test_topic_names_must_be_unique():
+    topics = (TopicSpec("a"), TopicSpec("b"), TopicSpec("a"))
+    refused(lambda: validate_streaming_args(replace(STREAMING, topics=topics, policy_topic="a")),
+            "topics: ['a', 'b', 'a'] has duplicates; topic names must be unique")
+
+
+def test_each_topic_is_checked_not_only_the_first():
+    topics = (TopicSpec("a"), TopicSpec("b", partitions=0))
+    refused(lambda: validate_streaming_args(replace(STREAMING, topics=topics, policy_topic="a")),
+            "topics: 'b' partitions 0 is out of range; expected at least 1")
+    topics = (TopicSpec("a"), TopicSpec("b", replication_factor=0))
+    refused(lambda: validate_streaming_args(replace(STREAMING, topics=topics, policy_topic="a")),
+            "topics: 'b' replication_factor 0 is out of range; expected 1 to broker_count (3)")
+    topics = (TopicSpec("a"), TopicSpec("b c"))
+    refused(lambda: validate_streaming_args(replace(STREAMING, topics=topics, policy_topic="a")), bad_topic("b c"))
+
+
+def test_a_topic_replication_factor_of_1_is_allowed():
+    validate_streaming_args(replace(STREAMING, topics=(TopicSpec("features", replication_factor=1),)))
+
+
+@pytest.mark.parametrize("deployed", [
+    (),
+    (TopicSpec("features", 10, 3),),
+    (TopicSpec("features", 9, 3),),
+    (TopicSpec("features", 1, 3),),
+])
+def test_topic_changes_that_keep_the_data_are_allowed(deployed):
+    validate_topic_changes((TopicSpec("features", 10, 3), TopicSpec("new")), deployed)
+    validate_streaming_args(replace(STREAMING, deployed_topics=deployed))
+
+
+@pytest.mark.parametrize("deployed, message", [
+    ((TopicSpec("features"), TopicSpec("orders")),
+     "topics: deployed topic 'orders' is missing; removing it deletes its messages. Keep it, or drop it from "
+     "deployed_topics first if the data may go"),
+    ((TopicSpec("features", 11, 3),),
+     "topics: 'features' partitions 10 is below the deployed 11; Kafka cannot remove partitions (keys would move and "
+     "data be lost). Expected at least 11"),
+    ((TopicSpec("features", 10, 2),),
+     "topics: 'features' replication_factor 3 differs from the deployed 2; changing it replaces the topic and deletes "
+     "its messages. Expected 2, or a new topic"),
+    ((TopicSpec("features", 10, 4),),
+     "topics: 'features' replication_factor 3 differs from the deployed 4; changing it replaces the topic and deletes "
+     "its messages. Expected 4, or a new topic"),
+    ((TopicSpec("features"), TopicSpec("features", 12, 3)),
+     "topics: 'features' partitions 10 is below the deployed 12; Kafka cannot remove partitions (keys would move and "
+     "data be lost). Expected at least 12"),
+])
+def test_topic_changes_that_lose_data_are_refused(deployed, message):
+    refused(lambda: validate_topic_changes((TopicSpec("features", 10, 3),), deployed), message)
+    refused(lambda: validate_streaming_args(replace(STREAMING, deployed_topics=deployed)), message)
+
+
+def test_the_policy_topic_is_one_of_the_topics():
+    topics = (TopicSpec("a"), TopicSpec("b"))
+    validate_streaming_args(replace(STREAMING, topics=topics, policy_topic="b"))
+    refused(lambda: validate_streaming_args(replace(STREAMING, topics=topics, policy_topic="c")),
+            "policy_topic: 'c' is not one of the topics ['a', 'b']")
+
+
+@pytest.mark.parametrize("group", ["g", "A.b_c-9", "x" * 255])
+def test_consumer_group_ids_are_allowed(group):
+    validate_streaming_args(replace(STREAMING, consumer_group=group))
+
+
+@pytest.mark.parametrize("group", ["", "x" * 256, "a b", "a/b", "g\n"])
+def test_other_consumer_group_ids_are_refused(group):
+    refused(lambda: validate_streaming_args(replace(STREAMING, consumer_group=group)),
+            f"consumer_group: {group!r} is not a group id (letters, digits, '.', '_', '-')")
+
+
+@pytest.mark.parametrize("level", ENHANCED_MONITORING)
+def test_each_enhanced_monitoring_level_is_allowed(level):
+    validate_streaming_args(replace(STREAMING, enhanced_monitoring=level))
+
+
+@pytest.mark.parametrize("level", ["", "per_broker", "PER_TOPIC", "DEFAULT "])
+def test_other_monitoring_levels_are_refused(level):
+    refused(lambda: validate_streaming_args(replace(STREAMING, enhanced_monitoring=level)),
+            f"enhanced_monitoring: {level!r} is not allowed; expected one of ('DEFAULT', 'PER_BROKER', "
+            "'PER_TOPIC_PER_BROKER', 'PER_TOPIC_PER_PARTITION')")
+
+
+@pytest.mark.parametrize("days", [1, 14, 3653])
+def test_log_retention_values_are_allowed(days):
+    validate_streaming_args(replace(STREAMING, log_retention_days=days))
+
+
+@pytest.mark.parametrize("days", [0, 2, 366, 3654])
+def test_other_log_retention_values_are_refused(days):
+    refused(lambda: validate_streaming_args(replace(STREAMING, log_retention_days=days)),
+            f"log_retention_days: {days} is not allowed; expected one of {LOG_RETENTION_DAYS}")
+
+
+def test_streaming_environment_is_checked():
+    refused(lambda: validate_streaming_args(replace(STREAMING, environment="qa")),
+            "environment: 'qa' is not allowed; expected one of 'dev', 'prod'")
+
+
+def test_server_properties():
+    args = replace(STREAMING, replication_factor=2, min_insync_replicas=1, default_partitions=7)
+    assert server_properties(args) == (
+        "auto.create.topics.enable=false\n"
+        "default.replication.factor=2\n"
+        "min.insync.replicas=1\n"
+        "num.partitions=7\n"
+        "allow.everyone.if.no.acl.found=false\n"
+        "unclean.leader.election.enable=false\n")
+
+
+@pytest.mark.parametrize("kind", ["topic", "group", "transactional-id"])
+def test_a_kafka_resource_arn_sits_beside_the_cluster(kind):
+    assert kafka_resource_arn(CLUSTER_ARN, kind, "x.y") == \
+        f"arn:aws:kafka:eu-west-1:123456789012:{kind}/events/0a1b-2c3d-4/x.y"
+    assert kafka_resource_arn("arn:aws-cn:kafka:cn-north-1:1:cluster/c/u", kind, "n") == \
+        f"arn:aws-cn:kafka:cn-north-1:1:{kind}/c/u/n"
+
+
+@pytest.mark.parametrize("arn", [
+    "arn:aws:kafka:eu-west-1:123456789012",
+    "arn:aws:kafka:eu-west-1:123456789012:cluster/events",
+    "arn:aws:kafka:eu-west-1:123456789012:cluster/events/u/x",
+    "arn:aws:kafka:eu-west-1:123456789012:topic/events/u",
+    "arn:aws:msk:eu-west-1:123456789012:cluster/events/u",
+    "arn:aws:kafka:eu-west-1:123456789012:clusters/events/u",
+])
+def test_only_an_msk_cluster_arn_has_topics_and_groups(arn):
+    refused(lambda: kafka_resource_arn(arn, "topic", "t"),
+            f"cluster_arn: {arn!r} is not an MSK cluster ARN (arn:<partition>:kafka:<region>:<account>:cluster/<name>"
+            "/<uuid>)", ValueError)
+
+
+@pytest.mark.parametrize("kind", ["cluster", "Topic", "transactional_id", ""])
+def test_only_topics_groups_and_transactional_ids_have_resource_arns(kind):
+    refused(lambda: kafka_resource_arn(CLUSTER_ARN, kind, "t"),
+            f"kind: {kind!r} is not allowed; expected 'topic', 'group' or 'transactional-id'", ValueError)
+
+
+TOPIC_ARN = "arn:aws:kafka:eu-west-1:123456789012:topic/events/0a1b-2c3d-4/orders"
+GROUP_ARN = "arn:aws:kafka:eu-west-1:123456789012:group/events/0a1b-2c3d-4/workers"
+
+
+def test_client_statements_produce_and_consume():
+    assert client_policy_statements(CLUSTER_ARN, "orders", "workers") == [
+        {"Sid": "KafkaConnect", "Effect": "Allow",
+         "Action": ["kafka-cluster:Connect", "kafka-cluster:WriteDataIdempotently"], "Resource": CLUSTER_ARN},
+        {"Sid": "KafkaTopicReadWrite", "Effect": "Allow",
+         "Action": ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData", "kafka-cluster:ReadData"],
+         "Resource": TOPIC_ARN},
+        {"Sid": "KafkaConsumerGroup", "Effect": "Allow",
+         "Action": ["kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"], "Resource": GROUP_ARN},
+    ]
+
+
+def test_consumer_statements_only_read():
+    assert consumer_policy_statements(CLUSTER_ARN, "orders", "workers") == [
+        {"Sid": "KafkaConnect", "Effect": "Allow", "Action": ["kafka-cluster:Connect"], "Resource": CLUSTER_ARN},
+        {"Sid": "KafkaTopicRead", "Effect": "Allow", "Action": ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"],
+         "Resource": TOPIC_ARN},
+        {"Sid": "KafkaConsumerGroup", "Effect": "Allow",
+         "Action": ["kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"], "Resource": GROUP_ARN},
+    ]
+
+
+def test_lag_reader_statements_only_describe():
+    assert lag_reader_policy_statements(CLUSTER_ARN, "orders", "workers") == [
+        {"Sid": "KafkaConnect", "Effect": "Allow", "Action": ["kafka-cluster:Connect"], "Resource": CLUSTER_ARN},
+        {"Sid": "KafkaTopicDescribe", "Effect": "Allow", "Action": ["kafka-cluster:DescribeTopic"],
+         "Resource": TOPIC_ARN},
+        {"Sid": "KafkaGroupDescribe", "Effect": "Allow", "Action": ["kafka-cluster:DescribeGroup"],
+         "Resource": GROUP_ARN},
+    ]
