@@ -1,6 +1,8 @@
 """aws-lb-weighted-target-groups-distinct-pools: compliant and violating layouts, in preview (linked by
 dependencies, ARNs unknown) and with known ARNs."""
 
+import pytest
+
 from policies import pools
 from tests.policies import UNKNOWN, link, resource, run_stack
 
@@ -72,3 +74,108 @@ def test_a_single_target_group_forward_is_not_weighted():
     other = resource(TG, "unrelated", {})
     both = link(resource(ASG, "both", {"targetGroupArns": [UNKNOWN] * 2}), "targetGroupArns", tg1, other)
     assert run_stack(pools.weighted_target_groups_distinct_pools, [weighted_listener(tg1), tg1, other, asg, both]) == []
+
+
+# ---------------------------------------------------------------- whole messages and branches (issue 19, mutation)
+
+def shared_message(resource_type, name, count):
+    return (f"{resource_type} {name} is registered in {count} target groups of one weighted forward action: they "
+            "share a pool, so their weights split nothing. Give each weighted target group a pool of its own")
+
+
+def known_groups():
+    return [resource(TG, f"tg{i}", {"arn": f"arn:tg{i}"}) for i in (1, 2)]
+
+
+def known_listener(*actions):
+    return resource(LISTENER, "https", {"defaultActions": list(actions)})
+
+
+def forward(*arns, kind="forward"):
+    return {"type": kind, "forward": {"targetGroups": [{"arn": arn, "weight": 5} for arn in arns]}}
+
+
+def test_every_kind_of_pool_is_reported_whole_in_key_order():
+    tg1, tg2 = known_groups()
+    listener = known_listener(forward("arn:tg1", "arn:tg2"))
+    asg = resource(ASG, "asg", {"targetGroupArns": ["arn:tg1", "arn:tg2"]})
+    bindings = [binding("b1", arn="arn:tg1"), binding("b2", arn="arn:tg2")]
+    attachments = [resource(ATTACHMENT, f"i-{n}", {"targetGroupArn": f"arn:tg{n}", "targetId": "i-1"}) for n in (1, 2)]
+    # reported per pool, sorted by the pool's key: the Service, then the instance, then the group (by URN)
+    found = run_stack(pools.weighted_target_groups_distinct_pools, [listener, tg1, tg2, asg, *bindings, *attachments])
+    assert found == [(shared_message(TGB, "b1", 2), bindings[0].urn), (shared_message(ATTACHMENT, "i-1", 2),
+                                                                        attachments[0].urn),
+                     (shared_message(ASG, "asg", 2), asg.urn)]
+
+
+def test_weighted_means_two_target_groups_across_the_forward_actions():
+    tg1, tg2 = known_groups()
+    asg = resource(ASG, "asg", {"targetGroupArns": ["arn:tg1", "arn:tg2"]})
+    expected = [(shared_message(ASG, "asg", 2), asg.urn)]
+    split = known_listener(forward("arn:tg1"), forward("arn:tg2"))
+    assert run_stack(pools.weighted_target_groups_distinct_pools, [split, tg1, tg2, asg]) == expected
+    # only forward actions count
+    not_forward = known_listener(forward("arn:tg1"), forward("arn:tg2", kind="redirect"))
+    assert run_stack(pools.weighted_target_groups_distinct_pools, [not_forward, tg1, tg2, asg]) == []
+    single = known_listener(forward("arn:tg1"))
+    assert run_stack(pools.weighted_target_groups_distinct_pools, [single, tg1, tg2, asg]) == []
+
+
+def test_weighted_groups_are_linked_through_the_default_actions_only():
+    tg1, tg2 = known_groups()
+    tg3 = resource(TG, "tg3", {})
+    # the listener takes something else from tg3 (not one of its weighted groups)
+    listener = link(known_listener(forward("arn:tg1", "arn:tg2")), "certificateArn", tg3)
+    asg = link(resource(ASG, "asg", {"targetGroupArns": ["arn:tg1", UNKNOWN]}), "targetGroupArns", tg3)
+    assert run_stack(pools.weighted_target_groups_distinct_pools, [listener, tg1, tg2, tg3, asg]) == []
+
+
+def test_registration_goes_through_the_registering_input_only():
+    tg1, tg2 = known_groups()
+    listener = known_listener(forward("arn:tg1", "arn:tg2"))
+    # the group takes another input from tg2 (say a tag): it is registered in tg1 only
+    asg = link(resource(ASG, "asg", {"targetGroupArns": ["arn:tg1"], "tags": UNKNOWN}), "tags", tg2)
+    attachment = link(resource(ATTACHMENT, "att", {"targetGroupArn": "arn:tg1", "targetId": "i-1", "port": UNKNOWN}),
+                      "port", tg2)
+    other = link(resource(ATTACHMENT, "other", {"targetGroupArn": "arn:tg1", "targetId": "i-2",
+                                                "availabilityZone": UNKNOWN}), "availabilityZone", tg2)
+    assert run_stack(pools.weighted_target_groups_distinct_pools, [listener, tg1, tg2, asg, attachment, other]) == []
+
+
+def test_members_without_a_known_identity_are_pools_of_their_own():
+    tg1, tg2 = known_groups()
+    listener = known_listener(forward("arn:tg1", "arn:tg2"))
+    no_target = [resource(ATTACHMENT, f"a{n}", {"targetGroupArn": f"arn:tg{n}"}) for n in (1, 2)]
+    unknown_target = [resource(ATTACHMENT, f"u{n}", {"targetGroupArn": f"arn:tg{n}", "targetId": UNKNOWN})
+                      for n in (1, 2)]
+    empty_target = [resource(ATTACHMENT, f"e{n}", {"targetGroupArn": f"arn:tg{n}", "targetId": ""}) for n in (1, 2)]
+    unknown_service = [resource(TGB, f"s{n}", {"metadata": {"namespace": "ns"}, "spec": {
+        "serviceRef": {"name": UNKNOWN}, "targetGroupARN": f"arn:tg{n}"}}) for n in (1, 2)]
+    assert run_stack(pools.weighted_target_groups_distinct_pools,
+                     [listener, tg1, tg2, *no_target, *unknown_target, *empty_target, *unknown_service]) == []
+
+
+def test_bindings_of_one_service_in_another_namespace_are_another_pool():
+    tg1, tg2 = known_groups()
+    listener = known_listener(forward("arn:tg1", "arn:tg2"))
+    here = binding("here", arn="arn:tg1")
+    there = resource(TGB, "there", {"metadata": {"namespace": "other"}, "spec": {
+        "serviceRef": {"name": "ai-agent-system"}, "targetGroupARN": "arn:tg2"}})
+    assert run_stack(pools.weighted_target_groups_distinct_pools, [listener, tg1, tg2, here, there]) == []
+    # no namespace is the same pool as another binding without one
+    bare = [resource(TGB, f"bare{n}", {"spec": {"serviceRef": {"name": "web"}, "targetGroupARN": f"arn:tg{n}"}})
+            for n in (1, 2)]
+    assert run_stack(pools.weighted_target_groups_distinct_pools, [listener, tg1, tg2, *bare]) == [
+        (shared_message(TGB, "bare1", 2), bare[0].urn)]
+
+
+def test_unknown_default_actions_raise_for_the_preview_note():
+    from pulumi_policy import StackValidationArgs
+    from pulumi_policy.proxy import UnknownValueError
+    tg1, tg2 = known_groups()
+    found = []
+    with pytest.raises(UnknownValueError):
+        pools.weighted_target_groups_distinct_pools.validate(
+            StackValidationArgs([resource(LISTENER, "l", {"defaultActions": UNKNOWN}), tg1, tg2], {}),
+            lambda message, urn=None: found.append(message))
+    assert found == []
