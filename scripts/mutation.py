@@ -48,7 +48,8 @@ TARGETS = {
     "policies": Target(("policies/[a-z]*.py",), ("tests/policies",)),
     "waf_rate": Target(("scaling_kit/waf_rate.py",), ("tests/kit/test_waf_rate.py",)),
     "sharding": Target(("scaling_kit/sharding.py",), ("tests/kit/test_sharding.py",)),
-    "config": Target(("stack/config.py",), ("tests/stack/test_config.py", "tests/stack/test_config_boundaries.py")),
+    "config": Target(("stack/config.py",), ("tests/stack/test_config.py", "tests/stack/test_config_boundaries.py",
+                                            "tests/stack/test_config_rows.py")),
     # The component modules also hold the ComponentResource classes, which only the mock-engine tests construct:
     # judged by the pure boundary file alone, their mutants are "no tests" and not scored; the validate_*
     # functions (and components/validation.py) are what this target measures.
