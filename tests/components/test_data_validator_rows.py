@@ -32,6 +32,29 @@ from components.database import (
     validate_identifier,
     validate_windows,
 )
+from components.metrics_pipeline import (
+    MetricsCatalog,
+    MetricsPipelineArgs,
+    PodDemand,
+    adapter_rule,
+    alerting_rules,
+    alertmanagers,
+    hpa_at_max_rule,
+    metrics_catalog,
+    metrics_server_values,
+    pipeline_demand,
+    prometheus_adapter_values,
+    prometheus_values,
+    validate_metrics_pipeline_args,
+)
+from components.network import NetworkArgs, plan_subnets, validate_network_args
+from components.network_policy import AppTraffic, app_allowance_spec, default_deny_spec, validate_app_traffic
+from components.sharded_database import (
+    ShardedDatabaseArgs,
+    default_base_identifier,
+    shard_name,
+    validate_sharded_database_args,
+)
 from components.streaming import (
     ENHANCED_MONITORING,
     StreamingArgs,
@@ -660,3 +683,467 @@ def test_lag_reader_statements_only_describe():
         {"Sid": "KafkaGroupDescribe", "Effect": "Allow", "Action": ["kafka-cluster:DescribeGroup"],
          "Resource": GROUP_ARN},
     ]
+
+
+# ============================================================================================
+# components/sharded_database.py
+# ============================================================================================
+
+def test_shard_names_depend_on_the_index_only():
+    assert [shard_name("orders", i) for i in (0, 7, 15, 63, 100)] == [
+        "orders-shard-00", "orders-shard-07", "orders-shard-15", "orders-shard-63", "orders-shard-100"]
+
+
+def test_the_base_identifier_leaves_room_for_the_shard_and_replica_suffixes():
+    assert default_base_identifier("db", "prod", "scaling") == "scaling-prod-db"
+    long = default_base_identifier("d" * 80, "prod", "scaling")
+    assert len(long) == IDENTIFIER_MAX_LENGTH - len("-shard-00") == 43
+    assert len(shard_name(long, 63) + "-replica-14") == 63
+    assert default_base_identifier("db", "prod", "1p") == "x-1p-prod-db"
+
+
+def test_each_shard_gets_its_identifier_zone_offset_and_protect():
+    shards = validate_sharded_database_args(ShardedDatabaseArgs(database=DB, shard_count=3), "prod-db")
+    assert [(s.identifier, s.zone_offset, s.protect) for s in shards] == [
+        ("prod-db-shard-00", 0, True), ("prod-db-shard-01", 1, True), ("prod-db-shard-02", 2, True)]
+    assert shards[1] == replace(DB, identifier="prod-db-shard-01", zone_offset=1, protect=True)
+
+
+@pytest.mark.parametrize("protect, environment, expected", [
+    (None, "prod", True), (None, "dev", False), (False, "prod", False), (True, "dev", True)])
+def test_the_shards_protect_follows_the_sharded_argument_else_the_environment(protect, environment, expected):
+    args = ShardedDatabaseArgs(database=replace(DB, environment=environment), shard_count=2, protect=protect)
+    assert [s.protect for s in validate_sharded_database_args(args, "prod-db")] == [expected, expected]
+
+
+def test_the_shard_template_may_not_carry_shared_pieces():
+    refused(lambda: validate_sharded_database_args(ShardedDatabaseArgs(database=replace(DB, shared=shared("16"))),
+                                                   "prod-db"),
+            "database.shared: given; expected None (ShardedDatabase declares the shared pieces)")
+
+
+@pytest.mark.parametrize("protect", [True, False])
+def test_the_shard_template_may_not_carry_protect(protect):
+    refused(lambda: validate_sharded_database_args(ShardedDatabaseArgs(database=replace(DB, protect=protect)),
+                                                   "prod-db"),
+            f"database.protect: {protect!r} given on the template; expected None (set ShardedDatabaseArgs.protect: "
+            "it covers every shard and the shared key)")
+
+
+def test_a_shard_fault_is_reported_under_database():
+    args = ShardedDatabaseArgs(database=replace(DB, replica_count=16), shard_count=2)
+    with pytest.raises(ArgumentError) as info:
+        validate_sharded_database_args(args, "prod-db")
+    assert str(info.value) == "database.replica_count: 16 is out of range; expected 0 to 15"
+    assert info.value.paths == ("database.replica_count",)
+    assert isinstance(info.value.__cause__, ArgumentError) and info.value.__cause__.paths == ("replica_count",)
+
+
+def test_a_base_identifier_too_long_for_the_last_shard_is_reported_under_database():
+    base = "a" * (IDENTIFIER_MAX_LENGTH - len("-shard-00"))
+    validate_sharded_database_args(ShardedDatabaseArgs(database=DB, shard_count=64), base)
+    longer = base + "b"
+    refused(lambda: validate_sharded_database_args(ShardedDatabaseArgs(database=DB, shard_count=1), longer),
+            "database." + bad_identifier(longer + "-shard-00"))
+
+
+@pytest.mark.parametrize("count", [True, "2", 2.0])
+def test_a_shard_count_that_is_not_an_integer_is_refused(count):
+    with pytest.raises(ArgumentError) as info:
+        validate_sharded_database_args(ShardedDatabaseArgs(database=DB, shard_count=count), "prod-db")
+    assert info.value.paths == ("shard_count",)
+    assert str(info.value) == f"shard_count: {count!r} is {type(count).__name__}; expected an integer"
+
+
+def test_the_sharded_template_environment_is_checked():
+    refused(lambda: validate_sharded_database_args(ShardedDatabaseArgs(database=replace(DB, environment="qa")),
+                                                   "prod-db"),
+            "database.environment: 'qa' is not allowed; expected one of 'dev', 'prod'")
+
+
+# ============================================================================================
+# components/network.py
+# ============================================================================================
+
+def test_the_default_network_arguments_are_valid():
+    validate_network_args(NetworkArgs())
+
+
+def test_subnets_take_one_of_eight_slots_per_tier_and_zone():
+    assert plan_subnets("10.0.0.0/16", 3) == {
+        "public": ["10.0.0.0/21", "10.0.8.0/21", "10.0.16.0/21"],
+        "private": ["10.0.64.0/21", "10.0.72.0/21", "10.0.80.0/21"],
+        "isolated": ["10.0.128.0/21", "10.0.136.0/21", "10.0.144.0/21"],
+    }
+    plan = plan_subnets("192.168.0.0/23", 8)
+    assert plan["public"][7] == "192.168.0.112/28" and plan["private"][0] == "192.168.0.128/28"
+    assert plan["isolated"] == [f"192.168.1.{16 * z}/28" for z in range(8)]
+    assert plan_subnets("10.0.0.0/16", 2)["isolated"] == ["10.0.128.0/21", "10.0.136.0/21"]
+
+
+@pytest.mark.parametrize("cidr", ["10.0.0.0/33", "10.0.0.1/16", "300.0.0.0/16", "fd00::/56", "", "vpc"])
+def test_a_vpc_cidr_that_is_not_an_ipv4_block_is_refused(cidr):
+    refused(lambda: validate_network_args(NetworkArgs(cidr_block=cidr)),
+            f"cidr_block: {cidr!r} is not an IPv4 CIDR block such as 10.0.0.0/16")
+
+
+@pytest.mark.parametrize("cidr, prefix", [("10.0.0.0/8", 8), ("10.0.0.0/15", 15), ("10.0.0.0/24", 24),
+                                          ("10.0.0.0/28", 28), ("10.0.0.0", 32)])
+def test_a_vpc_cidr_outside_16_to_23_is_refused(cidr, prefix):
+    refused(lambda: validate_network_args(NetworkArgs(cidr_block=cidr)),
+            f"cidr_block: {cidr!r} has prefix /{prefix}; expected /16 to /23 (AWS allows /16 at most; subnets of /28 "
+            "need at least /23)")
+
+
+@pytest.mark.parametrize("zones, count", [(("a", "b"), 2), (("a", "b", "c"), 2), (("a", "b", "c"), 3), ((), 8)])
+def test_named_zones_at_least_az_count_are_allowed(zones, count):
+    validate_network_args(NetworkArgs(availability_zones=zones, az_count=count))
+
+
+@pytest.mark.parametrize("zones, count", [(("a",), 2), (("a", "b"), 3)])
+def test_fewer_named_zones_than_az_count_are_refused(zones, count):
+    refused(lambda: validate_network_args(NetworkArgs(availability_zones=zones, az_count=count)),
+            f"availability_zones: {list(zones)!r} names fewer zones than az_count ({count})")
+
+
+@pytest.mark.parametrize("mode", ["per-az", "single"])
+def test_each_nat_mode_is_allowed(mode):
+    validate_network_args(NetworkArgs(nat_gateways=mode))
+
+
+@pytest.mark.parametrize("mode", ["", "none", "per_az", "Single"])
+def test_other_nat_modes_are_refused(mode):
+    refused(lambda: validate_network_args(NetworkArgs(nat_gateways=mode)),
+            f"nat_gateways: {mode!r} is not allowed; expected one of ('per-az', 'single')")
+
+
+@pytest.mark.parametrize("days", [1, 3653])
+def test_flow_log_retention_values_are_allowed(days):
+    validate_network_args(NetworkArgs(flow_log_retention_days=days))
+
+
+@pytest.mark.parametrize("days", [0, 2, 3654])
+def test_other_flow_log_retention_values_are_refused(days):
+    refused(lambda: validate_network_args(NetworkArgs(flow_log_retention_days=days)),
+            f"flow_log_retention_days: {days} is not a CloudWatch Logs retention; expected one of {LOG_RETENTION_DAYS}")
+
+
+def test_network_environment_and_types_are_checked():
+    refused(lambda: validate_network_args(NetworkArgs(environment="qa")),
+            "environment: 'qa' is not allowed; expected one of 'dev', 'prod'")
+    refused(lambda: validate_network_args(NetworkArgs(az_count="3")), "az_count: '3' is str; expected an integer")
+
+
+# ============================================================================================
+# components/network_policy.py
+# ============================================================================================
+
+TRAFFIC = AppTraffic(pod_labels={"app": "api"}, ingress_port=8443, load_balancer_cidrs=("10.0.0.0/21", "10.0.8.0/21"),
+                     metrics_port=9090, monitoring_namespace="observability", vpc_cidr="10.0.0.0/16",
+                     data_ports=(5432, 6379))
+
+
+def test_default_deny_selects_every_pod_both_ways():
+    assert default_deny_spec() == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+
+
+def test_the_app_allowance_spec():
+    assert app_allowance_spec(TRAFFIC) == {
+        "podSelector": {"matchLabels": {"app": "api"}},
+        "policyTypes": ["Ingress", "Egress"],
+        "ingress": [
+            {"from": [{"ipBlock": {"cidr": "10.0.0.0/21"}}, {"ipBlock": {"cidr": "10.0.8.0/21"}}],
+             "ports": [{"protocol": "TCP", "port": 8443}]},
+            {"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "observability"}}}],
+             "ports": [{"protocol": "TCP", "port": 9090}]},
+        ],
+        "egress": [
+            {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                     "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+             "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
+            {"to": [{"ipBlock": {"cidr": "10.0.0.0/16"}}],
+             "ports": [{"protocol": "TCP", "port": 5432}, {"protocol": "TCP", "port": 6379}]},
+            {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/16"]}}],
+             "ports": [{"protocol": "TCP", "port": 443}]},
+        ],
+    }
+
+
+def test_no_load_balancer_cidrs_and_no_data_ports_leave_those_rules_out():
+    spec = app_allowance_spec(replace(TRAFFIC, load_balancer_cidrs=(), data_ports=()))
+    assert spec["ingress"] == [
+        {"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "observability"}}}],
+         "ports": [{"protocol": "TCP", "port": 9090}]}]
+    assert [rule["ports"][0]["port"] for rule in spec["egress"]] == [53, 443]
+
+
+@pytest.mark.parametrize("cidrs, vpc, bad", [
+    (("10.0.0.1/21",), "10.0.0.0/16", "10.0.0.1/21"),
+    (("10.0.0.0/21", "x"), "10.0.0.0/16", "x"),
+    ((), "10.0.0.0/33", "10.0.0.0/33"),
+    ((), "fd00::/56", "fd00::/56"),
+    ((), None, None),
+])
+def test_cidrs_that_are_not_ipv4_blocks_are_refused(cidrs, vpc, bad):
+    traffic = replace(TRAFFIC, load_balancer_cidrs=cidrs, vpc_cidr=vpc)
+    for call, path in ((lambda: validate_app_traffic(traffic, "app.policy"), "app.policy"),
+                       (lambda: app_allowance_spec(traffic), "network_policy")):
+        with pytest.raises(ArgumentError) as info:
+            call()
+        assert str(info.value) == f"{path}.cidrs: {bad!r} is not an IPv4 CIDR block such as 10.0.0.0/16"
+        assert info.value.value == bad
+
+
+@pytest.mark.parametrize("field_name, value", [("ingress_port", 1), ("metrics_port", 65535), ("data_ports", (1, 65535))])
+def test_ports_from_1_to_65535_are_allowed(field_name, value):
+    validate_app_traffic(replace(TRAFFIC, **{field_name: value}))
+
+
+@pytest.mark.parametrize("field_name, value, bad", [
+    ("ingress_port", 0, 0), ("metrics_port", 65536, 65536), ("data_ports", (5432, 0), 0),
+    ("data_ports", (65536,), 65536), ("ingress_port", True, True), ("metrics_port", "9090", "9090"),
+    ("ingress_port", 80.0, 80.0),
+])
+def test_ports_outside_1_to_65535_or_not_integers_are_refused(field_name, value, bad):
+    with pytest.raises(ArgumentError) as info:
+        validate_app_traffic(replace(TRAFFIC, **{field_name: value}), "app.policy")
+    assert str(info.value) == f"app.policy.ports: {bad!r} is out of range; expected 1 to 65535"
+    assert info.value.value == bad
+    refused(lambda: validate_app_traffic(replace(TRAFFIC, **{field_name: value})),
+            f"network_policy.ports: {bad!r} is out of range; expected 1 to 65535")
+
+
+def test_an_allowance_must_select_pods():
+    refused(lambda: validate_app_traffic(replace(TRAFFIC, pod_labels={})),
+            "network_policy.pod_labels: empty; an allowance must select the application's pods only")
+    refused(lambda: validate_app_traffic(replace(TRAFFIC, pod_labels={}), "x"),
+            "x.pod_labels: empty; an allowance must select the application's pods only")
+
+
+# ============================================================================================
+# components/metrics_pipeline.py
+# ============================================================================================
+
+PIPELINE = MetricsPipelineArgs()
+COUNTER, SELECTOR = "envoy_http_downstream_rq_total", 'envoy_http_conn_manager_prefix="ingress"'
+
+
+def pipeline(**fields) -> MetricsPipelineArgs:
+    return replace(PIPELINE, **fields)
+
+
+def test_the_default_pipeline_arguments_are_valid():
+    validate_metrics_pipeline_args(PIPELINE)
+    assert (PIPELINE.request_counter, PIPELINE.request_counter_selector) == (COUNTER, SELECTOR)
+
+
+PIPELINE_ACCEPTED = {
+    "namespace 63": {"namespace": "a" + "-" * 61 + "9"},
+    "namespace 1": {"namespace": "m"},
+    "chart versions": {"metrics_server_chart_version": "10.0.12", "prometheus_chart_version": "0.0.0",
+                       "prometheus_adapter_chart_version": "123.45.6"},
+    "selector empty": {"request_counter_selector": ""},
+    "selector operators": {"request_counter_selector": 'a="",_b!="x",c9=~"y.*",D!~"z"'},
+    "metric names": {"request_counter": "_a:b_9", "metric_name": ":rps"},
+    "durations": {"rate_window": "4h", "scrape_interval": "1h", "retention": "30d", "hpa_at_max_for": "2h"},
+    "retention hours": {"retention": "12h"},
+    "rate window exactly four scrapes": {"rate_window": "2m", "scrape_interval": "30s"},
+    "rate window seconds": {"rate_window": "120s", "scrape_interval": "30s"},
+    "at max exactly two scrapes": {"hpa_at_max_for": "60s", "scrape_interval": "30s", "rate_window": "2m"},
+    "at max hours": {"hpa_at_max_for": "1h"},
+    "alertmanager": {"alertmanager_address": "alertmanager-headless.monitoring.svc.cluster.local:9093"},
+    "alertmanager short": {"alertmanager_address": "a:1"},
+    "alertmanager max port": {"alertmanager_address": "a-1.b2:65535"},
+    "no alert no address": {"hpa_at_max_alert": False},
+    "dev": {"environment": "dev", "highly_available": False},
+}
+
+
+def bad_chart(name: str, value: str) -> str:
+    return (f"{name}: {value!r} is not a pinned chart version; expected MAJOR.MINOR.PATCH (ranges would let a preview "
+            "and an update install different charts)")
+
+
+def bad_selector(value: str) -> str:
+    return (f"request_counter_selector: {value!r} is not a list of PromQL label matchers such as "
+            'envoy_http_conn_manager_prefix="ingress"')
+
+
+def bad_metric(name: str, value: str) -> str:
+    return f"{name}: {value!r} is not a Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)"
+
+
+def bad_duration(name: str, value: str) -> str:
+    return f"{name}: {value!r} is not a duration such as 30s, 2m or 1h"
+
+
+def bad_address(value: str) -> str:
+    return (f"alertmanager_address: {value!r} is not host:port (a DNS name in lower case and a port, such as "
+            "alertmanager-headless.monitoring.svc.cluster.local:9093)")
+
+
+PIPELINE_REFUSED = {
+    **{f"namespace {v!r}": ({"namespace": v}, f"namespace: {v!r} is not a DNS label (lower-case letters, digits, '-', "
+                                              "at most 63 characters)")
+       for v in ("", "Monitoring", "-a", "a-", "a" * 64, "a.b")},
+    **{f"{n} {v!r}": ({n: v}, bad_chart(n, v))
+       for n in ("metrics_server_chart_version", "prometheus_chart_version", "prometheus_adapter_chart_version")
+       for v in ("3.12", "^3.12.2", "3.12.2-rc1", "v3.12.2")},
+    **{f"selector {v!r}": ({"request_counter_selector": v}, bad_selector(v))
+       for v in ("ingress", 'a="x",', 'a=="x"', '9a="x"', 'a="x" ', "a='x'", 'a="x",,b="y"', 'a>"x"', 'a="x"b="y"')},
+    **{f"{n} {v!r}": ({n: v}, bad_metric(n, v))
+       for n in ("request_counter", "metric_name") for v in ("", "9rps", "rps-total", "rps total")},
+    **{f"{n} {v!r}": ({n: v}, bad_duration(n, v))
+       for n in ("rate_window", "scrape_interval") for v in ("", "0s", "05m", "2", "m", "1d", "1.5m", "2ms")},
+    **{f"retention {v!r}": ({"retention": v}, bad_duration("retention", v)) for v in ("", "0d", "1w", "d", "01d", "1y")},
+    "rate window three scrapes": ({"rate_window": "89s", "scrape_interval": "30s"},
+                                  "rate_window: '89s' is shorter than four scrape intervals (scrape_interval '30s'); "
+                                  "rate() would drop to nothing after one missed scrape"),
+    "rate window one step short": ({"rate_window": "119s", "scrape_interval": "30s"},
+                                   "rate_window: '119s' is shorter than four scrape intervals (scrape_interval '30s'); "
+                                   "rate() would drop to nothing after one missed scrape"),
+    "rate window hours": ({"rate_window": "3h", "scrape_interval": "1h"},
+                          "rate_window: '3h' is shorter than four scrape intervals (scrape_interval '1h'); rate() would "
+                          "drop to nothing after one missed scrape"),
+    **{f"at max {v!r}": ({"hpa_at_max_for": v}, f"hpa_at_max_for: {v!r} is not a duration such as 15m")
+       for v in ("", "0m", "15", "1d", "15min")},
+    "at max short": ({"hpa_at_max_for": "59s"},
+                     "hpa_at_max_for: '59s' is shorter than two scrape intervals (scrape_interval '30s'); one sample at "
+                     "the maximum would fire it"),
+    "at max short minutes": ({"hpa_at_max_for": "1m", "scrape_interval": "1m", "rate_window": "4m"},
+                             "hpa_at_max_for: '1m' is shorter than two scrape intervals (scrape_interval '1m'); one "
+                             "sample at the maximum would fire it"),
+    **{f"address {v!r}": ({"alertmanager_address": v}, bad_address(v))
+       for v in ("alertmanager", "Alertmanager:9093", "a:0", "a:093", "a:123456", ":9093", "a..b:9093", "-a:9093",
+                 "a-:9093", "a:9093 ", "http://a:9093", "a_b:9093")},
+    "address port": ({"alertmanager_address": "a:65536"}, "alertmanager_address: 'a:65536' has a port above 65535"),
+    "address port 99999": ({"alertmanager_address": "a.b:99999"},
+                           "alertmanager_address: 'a.b:99999' has a port above 65535"),
+    "address without alert": ({"alertmanager_address": "a:9093", "hpa_at_max_alert": False},
+                              "alertmanager_address/hpa_at_max_alert: 'a:9093' is set while hpa_at_max_alert is False; "
+                              "there would be no rule to send (enable the alert or drop the address)"),
+    "environment": ({"environment": "qa"}, "environment: 'qa' is not allowed; expected one of 'dev', 'prod'"),
+}
+
+
+@pytest.mark.parametrize("name", PIPELINE_ACCEPTED)
+def test_pipeline_values_that_are_allowed(name):
+    validate_metrics_pipeline_args(pipeline(**PIPELINE_ACCEPTED[name]))
+
+
+@pytest.mark.parametrize("name", PIPELINE_REFUSED)
+def test_pipeline_values_that_are_refused(name):
+    fields, message = PIPELINE_REFUSED[name]
+    refused(lambda: validate_metrics_pipeline_args(pipeline(**fields)), message)
+
+
+def test_the_catalog_serves_cpu_memory_and_the_request_metric():
+    assert metrics_catalog(pipeline(metric_name="rps", request_counter="hits")) == MetricsCatalog(
+        resource_metrics=frozenset({"cpu", "memory"}), pods_metrics={"rps": "hits"})
+
+
+def test_the_adapter_rule_with_a_selector():
+    assert adapter_rule(pipeline(rate_window="3m")) == {
+        "seriesQuery": f'{COUNTER}{{namespace!="",pod!="",{SELECTOR}}}',
+        "resources": {"overrides": {"namespace": {"resource": "namespace"}, "pod": {"resource": "pod"}}},
+        "name": {"matches": f"^{COUNTER}$", "as": "requests_per_second"},
+        "metricsQuery": f"sum(rate({COUNTER}{{<<.LabelMatchers>>,{SELECTOR}}}[3m])) by (<<.GroupBy>>)",
+    }
+
+
+def test_the_adapter_rule_without_a_selector():
+    rule = adapter_rule(pipeline(request_counter="hits", request_counter_selector="", metric_name="rps"))
+    assert rule["seriesQuery"] == 'hits{namespace!="",pod!=""}'
+    assert rule["name"] == {"matches": "^hits$", "as": "rps"}
+    assert rule["metricsQuery"] == "sum(rate(hits{<<.LabelMatchers>>}[2m])) by (<<.GroupBy>>)"
+
+
+def test_the_hpa_at_max_rule():
+    by = "max by (namespace, horizontalpodautoscaler)"
+    assert hpa_at_max_rule(pipeline(hpa_at_max_for="20m")) == {
+        "alert": "HpaAtMaxReplicas",
+        "expr": f"{by} (kube_horizontalpodautoscaler_status_current_replicas) >= "
+                f"{by} (kube_horizontalpodautoscaler_spec_max_replicas)",
+        "for": "20m",
+        "labels": {"severity": "warning"},
+        "annotations": {
+            "summary": "HPA {{ $labels.namespace }}/{{ $labels.horizontalpodautoscaler }} has been at its maximum "
+                       "replicas for 20m",
+            "description": "Demand is above what the HPA's bounds allow: raise its max replicas (and the node group's "
+                           "maximum to hold them), or make each pod serve more. See docs/alarms.md.",
+        },
+    }
+
+
+def test_alerting_rules_hold_the_hpa_group_only_with_the_alert():
+    assert alerting_rules(PIPELINE) == {"groups": [{"name": "hpa", "rules": [hpa_at_max_rule(PIPELINE)]}]}
+    assert alerting_rules(pipeline(hpa_at_max_alert=False)) == {}
+
+
+def test_alertmanagers_resolve_every_a_record_of_the_address():
+    assert alertmanagers(PIPELINE) == []
+    assert alertmanagers(pipeline(alertmanager_address="am.monitoring.svc:9093")) == [
+        {"dns_sd_configs": [{"names": ["am.monitoring.svc"], "type": "A", "port": 9093}]}]
+
+
+def test_pipeline_demand():
+    assert pipeline_demand(PIPELINE) == [
+        PodDemand("metrics-server", 2, 100, 200), PodDemand("prometheus", 1, 500, 2048),
+        PodDemand("prometheus-adapter", 2, 100, 256), PodDemand("kube-state-metrics", 1, 20, 64)]
+    assert pipeline_demand(pipeline(highly_available=False, hpa_at_max_alert=False)) == [
+        PodDemand("metrics-server", 1, 100, 200), PodDemand("prometheus", 1, 500, 2048),
+        PodDemand("prometheus-adapter", 1, 100, 256)]
+
+
+@pytest.mark.parametrize("highly_available, replicas", [(True, 2), (False, 1)])
+def test_metrics_server_values(highly_available, replicas):
+    assert metrics_server_values(pipeline(highly_available=highly_available)) == {
+        "replicas": replicas,
+        "resources": {"requests": {"cpu": "100m", "memory": "200Mi"}, "limits": {"memory": "200Mi"}},
+        "podDisruptionBudget": {"enabled": highly_available, "maxUnavailable": 1},
+    }
+
+
+@pytest.mark.parametrize("highly_available, replicas", [(True, 2), (False, 1)])
+def test_prometheus_adapter_values(highly_available, replicas):
+    args = pipeline(highly_available=highly_available, namespace="obs")
+    assert prometheus_adapter_values(args) == {
+        "replicas": replicas,
+        "prometheus": {"url": "http://prometheus-server.obs.svc", "port": 80, "path": ""},
+        "metricsRelistInterval": "1m",
+        "rules": {"default": False, "custom": [adapter_rule(args)]},
+        "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "256Mi"}},
+        "podDisruptionBudget": {"enabled": highly_available, "maxUnavailable": 1},
+    }
+
+
+def test_prometheus_values_with_the_alert_and_an_alertmanager():
+    args = pipeline(alertmanager_address="am:9093", scrape_interval="15s", retention="2d")
+    assert prometheus_values(args) == {
+        "alertmanager": {"enabled": False},
+        "kube-state-metrics": {
+            "enabled": True, "collectors": ["horizontalpodautoscalers"],
+            "metricAllowlist": ["kube_horizontalpodautoscaler_status_current_replicas",
+                                "kube_horizontalpodautoscaler_spec_max_replicas",
+                                "kube_horizontalpodautoscaler_status_desired_replicas",
+                                "kube_horizontalpodautoscaler_spec_min_replicas"],
+            "resources": {"requests": {"cpu": "20m", "memory": "64Mi"}, "limits": {"memory": "64Mi"}}},
+        "prometheus-node-exporter": {"enabled": False},
+        "prometheus-pushgateway": {"enabled": False},
+        "serverFiles": {"alerting_rules.yml": alerting_rules(args)},
+        "server": {
+            "alertmanagers": [{"dns_sd_configs": [{"names": ["am"], "type": "A", "port": 9093}]}],
+            "global": {"scrape_interval": "15s", "evaluation_interval": "15s"},
+            "retention": "2d",
+            "persistentVolume": {"enabled": False},
+            "resources": {"requests": {"cpu": "500m", "memory": "2048Mi"}, "limits": {"memory": "2048Mi"}},
+            "securityContext": {"runAsNonRoot": True, "runAsUser": 65534, "runAsGroup": 65534, "fsGroup": 65534},
+        },
+    }
+
+
+def test_prometheus_values_without_the_alert():
+    values = prometheus_values(pipeline(hpa_at_max_alert=False))
+    assert values["kube-state-metrics"] == {"enabled": False}
+    assert values["serverFiles"] == {"alerting_rules.yml": {}}
+    assert "alertmanagers" not in values["server"]
