@@ -8,11 +8,16 @@ per mutant with this file (issue 19).
 
 from __future__ import annotations
 
-from dataclasses import replace
+import dataclasses
+import typing
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Optional, Union
 
+import pulumi
 import pytest
 
-from components import database
+from components import database, validation
 from components.database import (
     IDENTIFIER_MAX_LENGTH,
     MONITORING_INTERVALS,
@@ -69,7 +74,15 @@ from components.streaming import (
     validate_streaming_args,
     validate_topic_changes,
 )
-from components.validation import ArgumentError
+from components.validation import (
+    ArgumentError,
+    ArgumentTypeError,
+    check_argument_types,
+    check_arguments,
+    check_environment,
+    check_pod_identity,
+    resolve_protect,
+)
 from scaling_kit.aws_limits import LOG_RETENTION_DAYS
 
 SUBNETS = ("subnet-a", "subnet-b", "subnet-c")
@@ -1147,3 +1160,233 @@ def test_prometheus_values_without_the_alert():
     assert values["kube-state-metrics"] == {"enabled": False}
     assert values["serverFiles"] == {"alerting_rules.yml": {}}
     assert "alertmanagers" not in values["server"]
+
+
+# ============================================================================================
+# components/validation.py
+# ============================================================================================
+
+@dataclass(frozen=True)
+class Inner:
+    count: int = 1
+    name: str = "n"
+
+
+@dataclass(frozen=True)
+class Typed:
+    """Every kind of annotation the checker models, plus one it does not (``Literal``)."""
+
+    text: str = "t"
+    number: int = 1
+    ratio: float = 0.5
+    flag: bool = True
+    maybe: Optional[int] = None
+    either: Union[int, str] = 1
+    reference: pulumi.Input[str] = "r"
+    references: Sequence[pulumi.Input[str]] = ()
+    names: list[str] = dataclasses.field(default_factory=list)
+    pair: tuple[int, str] = (1, "a")
+    many: tuple[bool, ...] = ()
+    labels: Mapping[str, int] = dataclasses.field(default_factory=dict)
+    bare_mapping: typing.Mapping = dataclasses.field(default_factory=dict)
+    tags: frozenset[str] = frozenset()
+    inner: Inner = Inner()
+    maybe_inner: Optional[Inner] = None
+    anything: Any = None
+    mode: typing.Literal["a", "b"] = "a"
+
+
+class Deferred:
+    """An awaitable that is not an Output (the engine resolves those too)."""
+
+    def __await__(self):
+        yield
+        return "x"
+
+
+def mismatch(**fields) -> str:
+    with pytest.raises(ArgumentTypeError) as info:
+        check_argument_types(replace(Typed(), **fields))
+    assert isinstance(info.value, TypeError) and isinstance(info.value, ValueError)
+    return str(info.value)
+
+
+def test_values_of_the_annotated_types_pass():
+    check_argument_types(Typed())
+    output = pulumi.Output.from_input("x")
+    check_argument_types(Typed(text="", number=-3, ratio=2, flag=False, maybe=4, either="s", reference=output,
+                               references=("a", output, Deferred()), names=["a", "b"], pair=(2, "b"),
+                               many=(True, False, True), labels={"a": 1}, bare_mapping={1: "x"},
+                               tags=frozenset({"a"}), inner=Inner(2, "m"), maybe_inner=Inner(), anything=object(),
+                               mode="zzz"))
+    check_argument_types(Typed(reference=Deferred(), tags={"a"}, names=("a",), many=[True]))
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"text": 3}, "text: 3 is int; expected a string"),
+    ({"text": None}, "text: None is None; expected a string"),
+    ({"number": "3"}, "number: '3' is str; expected an integer"),
+    ({"number": True}, "number: True is bool; expected an integer"),
+    ({"number": 1.0}, "number: 1.0 is float; expected an integer"),
+    ({"ratio": "0.5"}, "ratio: '0.5' is str; expected a number"),
+    ({"ratio": False}, "ratio: False is bool; expected a number"),
+    ({"flag": 1}, "flag: 1 is int; expected a boolean"),
+    ({"flag": None}, "flag: None is None; expected a boolean"),
+    ({"maybe": "1"}, "maybe: '1' is str; expected an integer"),
+    ({"either": 1.5}, "either: 1.5 is float; expected an integer or a string"),
+    ({"either": None}, "either: None is None; expected an integer or a string"),
+    ({"reference": 3}, "reference: 3 is int; expected a string"),
+    ({"references": "abc"}, "references: 'abc' is str; expected a list or tuple of items that are a string or an Output"),
+    ({"references": ("a", 2)}, "references[1]: 2 is int; expected a string"),
+    ({"names": ["a", "b", 3]}, "names[2]: 3 is int; expected a string"),
+    ({"names": {"a"}}, "names: {'a'} is set; expected a list or tuple of strings"),
+    ({"pair": (1,)}, "pair: (1,) is tuple; expected a list or tuple of integers"),
+    ({"pair": (1, "a", "b")}, "pair: (1, 'a', 'b') is tuple; expected a list or tuple of integers"),
+    ({"pair": (1, 2)}, "pair[1]: 2 is int; expected a string"),
+    ({"pair": ("1", "a")}, "pair[0]: '1' is str; expected an integer"),
+    ({"many": (True, 1)}, "many[1]: 1 is int; expected a boolean"),
+    ({"labels": [("a", 1)]}, "labels: [('a', 1)] is list; expected a mapping of a string to an integer"),
+    ({"labels": {1: 1}}, "labels[1]: 1 is int; expected a string"),
+    ({"labels": {"a": 1, "b": "2"}}, "labels['b']: '2' is str; expected an integer"),
+    ({"bare_mapping": ()}, "bare_mapping: () is tuple; expected a mapping"),
+    ({"tags": ["a"]}, "tags: ['a'] is list; expected a set"),
+    ({"inner": "x"}, "inner: 'x' is str; expected a Inner"),
+    ({"inner": Inner(count="2")}, "inner.count: '2' is str; expected an integer"),
+    ({"inner": Inner(name=None)}, "inner.name: None is None; expected a string"),
+    ({"maybe_inner": Inner(count=True)}, "maybe_inner.count: True is bool; expected an integer"),
+    ({"maybe_inner": 3}, "maybe_inner: 3 is int; expected a Inner"),
+])
+def test_a_value_of_another_type_is_refused_at_its_innermost_path(fields, message):
+    assert mismatch(**fields) == message
+
+
+def test_the_first_wrong_field_is_reported():
+    assert mismatch(number="1", text=2) == "text: 2 is int; expected a string"
+    with pytest.raises(ArgumentTypeError) as info:
+        check_argument_types(Typed(flag="no"))
+    assert info.value.paths == ("flag",) and info.value.value == "no"
+    assert info.value.reason == "'no' is str; expected a boolean"
+
+
+@pytest.mark.parametrize("hint, text", [
+    (str, "a string"), (int, "an integer"), (float, "a number"), (bool, "a boolean"),
+    (Optional[str], "a string or None"), (Union[int, str, None], "an integer or a string or None"),
+    (list[int], "a list or tuple of integers"), (Sequence[bool], "a list or tuple of booleans"),
+    (Sequence[float], "a list or tuple of items that are a number"), (list[Any], "a list or tuple"),
+    (tuple[str, ...], "a list or tuple of strings"), (typing.List, "a list or tuple"),  # noqa: UP006
+    (dict[str, bool], "a mapping of a string to a boolean"), (typing.Dict, "a mapping"),  # noqa: UP006
+    (set[int], "a set"), (frozenset[str], "a set"), (Inner, "a Inner"), (bytes, "a bytes"),
+    (Union[Inner, None], "a Inner or None"), (str | None, "a string or None"), (int | str, "an integer or a string"),
+    (typing.Literal["a"], "typing.Literal['a']"),
+])
+def test_each_annotation_is_described_for_the_message(hint, text):
+    assert validation._describe(hint) == text
+
+
+def test_an_input_is_described_with_its_output():
+    assert validation._describe(validation._Input(int)) == "an integer or an Output"
+    assert validation._describe(validation._Input(Optional[str])) == "a string or None or an Output"
+
+
+@pytest.mark.parametrize("value, hint", [
+    (None, Optional[int]), (3, int | None), ("a", str | int), (None, Any), (b"x", bytes), ("x", typing.Literal["a"]),
+    ((), tuple[()]), ([1, 2], list), ({"a": 1}, dict),
+])
+def test_matching_values_pass(value, hint):
+    assert validation._mismatch(value, hint, "p") is None
+
+
+def test_a_union_of_several_arms_reports_the_union_and_one_arm_its_own_error():
+    error = validation._mismatch([1], Union[list[str], int], "p")
+    assert str(error) == "p: [1] is list; expected a list or tuple of strings or an integer"
+    error = validation._mismatch([1], Optional[list[str]], "p")
+    assert str(error) == "p[0]: 1 is int; expected a string" and error.paths == ("p[0]",)
+
+
+def test_a_dataclass_with_real_annotations_is_checked():
+    """``from __future__ import annotations`` makes them strings; without it they are the types themselves."""
+    Real = dataclasses.make_dataclass("Real", [("count", int), ("names", list[str])])
+    check_argument_types(Real(1, ["a"]))
+    refused(lambda: check_argument_types(Real(1, ["a", 2])), "names[1]: 2 is int; expected a string",
+            ArgumentTypeError)
+    refused(lambda: check_argument_types(Real("1", [])), "count: '1' is str; expected an integer", ArgumentTypeError)
+
+
+def test_the_hints_of_a_class_are_read_once():
+    check_argument_types(Inner())
+    assert validation._HINTS[Inner] == {"count": int, "name": str}
+    assert validation._hints(Inner) is validation._HINTS[Inner]
+
+
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_each_environment_is_allowed(environment):
+    check_environment(environment)
+
+
+@pytest.mark.parametrize("environment", ["", "Prod", "staging", None, 1])
+def test_other_environments_are_refused(environment):
+    with pytest.raises(ArgumentError) as info:
+        check_environment(environment)
+    assert str(info.value) == f"environment: {environment!r} is not allowed; expected one of 'dev', 'prod'"
+    assert info.value.value == environment and type(info.value) is ArgumentError
+
+
+@pytest.mark.parametrize("protect, environment, expected", [
+    (None, "prod", True), (None, "dev", False), (False, "prod", False), (True, "dev", True), (True, "prod", True),
+    (False, "dev", False)])
+def test_protect_is_as_given_else_true_in_production(protect, environment, expected):
+    assert resolve_protect(protect, environment) is expected
+
+
+def test_check_arguments_checks_types_then_the_environment_when_there_is_one():
+    check_arguments(Typed())
+    check_arguments(NetworkArgs(environment="dev"))
+    refused(lambda: check_arguments(NetworkArgs(environment="qa")),
+            "environment: 'qa' is not allowed; expected one of 'dev', 'prod'")
+    refused(lambda: check_arguments(NetworkArgs(environment="qa", az_count="2")),
+            "az_count: '2' is str; expected an integer", ArgumentTypeError)
+    refused(lambda: check_arguments(Typed(text=1)), "text: 1 is int; expected a string", ArgumentTypeError)
+
+
+def test_an_argument_error_names_its_paths_reason_and_value():
+    error = ArgumentError("min_size/max_size", "1/0 is not allowed", value=(1, 0))
+    assert error.paths == ("min_size", "max_size") and error.path == "min_size/max_size"
+    assert error.reason == "1/0 is not allowed" and error.value == (1, 0)
+    assert str(error) == "min_size/max_size: 1/0 is not allowed"
+    listed = ArgumentError(["a", "b.c"], "why")
+    assert listed.paths == ("a", "b.c") and str(listed) == "a/b.c: why" and listed.value is None
+    assert ArgumentError(("x",), "why").paths == ("x",)
+
+
+def test_within_prefixes_every_path_and_keeps_the_rest():
+    error = ArgumentTypeError("min_size/max_size", "bad", value=3)
+    outer = error.within("database")
+    assert type(outer) is ArgumentTypeError
+    assert outer.paths == ("database.min_size", "database.max_size")
+    assert (outer.reason, outer.value, outer.__cause__) == ("bad", 3, error)
+    assert str(outer) == "database.min_size/database.max_size: bad"
+
+
+@dataclass(frozen=True)
+class Pod:
+    name: str = "api"
+    namespace: str = "default"
+    image: str = "registry.example/app:1"
+
+
+@pytest.mark.parametrize("pod", [Pod(), Pod(name="a" * 63), Pod(namespace="0"), Pod(name="a-b-9"),
+                                 Pod(image="x")])
+def test_a_pod_identity_of_dns_labels_and_an_image_passes(pod):
+    check_pod_identity(pod)
+
+
+@pytest.mark.parametrize("field_name", ["name", "namespace"])
+@pytest.mark.parametrize("value", ["", "A", "-a", "a-", "a" * 64, "a.b", "a_b"])
+def test_a_pod_name_or_namespace_that_is_not_a_dns_label_is_refused(field_name, value):
+    refused(lambda: check_pod_identity(replace(Pod(), **{field_name: value})),
+            f"{field_name}: {value!r} is not a DNS label (lower-case letters, digits, '-', at most 63)")
+
+
+@pytest.mark.parametrize("image", ["", " ", "app :1", "app\t1", "app:1\n"])
+def test_an_empty_image_or_one_with_whitespace_is_refused(image):
+    refused(lambda: check_pod_identity(Pod(image=image)), f"image: {image!r} is not an image reference")
