@@ -187,6 +187,13 @@ WILD_TAIL = (" on Resource '*'; these actions support resource-level permissions
     ([allow("eks:DescribeNodegroup", "*")], {"unrestrictableActions": ["eks:List*"]},
      ["policy allows eks:DescribeNodegroup" + WILD_TAIL]),
     ([allow(None, "*")], None, []),  # no Action at all: nothing granted
+    # every statement is judged, past a denied, a NotAction and a tag-scoped one
+    ([{"Effect": "Deny", "Action": "s3:*", "Resource": "*"}, allow("s3:PutObject", "*")], None,
+     ["policy allows s3:PutObject" + WILD_TAIL]),
+    ([{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}, allow("s3:PutObject", "*")], None,
+     ["policy allows NotAction 'iam:*', s3:PutObject" + WILD_TAIL]),
+    ([allow("s3:GetObject", "*", Condition={"StringEquals": {"aws:ResourceTag/team": "a"}}),
+      allow("s3:PutObject", "*")], None, ["policy allows s3:PutObject" + WILD_TAIL]),
 ])
 def test_wildcard_messages(statements, config, expected):
     assert run(iam.no_wildcard_resource, POLICY, {"policy": doc(*statements)}, config) == expected

@@ -179,7 +179,7 @@ def test_asg_attached_by_any_inline_list_or_attachment_is_judged():
               resource(ASG, "unknown-list", {"targetGroupArns": UNKNOWN}),
               resource(ASG, "by-name", {"name": "web"}),
               resource(ASG, "by-id", {"id": "web-id"}),
-              resource(ASG, "empty", {"targetGroupArns": [], "trafficSources": [], "loadBalancers": []}),
+              resource(ASG, "empty", {"targetGroupArns": [], "trafficSources": None, "loadBalancers": []}),
               resource(ASG, "other-input", {}),
               resource(ASG, "elb", {"targetGroupArns": ["arn:tg"], "healthCheckType": "ELB"})]
     by_name = resource(ATTACH, "a1", {"autoscalingGroupName": "web"})
