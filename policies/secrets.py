@@ -12,6 +12,7 @@ absent because AWS manages it (``manageMasterUserPassword``).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 
 from pulumi_policy.proxy import UnknownValueError
 
@@ -51,7 +52,10 @@ def _no_plaintext(args, k, report):
                     value = resource.props[key]
                 except UnknownValueError:
                     continue  # computed by another step of the deployment, not typed in
-                if value in (None, "", {}, []) or isinstance(value, bool):
+                # An empty string, map or list holds no secret. Compared by length: a list arrives as the
+                # analyzer's list proxy, which is not == [] even when empty.
+                if value is None or isinstance(value, bool) or (isinstance(value, (str, Mapping, Sequence))
+                                                                and len(value) == 0):
                     continue
                 report(f"{label(resource)}: input {key!r} is a literal value (typed into the program or read from "
                        "plain config), so it is stored and shown in plain text", resource.urn)

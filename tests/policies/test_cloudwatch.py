@@ -71,3 +71,56 @@ def test_zero_retention_is_never_expire_and_the_minimum_is_a_knob():
     assert run(cloudwatch.log_group_retention, LOG_GROUP, {"retentionInDays": 30.0}, {"minDays": 30}) == []
     assert run(cloudwatch.log_group_retention, LOG_GROUP, {"retentionInDays": 14.0}, {"minDays": 30}) == [
         "retentionInDays is 14; keep logs at least 30 days"]
+
+
+# Whole messages (issue 19: a fragment check lets the wording and the named values drift unnoticed).
+TREATMENTS = "breaching, notBreaching, ignore, missing"
+
+
+def test_alarm_messages_are_whole():
+    assert run(cloudwatch.alarm_actions, ALARM, alarm(alarmActions=None, okActions=[], treatMissingData=None)) == [
+        "alarmActions is empty: nobody is told when the alarm fires",
+        "okActions is empty: nobody is told when the alarm clears",
+        f"treatMissingData is not set: choose what silence means for this metric ({TREATMENTS})"]
+    assert run(cloudwatch.alarm_actions, ALARM, alarm(treatMissingData="zero")) == [
+        f"treatMissingData is 'zero'; expected one of {TREATMENTS}"]
+
+
+@pytest.mark.parametrize("actions", [TOPIC_ARN, "", {"arn": TOPIC_ARN}])
+def test_actions_that_are_not_a_list_are_empty(actions):
+    """A string (even an ARN) or a map is not a list of actions."""
+    assert run(cloudwatch.alarm_actions, ALARM, alarm(alarmActions=actions)) == [
+        "alarmActions is empty: nobody is told when the alarm fires"]
+
+
+def test_one_action_is_enough():
+    assert run(cloudwatch.alarm_actions, ALARM, alarm(alarmActions=[TOPIC_ARN], okActions=["a", "b"])) == []
+
+
+@pytest.mark.parametrize("key", ["", None, "alias/aws/sns"])
+def test_topic_messages_are_whole(key):
+    props = {"name": "alarms"} if key is None else {"kmsMasterKeyId": key}
+    expected = ("kmsMasterKeyId is 'alias/aws/sns', the AWS-managed key: CloudWatch alarms cannot publish to a topic "
+                "under it") if key else "kmsMasterKeyId is not set: messages are stored unencrypted"
+    assert run(cloudwatch.topic_encrypted, TOPIC, props) == [expected]
+
+
+def test_a_customer_key_alias_is_accepted():
+    assert run(cloudwatch.topic_encrypted, TOPIC, {"kmsMasterKeyId": "alias/alarms"}) == []
+
+
+@pytest.mark.parametrize("props", [{"name": "g"}, {"name": "g", "kmsKeyId": ""}])
+def test_log_group_key_message_is_whole(props):
+    assert run(cloudwatch.log_group_kms_encrypted, LOG_GROUP, props) == [
+        "kmsKeyId is not set: CloudWatch Logs stores the group under its own service key, which no key policy of this "
+        "account controls"]
+
+
+@pytest.mark.parametrize("days, expected", [
+    (1.0, ["retentionInDays is 1; keep logs at least 365 days"]),
+    ("30", ["retentionInDays is 30; keep logs at least 365 days"]),   # a numeric string is read as a number
+    ("never", []),                                                    # not a number: nothing to compare
+    (0.0, []), (365.0, []), (3653.0, []),
+])
+def test_retention_values(days, expected):
+    assert run(cloudwatch.log_group_retention, LOG_GROUP, {"retentionInDays": days}) == expected
