@@ -31,7 +31,8 @@ def _in_transit(args, k, violation):
     client_broker = get(transit, "clientBroker", default="TLS")
     if client_broker != "TLS":
         violation(f"encryptionInTransit.clientBroker is {client_broker!r}; clients must use TLS only")
-    if as_bool(get(transit, "inCluster", default=True)) is False:
+    # Absent (None) is MSK's default, true: only an explicit false is a violation.
+    if as_bool(get(transit, "inCluster")) is False:
         violation("encryptionInTransit.inCluster is false: brokers would replicate in clear text")
 
 

@@ -119,3 +119,6 @@ def test_server_properties_parser_edges():
     # "!" starts a comment too; "=" wins over ":" when both appear; a bare key has an empty value.
     assert msk.server_properties("!x=1\n  # y=2\nk=a:b\nflag\n m : 3 ") == {"k": "a:b", "flag": "", "m": "3"}
     assert msk.server_properties("a=1\r\nb=2") == {"a": "1", "b": "2"}
+    # The first "=" ends the key: a value may hold "=" itself (a JAAS line, an option list).
+    assert msk.server_properties("min.insync.replicas=2\nlistener.opts=a=1,b=2") == {
+        "min.insync.replicas": "2", "listener.opts": "a=1,b=2"}
