@@ -27,7 +27,9 @@ def equivalent_limits(max_requests: int, window_seconds: int, waf_window: int) -
 
 
 def _rules(props) -> list[dict]:
-    """Rate-based rules as (limit, window, key, action) from ``rules`` or the API-form ``ruleJson``."""
+    """Rate-based rules as (limit, window, key, action) from ``rules`` or the API-form ``ruleJson``.
+
+    ``window`` is None when absent (or not a number); ``_rate_limit`` applies AWS's DEFAULT_WINDOW in one place."""
     found = []
     for rule in items(get(props, "rules")):
         statement = get(rule, "statement", "rateBasedStatement")
@@ -35,7 +37,7 @@ def _rules(props) -> list[dict]:
             continue
         action = get(rule, "action")
         found.append({"name": get(rule, "name"), "limit": as_number(get(statement, "limit")),
-                      "window": as_number(get(statement, "evaluationWindowSec", default=DEFAULT_WINDOW)),
+                      "window": as_number(get(statement, "evaluationWindowSec")),
                       "key": get(statement, "aggregateKeyType", default="IP"),
                       "action": next((a for a in ("block", "count", "captcha", "challenge", "allow")
                                       if get(action, a) is not None), None)})
@@ -46,7 +48,7 @@ def _rules(props) -> list[dict]:
             if statement is None:
                 continue
             found.append({"name": rule.get("Name"), "limit": as_number(statement.get("Limit")),
-                          "window": as_number(statement.get("EvaluationWindowSec", DEFAULT_WINDOW)),
+                          "window": as_number(statement.get("EvaluationWindowSec")),
                           "key": statement.get("AggregateKeyType", "IP"),
                           "action": next((a.lower() for a in (rule.get("Action") or {})), None)})
     return found

@@ -123,3 +123,34 @@ def test_target_tracking_policies_are_not_judged_as_predictive():
     props = {"policyType": "TargetTrackingScaling", "predictiveScalingConfiguration": PREDICTIVE_BAD[
         "predictiveScalingConfiguration"]}
     assert run(autoscaling.predictive_max_capacity, POLICY, props) == []
+
+
+# Whole messages, tails included (issue 19: the explanatory tail of each message was mutated unnoticed).
+@pytest.mark.parametrize("policy, props, message", [
+    (autoscaling.group_min_size, {**GOOD, "minSize": 1.0},
+     "minSize is 1; the design keeps at least 2 instances so one zone or instance can fail"),
+    (autoscaling.group_min_size, without("minSize"), "minSize is not set; the design keeps at least 2 instances"),
+    (autoscaling.group_max_size, {**GOOD, "maxSize": 40.0}, "maxSize is 40; the documented ceiling is 20 instances"),
+    (autoscaling.group_max_size, without("maxSize"), "maxSize is not set; the documented ceiling is 20"),
+    (autoscaling.group_health_check_type, {**GOOD, "healthCheckType": "EC2"},
+     "healthCheckType is 'EC2'; the design uses 'ELB'"),
+    (autoscaling.group_health_check_type, without("healthCheckType"),
+     "healthCheckType is not set (AWS uses EC2); use 'ELB' so instances that fail the load balancer health check "
+     "are replaced"),
+    (autoscaling.group_health_check_grace_period, {**GOOD, "healthCheckGracePeriod": 30.0},
+     "healthCheckGracePeriod is 30 s; instances need 300 s to boot before health checks may replace them"),
+], ids=lambda value: value.name if hasattr(value, "name") else "")
+def test_group_messages_are_whole(policy, props, message):
+    assert run(policy, ASG, props) == [message]
+
+
+def test_group_knobs_are_named_in_the_messages():
+    assert run(autoscaling.group_min_size, ASG, {**GOOD, "minSize": 2.0}, {"minSize": 3}) == [
+        "minSize is 2; the design keeps at least 3 instances so one zone or instance can fail"]
+    assert run(autoscaling.group_health_check_type, ASG, GOOD, {"healthCheckType": "EC2"}) == [
+        "healthCheckType is 'ELB'; the design uses 'EC2'"]
+    assert run(autoscaling.group_health_check_grace_period, ASG, GOOD, {"minSeconds": 301}) == [
+        "healthCheckGracePeriod is 300 s; instances need 301 s to boot before health checks may replace them"]
+    assert run(autoscaling.group_health_check_grace_period, ASG, without("healthCheckGracePeriod"),
+               {"minSeconds": 301}) == [
+        "healthCheckGracePeriod is 300 s; instances need 301 s to boot before health checks may replace them"]

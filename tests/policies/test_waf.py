@@ -299,3 +299,12 @@ def test_groups_without_any_rate_rule_are_not_ordered():
     props = full_acl()
     props["rules"].pop(0)
     assert run(waf.web_acl_managed_rule_groups, ACL, props) == []
+
+
+def test_the_last_rate_rule_counts_whether_in_rules_or_rule_json():
+    props = full_acl()
+    props["rules"][0]["priority"] = 10.0  # the rate rule in rules, after every group
+    props["ruleJson"] = json.dumps([rate_json(name="early-rate", priority=1)])
+    assert run(waf.web_acl_managed_rule_groups, ACL, props) == [
+        f"{', '.join(sorted(waf.REQUIRED_MANAGED_GROUPS))} evaluate(s) before a rate-based rule: requests they block "
+        "are never counted against the client's rate"]
