@@ -170,8 +170,12 @@ def test_requests_per_second_messages_and_matching():
 
 def test_scale_down_messages_and_defaults():
     design = [{"type": "Percent", "value": 50.0, "periodSeconds": 60.0}]
-    # An absent window is Kubernetes' 300 s, which meets the design.
+    # An absent window is Kubernetes' 300 s, which meets the design, and not a design of 301 s.
     assert run(kubernetes.hpa_scale_down, HPA, scale("scaleDown", policies=design)) == []
+    assert run(kubernetes.hpa_scale_down, HPA, scale("scaleDown", policies=design),
+               {"stabilizationWindowSeconds": 301}) == [
+        "behavior.scaleDown.stabilizationWindowSeconds is 300; keep at least 301 s so a short dip does not remove "
+        "pods"]
     assert run(kubernetes.hpa_scale_down, HPA, scale("scaleDown", stabilizationWindowSeconds=299.0,
                                                      policies=design)) == [
         "behavior.scaleDown.stabilizationWindowSeconds is 299; keep at least 300 s so a short dip does not remove "
