@@ -125,3 +125,17 @@ def test_an_empty_password_list_holds_no_secret_but_a_literal_list_does():
     empty = resource("aws:elasticache/user:User", "u", {"passwords": [], "noPasswordRequired": True})
     literal = resource("aws:elasticache/user:User", "v", {"passwords": ["plain-password-1"]})
     assert [urn for _, urn in run_stack(secrets.no_plaintext_secrets, [empty, literal])] == [literal.urn]
+
+
+def test_a_known_value_derived_from_a_generator_passes():
+    """During an update the generated value is known: the dependency, not the unknown, is what excuses it."""
+    generator = resource(PASSWORD, "pw", {"length": 32.0})
+    db = link(resource(DB, "db", {"password": "generated-Xy7#pQ", "username": "app"}), "password", generator)
+    literal = resource(DB, "literal", {"password": "hunter2hunter2"})
+    literal.property_dependencies = None
+    assert [urn for _, urn in run_stack(secrets.no_plaintext_secrets, [generator, db, literal])] == [literal.urn]
+
+
+def test_a_secure_string_adds_its_value_to_the_inputs_found_by_name():
+    assert secrets.secret_inputs(PARAMETER, {"type": "SecureString", "value": "x", "apiKey": "y"}) == [
+        "apiKey", "value"]
