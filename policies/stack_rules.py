@@ -87,10 +87,11 @@ def _asg_elb_health_check(args, k, report):
     attachments = of_type(args, *ASG_ATTACHMENTS)
     for asg in of_type(args, ASG):
         with unknown.guard():
-            if _attached(asg, attachments) and get(asg.props, "healthCheckType", default="EC2") != "ELB":
-                report(f"{label(asg)} receives load balancer traffic but uses "
-                       f"{get(asg.props, 'healthCheckType', default='EC2')} health checks: instances the "
-                       "load balancer marks unhealthy would never be replaced", asg.urn)
+            if _attached(asg, attachments):
+                check = get(asg.props, "healthCheckType", default="EC2")
+                if check != "ELB":
+                    report(f"{label(asg)} receives load balancer traffic but uses {check} health checks: instances "
+                           "the load balancer marks unhealthy would never be replaced", asg.urn)
     unknown.raise_first()
 
 

@@ -327,3 +327,11 @@ def test_hpa_judges_every_autoscaler_then_raises_the_first_unknown():
         stack_rules.hpa_target_deployment.validate(StackValidationArgs([undecided, autoscaler], {}),
                                                    lambda message, urn=None: found.append((message, urn)))
     assert found == [(missing_message("web"), autoscaler.urn)]
+
+
+def test_deployment_linked_by_dependency_is_judged_for_its_replicas():
+    dep = resource(DEP, "dep", {"metadata": {"name": UNKNOWN}, "spec": {"replicas": 3.0}})
+    autoscaler = link(resource(HPA, "hpa", {"spec": {"scaleTargetRef": {"kind": "Deployment", "name": UNKNOWN}}}),
+                      "spec", dep)
+    assert run_stack(stack_rules.hpa_target_deployment, [autoscaler, dep]) == [
+        (f"{DEP} dep sets spec.replicas although {HPA} hpa{REPLICAS_TAIL}", dep.urn)]
