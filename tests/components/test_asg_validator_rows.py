@@ -18,6 +18,7 @@ from components.auto_scaling_group import (
     SPOT_ALLOCATION_STRATEGIES,
     WARM_POOL_STATES,
     MixedInstances,
+    PredictiveScaling,
     ScheduledAction,
     TrafficSource,
     WarmPool,
@@ -106,6 +107,9 @@ ACCEPTED = {
     "schedule.sizes_zero": scheduled(act(min_size=0, desired=0, max_size=0)),
     "schedule.ceiling_is_group_max": scheduled(act(max_size=30), max_size=30),
     "schedule.at_documented_max": scheduled(act(max_size=AUTO_SCALING.max_size), max_size=10),
+    # predictive scaling reads the group's arguments: the load balancer and the one weighted source
+    "predictive.requests_of_the_group": asg(load_balancer_arn_suffix="app/alb/1",
+                                            predictive_scaling=PredictiveScaling(metric="requests")),
     "schedule.at_the_count_limit": scheduled(*(act(f"a{i}") for i in range(MAX_SCHEDULED_ACTIONS))),
 }
 
@@ -234,6 +238,10 @@ REFUSED = {
     "schedule.above_group_max": (scheduled(act("a"), act("b", max_size=31), max_size=30),
                                  f"scheduled_actions[1].max_size: 31 is above 30, the documented maximum "
                                  f"({AUTO_SCALING.max_size}) or the group's max_size (30) if higher"),
+    "predictive.requests_without_the_groups_alb": (
+        asg(predictive_scaling=PredictiveScaling(metric="requests")),
+        "predictive_scaling.metric: 'requests' needs load_balancer_arn_suffix (the request count is the load "
+        "balancer's); give it or use 'cpu'"),
     "schedule.above_documented_max": (scheduled(act(max_size=AUTO_SCALING.max_size + 1), max_size=10),
                                       f"scheduled_actions[0].max_size: {AUTO_SCALING.max_size + 1} is above "
                                       f"{AUTO_SCALING.max_size}, the documented maximum ({AUTO_SCALING.max_size}) or "
