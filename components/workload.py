@@ -338,9 +338,8 @@ def validate_workload_args(args: WorkloadArgs) -> None:
                              "and the node sizing count them); expected at least 1")
     for name, limit, request in (("cpu_limit_millicores", cpu_limit(args), args.cpu_request_millicores),
                                  ("memory_limit_mib", memory_limit(args), args.memory_request_mib)):
-        if limit is None:
-            raise ArgumentError(name, "missing; every container needs requests and limits")
-        if request is not None and limit < request:
+        # Both are known here: the requests were checked just above, and a limit left out defaults from its request.
+        if limit is not None and request is not None and limit < request:
             raise ArgumentError(name, f"{limit} is below the request ({request}); expected at least the request")
     for name in ("cpu_utilization_percent", "memory_utilization_percent"):
         value = getattr(args, name)

@@ -13,7 +13,8 @@ from dataclasses import replace
 import pytest
 
 from components import request_proxy
-from components.metrics_pipeline import MetricsCatalog
+from components.consumer import consumer_demand, resolved_max_replicas, validate_kafka_consumer_args
+from components.metrics_pipeline import MetricsCatalog, PodDemand
 from components.validation import ArgumentError
 from components.workload import (
     SECRETS_DIR_VARIABLE,
@@ -24,10 +25,11 @@ from components.workload import (
     hpa_metrics,
     memory_limit,
     validate_metrics_served,
+    validate_pdb,
     validate_requests_for_utilization,
     validate_workload_args,
 )
-from tests.components.test_validator_boundaries import WORKLOAD
+from tests.components.test_validator_boundaries import CONSUMER, WORKLOAD
 
 COUNTER = request_proxy.REQUEST_COUNTER
 RPS = WORKLOAD.requests_metric
@@ -164,6 +166,9 @@ WORKLOAD_REFUSED = {
     # the budget is checked at the workload's own min_replicas
     "pdb.every_pod": (workload(min_replicas=2, pdb_max_unavailable=2), "pdb_max_unavailable: 2 lets a drain evict "
                       "every pod at min_replicas (2); expected below min_replicas (raise min_replicas to at least 2)"),
+    # 1 is within the range of min_replicas, but every allowed budget (at least 1) would evict the only pod
+    "pdb.min_replicas_1": (workload(min_replicas=1), "pdb_max_unavailable: 1 lets a drain evict every pod at "
+                           "min_replicas (1); expected below min_replicas (raise min_replicas to at least 2)"),
     "pdb.none": (workload(min_replicas=4, pdb_max_unavailable=0), "pdb_max_unavailable: 0 allows no disruption at "
                  "min_replicas (4); node drains would block forever. Expected at least 1"),
     **{f"env.{where}.{key}": (workload(**{where: {key: "1"}}), _env_name(key))
@@ -276,3 +281,91 @@ def test_limits_default_to_twice_the_cpu_request_and_to_the_memory_request():
 ])
 def test_a_budget_lets_a_drain_evict_at_most_the_healthy_pods(replicas, max_unavailable, allowed):
     assert disruptions_allowed(replicas, max_unavailable) == allowed
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Kafka consumer (components/consumer.py). The numeric edges at the default ceiling are in test_validator_boundaries.
+# ------------------------------------------------------------------------------------------------------------------
+
+def consumer(**fields):
+    """The call that validates the baseline consumer with ``fields`` changed."""
+    return lambda: validate_kafka_consumer_args(replace(CONSUMER, **fields))
+
+
+def _topic(value):
+    return f"topic: {value!r} is not a Kafka topic name (letters, digits, '.', '_', '-')"
+
+
+def _group(value):
+    return (f"consumer_group: {value!r} is not a group id (letters, digits, '.', '_', '-'; MSK publishes no lag for a "
+            "group with ':')")
+
+
+CONSUMER_ACCEPTED = {
+    "defaults": consumer(),
+    "identity.edges": consumer(name="a" * 63, namespace="a", image="a"),
+    **{f"topic.{value[:6]}": consumer(topic=value) for value in ("a", "t" * 249, "A.b_c-9", "...", ".a", "_")},
+    **{f"group.{value[:6]}": consumer(consumer_group=value) for value in ("a", "g" * 255, "G.r_p-1", ".", "..")},
+    # with a lower ceiling the floor may reach it, not the partitions
+    "ceiling.given_floor_at_it": consumer(max_replicas=3, min_replicas=3),
+    "ceiling.given_floor_zero": consumer(max_replicas=1, min_replicas=0),
+    "ceiling.one_partition": consumer(partitions=1, min_replicas=1),
+    **{f"offset_reset.{policy}": consumer(offset_reset_policy=policy) for policy in ("earliest", "latest")},
+    **{f"vpc_cidr.{cidr}": consumer(vpc_cidr=cidr) for cidr in ("10.0.0.0/16", "0.0.0.0/0", "192.168.1.0/24")},
+}
+
+
+CONSUMER_REFUSED = {
+    "name": (consumer(name="Feature"), _dns("name", "Feature")),
+    "namespace": (consumer(namespace="a_b"), _dns("namespace", "a_b")),
+    "image": (consumer(image=""), "image: '' is not an image reference"),
+    **{f"topic.{value[:6]!r}": (consumer(topic=value), _topic(value))
+       for value in ("", "t" * 250, ".", "..", "a:b", "a b", "a/b", "é")},
+    **{f"group.{value[:6]!r}": (consumer(consumer_group=value), _group(value))
+       for value in ("", "g" * 256, "a:b", "a b", "a/b")},
+    # a given max_replicas is the ceiling of min_replicas, and is itself bounded by the partitions of the topic
+    "ceiling.floor_above_given": (consumer(max_replicas=3, min_replicas=4),
+                                  "min_replicas: 4 is out of range; expected 0 to 3 (max_replicas)"),
+    "ceiling.given_above_partitions": (
+        consumer(partitions=4, max_replicas=5, topic="orders"),
+        "max_replicas/partitions: 5 is out of range; expected 1 to 4 (the partitions of 'orders': a consumer beyond "
+        "them is given no partition and sits idle)"),
+    "ceiling.given_zero": (consumer(partitions=4, max_replicas=0), "max_replicas/partitions: 0 is out of range; "
+                           "expected 1 to 4 (the partitions of 'features': a consumer beyond them is given no "
+                           "partition and sits idle)"),
+    **{f"offset_reset.{policy}": (consumer(offset_reset_policy=policy), f"offset_reset_policy: {policy!r} is not "
+                                  "allowed; expected one of ('earliest', 'latest')")
+       for policy in ("Earliest", "none", "")},
+    **{f"vpc_cidr.{cidr}": (consumer(vpc_cidr=cidr), f"vpc_cidr: {cidr!r} is not an IPv4 CIDR block such as "
+                            "10.0.0.0/16") for cidr in ("10.0.0.1/16", "10.0.0.0/33", "fd00::/8", "x", "")},
+}
+
+
+@pytest.mark.parametrize("name", CONSUMER_ACCEPTED)
+def test_a_consumer_at_the_edge_of_a_rule_is_accepted(name):
+    CONSUMER_ACCEPTED[name]()
+
+
+@pytest.mark.parametrize("name", CONSUMER_REFUSED)
+def test_a_consumer_past_a_rule_is_refused_with_the_whole_message(name):
+    call, message = CONSUMER_REFUSED[name]
+    with pytest.raises(ArgumentError, match=re.escape(message)) as info:
+        call()
+    assert str(info.value) == message
+
+
+def test_the_consumer_ceiling_is_max_replicas_else_the_partitions():
+    assert resolved_max_replicas(replace(CONSUMER, partitions=7)) == 7
+    assert resolved_max_replicas(replace(CONSUMER, partitions=7, max_replicas=3)) == 3
+    assert consumer_demand(replace(CONSUMER, name="c", partitions=7, cpu_request_millicores=11,
+                                   memory_request_mib=13)) == PodDemand("c", 7, 11, 13)
+    assert consumer_demand(replace(CONSUMER, name="c", partitions=7, max_replicas=2)).pods == 2
+
+
+def test_a_budget_at_no_replicas_allows_no_disruption_whatever_its_size():
+    """validate_pdb on its own (validate_workload_args refuses min_replicas 0 first): nothing to evict is the first
+    rule broken, not "evicts every pod"."""
+    with pytest.raises(ArgumentError) as info:
+        validate_pdb(0, 1)
+    assert str(info.value) == ("pdb_max_unavailable: 1 allows no disruption at min_replicas (0); node drains would "
+                               "block forever. Expected at least 1")
