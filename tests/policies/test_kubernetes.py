@@ -1,6 +1,9 @@
 import copy
 
+import pytest
+
 from policies import kubernetes
+from policies.common import resource_policy
 from tests.policies import run
 from tests.policies.cases import Case, case_tests
 
@@ -123,23 +126,39 @@ def test_replica_messages_and_the_default_minimum():
         "spec.maxReplicas is 51; the documented ceiling is 50"]
 
 
-def test_utilization_messages_and_metric_matching():
-    assert run(kubernetes.hpa_cpu_target, HPA, without_metric(0)) == [
+def rebuilt(policy, resource_name):
+    """``policy`` built again from ``_utilization_check`` now: the module builds its checks once, on import, so this
+    also judges the factory itself (the same name, types, knobs and severity as the module's policy)."""
+    return resource_policy(policy.name, policy.description, kubernetes.HPA_TYPES,
+                           kubernetes._utilization_check(resource_name, "averageUtilization"), severity=policy.severity,
+                           remediation=policy.remediation_steps, config_schema=policy.config_schema)
+
+
+@pytest.mark.parametrize("fresh", [False, True], ids=["module", "rebuilt"])
+def test_utilization_messages_and_metric_matching(fresh):
+    cpu, memory = kubernetes.hpa_cpu_target, kubernetes.hpa_memory_target
+    if fresh:
+        cpu, memory = rebuilt(cpu, "cpu"), rebuilt(memory, "memory")
+    assert run(cpu, HPA, GOOD) == [] and run(memory, HPA, GOOD) == []
+    assert run(cpu, HPA, without_metric(0)) == [
         "no Resource metric for cpu; the design scales at 70 % utilization"]
-    assert run(kubernetes.hpa_memory_target, HPA, without_metric(1)) == [
+    assert run(memory, HPA, without_metric(1)) == [
         "no Resource metric for memory; the design scales at 80 % utilization"]
-    assert run(kubernetes.hpa_memory_target, HPA, metric(1, {"type": "Resource", "resource": {
+    assert run(memory, HPA, metric(1, {"type": "Resource", "resource": {
         "name": "memory", "target": {"type": "AverageValue", "averageValue": "1Gi"}}})) == [
         "memory target is AverageValue None; the design uses Utilization 80 %"]
-    assert run(kubernetes.hpa_cpu_target, HPA, metric(0, {"type": "Resource", "resource": {
+    assert run(cpu, HPA, metric(0, {"type": "Resource", "resource": {
         "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 60.0}}})) == [
         "cpu target is Utilization 60; the design uses Utilization 70 %"]
     # Only a Resource metric of that name counts: a Pods or ContainerResource metric named cpu does not.
     props = metric(0, {"type": "ContainerResource", "resource": {
         "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70.0}}})
-    assert run(kubernetes.hpa_cpu_target, HPA, props) == ["no Resource metric for cpu; the design scales at 70 % "
-                                                          "utilization"]
-    assert run(kubernetes.hpa_cpu_target, HPA, metric(0, {"type": "Resource", "resource": {
+    assert run(cpu, HPA, props) == ["no Resource metric for cpu; the design scales at 70 % utilization"]
+    # The type matters even when the number is the design's.
+    assert run(cpu, HPA, metric(0, {"type": "Resource", "resource": {
+        "name": "cpu", "target": {"type": "AverageValue", "averageUtilization": 70.0}}})) == [
+        "cpu target is AverageValue 70; the design uses Utilization 70 %"]
+    assert run(cpu, HPA, metric(0, {"type": "Resource", "resource": {
         "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 50.0}}}), {"averageUtilization": 50}) == []
 
 
