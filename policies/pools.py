@@ -3,7 +3,7 @@ servers, so the target groups of one weighted forward action must never share a 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from pulumi_policy.proxy import UnknownValueError
 
@@ -45,6 +45,14 @@ def _registered_in(member, prop: str, weighted: list, read) -> set[str]:
     return found
 
 
+def _service(binding) -> Optional[str]:
+    """The Service a TargetGroupBinding registers, as namespace/name; None without a service name (the CRD
+    requires one; a binding without it is judged as a pool of its own instead of failing the policy)."""
+    namespace = get(binding.props, "metadata", "namespace", default="")
+    name = get(binding.props, "spec", "serviceRef", "name")
+    return None if name is None else f"{namespace}/{name}"
+
+
 def _pools(args) -> dict[str, tuple[Any, set[str]]]:
     """Pool identity -> (a resource to report, target groups it registers in)."""
     groups = of_type(args, *TARGET_GROUP_TYPES)
@@ -60,8 +68,7 @@ def _pools(args) -> dict[str, tuple[Any, set[str]]]:
                                          lambda a=asg: items(get(a.props, "targetGroupArns"))))
     for binding in of_type(args, TARGET_GROUP_BINDING):
         # The pool is the Service's pods: two bindings of one Service are one pool.
-        service = _known(lambda b=binding: [get(b.props, "metadata", "namespace", default="") + "/" +
-                                            get(b.props, "spec", "serviceRef", "name")])
+        service = _known(lambda b=binding: [_service(b)])
         add(f"service:{service[0]}" if service else binding.urn, binding,
             _registered_in(binding, "spec", weighted, lambda b=binding: [get(b.props, "spec", "targetGroupARN")]))
     for attachment in of_type(args, *ATTACHMENT_TYPES):

@@ -179,3 +179,16 @@ def test_unknown_default_actions_raise_for_the_preview_note():
             StackValidationArgs([resource(LISTENER, "l", {"defaultActions": UNKNOWN}), tg1, tg2], {}),
             lambda message, urn=None: found.append(message))
     assert found == []
+
+
+def test_a_binding_without_a_service_name_is_a_pool_of_its_own():
+    # the CRD requires spec.serviceRef.name; without it the policy used to fail with a TypeError
+    tg1, tg2 = known_groups()
+    listener = known_listener(forward("arn:tg1", "arn:tg2"))
+    nameless = [resource(TGB, f"n{n}", {"metadata": {"namespace": "ns"}, "spec": {"targetGroupARN": f"arn:tg{n}"}})
+                for n in (1, 2)]
+    assert run_stack(pools.weighted_target_groups_distinct_pools, [listener, tg1, tg2, *nameless]) == []
+    both = resource(TGB, "both", {"spec": {"targetGroupARN": "arn:tg1"}})
+    twice = link(both, "spec", tg2)
+    assert run_stack(pools.weighted_target_groups_distinct_pools, [listener, tg1, tg2, twice]) == [
+        (shared_message(TGB, "both", 2), twice.urn)]
