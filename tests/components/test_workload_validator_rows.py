@@ -7,27 +7,39 @@ per mutant with this file (issue 19).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import replace
 
 import pytest
 
 from components import request_proxy
-from components.consumer import consumer_demand, resolved_max_replicas, validate_kafka_consumer_args
+from components.consumer import (
+    consumer_demand,
+    consumer_network_policy_spec,
+    resolved_max_replicas,
+    trigger_metadata,
+    validate_kafka_consumer_args,
+)
 from components.metrics_pipeline import MetricsCatalog, PodDemand
+from components.network_policy import AppTraffic
 from components.validation import ArgumentError
 from components.workload import (
     SECRETS_DIR_VARIABLE,
     HpaMetric,
     ScalingPolicy,
+    _checksum,
+    _traffic,
     cpu_limit,
     disruptions_allowed,
     hpa_metrics,
+    hpa_spec,
     memory_limit,
     validate_metrics_served,
     validate_pdb,
     validate_requests_for_utilization,
     validate_workload_args,
+    workload_demand,
 )
 from tests.components.test_validator_boundaries import CONSUMER, WORKLOAD
 
@@ -283,6 +295,62 @@ def test_a_budget_lets_a_drain_evict_at_most_the_healthy_pods(replicas, max_unav
     assert disruptions_allowed(replicas, max_unavailable) == allowed
 
 
+
+# The pure builders the component declares from (engine-free here, so their mutants are judged too).
+
+def test_the_hpa_spec_carries_every_argument_in_kubernetes_names():
+    args = replace(WORKLOAD, min_replicas=3, max_replicas=9, cpu_utilization_percent=61, memory_utilization_percent=None,
+                   requests_metric="rps", requests_per_pod="7", scale_down_stabilization_seconds=120,
+                   scale_down_policies=(ScalingPolicy("Pods", 2, 45),), scale_up_stabilization_seconds=5,
+                   scale_up_policies=(ScalingPolicy("Percent", 150, 15), ScalingPolicy("Pods", 4, 20)),
+                   scale_up_select_policy="Min")
+    assert hpa_spec(args) == {
+        "minReplicas": 3, "maxReplicas": 9,
+        "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization",
+                                                                                "averageUtilization": 61}}},
+                    {"type": "Pods", "pods": {"metric": {"name": "rps"},
+                                              "target": {"type": "AverageValue", "averageValue": "7"}}}],
+        "behavior": {
+            # no selectPolicy on scale-down: the API server's default (Max) is what was declared
+            "scaleDown": {"stabilizationWindowSeconds": 120, "policies": [{"type": "Pods", "value": 2,
+                                                                            "periodSeconds": 45}]},
+            "scaleUp": {"stabilizationWindowSeconds": 5,
+                        "policies": [{"type": "Percent", "value": 150, "periodSeconds": 15},
+                                     {"type": "Pods", "value": 4, "periodSeconds": 20}],
+                        "selectPolicy": "Min"},
+        },
+    }
+
+
+def test_the_hpa_spec_utilization_target_is_an_integer():
+    metric = hpa_spec(replace(WORKLOAD, memory_utilization_percent=None, requests_metric=None))["metrics"]
+    assert metric == [{"type": "Resource", "resource": {"name": "cpu", "target": {
+        "type": "Utilization", "averageUtilization": WORKLOAD.cpu_utilization_percent}}}]
+    assert type(metric[0]["resource"]["target"]["averageUtilization"]) is int
+
+
+def test_the_workload_demand_is_its_maximum_with_the_proxy_in_every_pod():
+    args = replace(WORKLOAD, name="api", max_replicas=7, cpu_request_millicores=250, memory_request_mib=300)
+    assert workload_demand(args) == PodDemand("api", 7, 250 + 50, 300 + 64)
+    # the proxy's requests are its own even where the app's are missing (refused by the validator, not here)
+    assert workload_demand(replace(args, cpu_request_millicores=None, memory_request_mib=None)) == PodDemand(
+        "api", 7, 50, 64)
+
+
+def test_the_workload_traffic_admits_the_proxy_and_the_data_tier_of_its_vpc():
+    args = replace(WORKLOAD, load_balancer_cidrs=("10.0.0.0/24",), monitoring_namespace="obs", vpc_cidr="10.1.0.0/16",
+                   data_tier_ports=(5432,))
+    assert _traffic(args, {"app": "a"}) == AppTraffic(
+        pod_labels={"app": "a"}, ingress_port=8080, load_balancer_cidrs=("10.0.0.0/24",), metrics_port=9902,
+        monitoring_namespace="obs", vpc_cidr="10.1.0.0/16", data_ports=(5432,))
+
+
+def test_the_config_checksum_ignores_key_order_and_changes_with_any_value():
+    expected = hashlib.sha256(b'{"A": "1", "B": "2"}').hexdigest()
+    assert _checksum({"B": "2", "A": "1"}) == _checksum({"A": "1", "B": "2"}) == expected
+    assert _checksum({"A": "1", "B": "3"}) != expected
+
+
 # ------------------------------------------------------------------------------------------------------------------
 # Kafka consumer (components/consumer.py). The numeric edges at the default ceiling are in test_validator_boundaries.
 # ------------------------------------------------------------------------------------------------------------------
@@ -369,3 +437,28 @@ def test_a_budget_at_no_replicas_allows_no_disruption_whatever_its_size():
         validate_pdb(0, 1)
     assert str(info.value) == ("pdb_max_unavailable: 1 allows no disruption at min_replicas (0); node drains would "
                                "block forever. Expected at least 1")
+
+
+
+def test_the_consumer_may_reach_dns_the_brokers_inside_its_vpc_and_https_outside_it_and_nothing_may_reach_it():
+    dns = {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                   "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+           "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}
+    assert consumer_network_policy_spec({"app": "c"}, "10.0.0.0/16") == {
+        "podSelector": {"matchLabels": {"app": "c"}}, "policyTypes": ["Ingress", "Egress"], "ingress": [],
+        "egress": [dns,
+                   {"to": [{"ipBlock": {"cidr": "10.0.0.0/16"}}], "ports": [{"protocol": "TCP", "port": 9098}]},
+                   {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/16"]}}],
+                    "ports": [{"protocol": "TCP", "port": 443}]}]}
+    # without the VPC's CIDR: 9098 and 443 to any address, still nothing else
+    assert consumer_network_policy_spec({"app": "c"}, None)["egress"][1:] == [
+        {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"protocol": "TCP", "port": 9098}]},
+        {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"protocol": "TCP", "port": 443}]}]
+
+
+def test_the_lag_trigger_reads_the_group_over_msk_iam_with_every_value_a_string():
+    args = replace(CONSUMER, topic="orders", consumer_group="billing", lag_threshold=25, offset_reset_policy="latest")
+    assert trigger_metadata(args, "b-1:9098", "eu-west-1") == {
+        "bootstrapServers": "b-1:9098", "consumerGroup": "billing", "topic": "orders", "lagThreshold": "25",
+        "offsetResetPolicy": "latest", "allowIdleConsumers": "false", "sasl": "aws_msk_iam", "tls": "enable",
+        "awsRegion": "eu-west-1"}
