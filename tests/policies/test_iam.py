@@ -309,6 +309,9 @@ DENY = {"Effect": "Deny", "Principal": "*", "Action": "kms:*", "Resource": "*"}
     ([DENY, ROOT_ADMIN, {**LOGS, "Sid": "", "Principal": "*"}], ["statement 1 allows any principal ('*')"]),
     ([ROOT_ADMIN, {**LOGS, "Principal": {"Service": "*"}}], ["statement Logs allows any principal ('*')"]),
     ([ROOT_ADMIN, {**LOGS, "Principal": {"AWS": "*"}}], ["statement Logs allows any principal ('*')"]),
+    # a principal kind of "*" (not one IAM defines) is read as the wildcard too, not as one more named kind
+    ([ROOT_ADMIN, {**LOGS, "Principal": {"*": "arn:aws:iam::123456789012:role/a"}}],
+     ["statement Logs allows any principal ('*')"]),
     ([ROOT_ADMIN, {**LOGS, "Condition": {}}],
      ["statement Logs lets logs.us-east-1.amazonaws.com use the key for anything: add a kms:ViaService, "
       "kms:EncryptionContext:... or aws:SourceArn condition"]),
