@@ -43,6 +43,7 @@ from scaling_kit.stackfiles import StackFileError, StackFileNotFound, parse_over
 
 from .engine import Evaluation, RecordedResource, display_value, evaluate
 from .key_settings import LINE_WIDTH, MAX_VALUE_WIDTH, SHOWN_UNKNOWN, display_type, key_settings, summarize
+from .lazy_types import save_compiled_chunks
 from .policy_pack import BUNDLED_PACK_DIR, PolicyPackError, load_policy_pack
 from .report import summary_line
 
@@ -541,6 +542,7 @@ def cli() -> None:
         code = main()
     except KeyboardInterrupt:
         code = 130
+    save_compiled_chunks()  # os._exit skips atexit
     try:
         sys.stdout.flush()
         sys.stderr.flush()

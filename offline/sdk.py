@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import importlib.abc
 import importlib.machinery
+import os
 import re
 import sys
 from typing import Any, Optional
@@ -66,6 +67,8 @@ from pulumi.runtime.rpc import UNKNOWN, is_rpc_secret  # noqa: E402
 from pulumi.runtime.settings import SETTINGS, set_root_resource  # noqa: E402
 from pulumi.runtime.stack import run_pulumi_func  # noqa: E402
 from pulumi.runtime.sync_await import _sync_await  # noqa: E402
+
+from .lazy_types import TYPE_MODULE_NAMES, SiblingTypesLoader, define_all, lazy_types_spec  # noqa: E402
 
 
 def sync_await(awaitable: Any) -> Any:
@@ -143,8 +146,12 @@ class _LazyPackageLoader(importlib.abc.Loader):
         star_modules, plain_modules = self.star_modules, self.plain_modules
 
         def load_everything() -> None:
-            # What the package would have done on import: a star import of every submodule.
+            # What the package would have done on import: a star import of every submodule, with every
+            # class of its type modules defined (a star import copies only what a lazy one has defined).
             namespace.pop("__getattr__", None)
+            for type_module in TYPE_MODULE_NAMES:
+                if type_module in star_modules or type_module in plain_modules:
+                    define_all(importlib.import_module(f"{fullname}.{type_module}"))
             exec(compile(self.source, self.path, "exec"), namespace)  # the package's own __init__, as written
 
         def lazy_getattr(name: str) -> Any:
@@ -158,8 +165,8 @@ class _LazyPackageLoader(importlib.abc.Loader):
             for candidate in dict.fromkeys(_modules_that_may_define(name)):
                 if candidate in star_modules:
                     submodule = importlib.import_module(f"{fullname}.{candidate}")
-                    if name in submodule.__dict__:
-                        namespace[name] = submodule.__dict__[name]
+                    if name in submodule.__dict__ or name in submodule.__dict__.get("__lazy_type_names__", ()):
+                        namespace[name] = getattr(submodule, name)
                         return namespace[name]
             if name in star_modules:
                 # A submodule that defines no name of its own (its module is then what the package holds).
@@ -175,14 +182,25 @@ class _LazyPackageLoader(importlib.abc.Loader):
 
 class _LazyProviderPackages(importlib.abc.MetaPathFinder):
     """Finds the sub-packages of the provider SDKs (``pulumi_aws.ec2``) and loads those whose ``__init__`` is
-    the generated list of star imports with ``_LazyPackageLoader``; every other module loads as usual."""
+    the generated list of star imports with ``_LazyPackageLoader``; with ``lazy_types``, their generated type
+    modules with ``LazyTypesLoader`` and the other modules with ``SiblingTypesLoader``. Anything else loads
+    as usual."""
+
+    def __init__(self, lazy_types: bool):
+        self.lazy_types = lazy_types
 
     def find_spec(self, fullname: str, path: Any, target: Any = None) -> Optional[importlib.machinery.ModuleSpec]:
         top, dot, _ = fullname.partition(".")
         if not dot or top not in LAZY_PROVIDER_PACKAGES:
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
-        if spec is None or spec.submodule_search_locations is None or not spec.origin:
+        if spec is None or not spec.origin or not self.lazy_types and spec.submodule_search_locations is None:
+            return spec
+        if spec.submodule_search_locations is None:
+            if fullname.rpartition(".")[2] in TYPE_MODULE_NAMES:
+                return lazy_types_spec(spec)
+            if isinstance(spec.loader, importlib.machinery.SourceFileLoader):
+                spec.loader = SiblingTypesLoader(spec.loader)
             return spec
         try:
             with open(spec.origin, encoding="utf-8") as file:
@@ -209,14 +227,19 @@ class _LazyProviderPackages(importlib.abc.MetaPathFinder):
         return spec
 
 
-def load_provider_packages_lazily() -> None:
+def load_provider_packages_lazily(lazy_types: Optional[bool] = None) -> None:
     """Import only the provider SDK modules a program uses (idempotent).
 
     ``aws.ec2.SecurityGroup`` runs ``pulumi_aws/ec2/__init__.py``, which imports every one of the package's
     ~180 resource modules; a prod preview used about 30 of the 990 modules that loaded and spent 1.7 s on
-    the rest. Must run before the program first touches a provider sub-package."""
+    the rest. With ``lazy_types``, the classes of the generated ``_inputs`` and ``outputs`` modules are
+    defined on first use too (``offline/lazy_types.py``). Must run before the program first touches a
+    provider sub-package. ``SCALING_PREVIEW_EAGER_TYPES=1`` turns the lazy classes off (to compare, or
+    should a future SDK layout defeat the checks that keep them equivalent)."""
+    if lazy_types is None:
+        lazy_types = os.environ.get("SCALING_PREVIEW_EAGER_TYPES", "") in ("", "0")
     if not any(isinstance(finder, _LazyProviderPackages) for finder in sys.meta_path):
-        sys.meta_path.insert(0, _LazyProviderPackages())
+        sys.meta_path.insert(0, _LazyProviderPackages(lazy_types))
 
 
 __all__ = ["MockMonitor", "UNKNOWN", "is_rpc_secret", "sync_await", "wait_for_pending_work",

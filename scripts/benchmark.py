@@ -212,7 +212,8 @@ def child_floor(record: Path) -> None:
 
     from offline.sdk import load_provider_packages_lazily, reset_engine_state, skip_stack_traces, wait_for_pending_work
     recorded = json.loads(record.read_text())
-    load_provider_packages_lazily()
+    # The modules as the SDK ships them: every class of their _inputs and outputs defined on import.
+    load_provider_packages_lazily(lazy_types=False)
     for name in recorded["modules"]:
         importlib.import_module(name)
 
