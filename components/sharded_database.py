@@ -60,9 +60,8 @@ def default_base_identifier(name: str, stack: Optional[str] = None, project: Opt
 
 def validate_sharded_database_args(args: ShardedDatabaseArgs, base_identifier: str) -> list[DatabaseArgs]:
     """Validate and return the per-shard arguments (without ``shared``); raise ``ValueError`` otherwise."""
-    check_arguments(args)
-    if isinstance(args.shard_count, bool) or not isinstance(args.shard_count, int) \
-            or not 1 <= args.shard_count <= MAX_SHARDS:
+    check_arguments(args)  # shard_count is an int from here on (a bool or a str is refused by its annotation)
+    if not 1 <= args.shard_count <= MAX_SHARDS:
         raise ArgumentError("shard_count", f"{args.shard_count!r} is out of range; expected an integer from 1 to "
                          f"{MAX_SHARDS}")
     if args.database.shared is not None:

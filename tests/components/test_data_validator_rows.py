@@ -407,6 +407,14 @@ def test_database_enum_and_pattern_values_that_are_refused(name):
     refused(lambda: validate_db(replace(DB, **fields)), message)
 
 
+@pytest.mark.parametrize("replicas", [1, 2])
+def test_any_read_replica_needs_automated_backups(replicas):
+    validate_db(replace(DB, replica_count=replicas, backup_retention_days=1))
+    refused(lambda: validate_db(replace(DB, replica_count=replicas, backup_retention_days=0)),
+            f"backup_retention_days: 0 with replica_count {replicas}; read replicas need automated backups on the "
+            "source, expected backup_retention_days >= 1 or replica_count 0")
+
+
 def test_database_rules_run_in_order_the_identifier_first():
     """An args with two faults reports the identifier (checked first) and then the subnets."""
     both = replace(DB, subnet_ids=SUBNETS[:1])
@@ -640,6 +648,13 @@ def test_a_kafka_resource_arn_sits_beside_the_cluster(kind):
         f"arn:aws:kafka:eu-west-1:123456789012:{kind}/events/0a1b-2c3d-4/x.y"
     assert kafka_resource_arn("arn:aws-cn:kafka:cn-north-1:1:cluster/c/u", kind, "n") == \
         f"arn:aws-cn:kafka:cn-north-1:1:{kind}/c/u/n"
+
+
+def test_the_cluster_resource_is_everything_after_the_fifth_colon():
+    """An ARN's resource part may itself hold colons (the ARN format splits only the first five), so the cluster
+    part is read whole: a name with a colon stays one name."""
+    assert kafka_resource_arn("arn:aws:kafka:eu-west-1:1:cluster/a:b/u", "group", "g") == \
+        "arn:aws:kafka:eu-west-1:1:group/a:b/u/g"
 
 
 @pytest.mark.parametrize("arn", [
