@@ -158,3 +158,11 @@ def test_without_a_cluster_link_every_topic_of_that_name_is_judged():
     by_tags = link(scaled_object("by-tags", maximum=20), "metadata", cluster)
     found = run_stack(keda.scaled_object_replicas_within_partitions, [cluster, by_tags, wide_linked, narrow])
     assert [urn for _, urn in found] == [by_tags.urn]
+
+
+def test_a_dependency_without_a_urn_is_skipped_like_depends_on_does():
+    # policies.common.depends_on skips dependency entries without a urn (tests/policies/test_common.py); the
+    # cluster match here does the same instead of failing the whole stack policy.
+    odd = scaled_object("odd", maximum=20)
+    odd.property_dependencies["spec"] = [object()]
+    assert [urn for _, urn in run_stack(keda.scaled_object_replicas_within_partitions, [odd, topic()])] == [odd.urn]
