@@ -23,6 +23,8 @@ from components.auto_scaling_group import (
     TrafficSource,
     WarmPool,
     _time_zone_problem,
+    _warm_pool,
+    request_count_targets,
     validate_auto_scaling_group_args,
 )
 from components.container_app import ContainerApp
@@ -288,3 +290,28 @@ def test_with_a_time_zone_database_the_name_must_be_in_it(name, accepted):
     expected = None if accepted else (f"{name!r} is not an IANA time zone; expected a name such as Etc/UTC or "
                                       "Europe/Berlin")
     assert _time_zone_problem(name, frozenset({"Europe/Berlin", "Etc/UTC"})) == expected
+
+
+@pytest.mark.parametrize(("weights", "requests_per_instance", "targets"), [
+    ((1,), 1000, {"api1": 1000}),
+    ((5, 5, 3), 1000, {"api1": 385, "api2": 385, "api3": 231}),  # the design's weights: 5000/13, 3000/13 rounded
+    ((1, 3), 1000, {"api1": 250, "api2": 750}),
+    ((2, 1), 300, {"api1": 200, "api2": 100}),
+    ((1, 0), 1000, {"api1": 1000}),  # a source without weight carries no traffic and gets no policy
+    ((0, 1, 0), 600, {"api2": 600}),
+    ((1, 9), 1, {"api1": 1, "api2": 1}),  # 0.1 rounds to 0: a target is at least 1
+])
+def test_request_count_targets_split_the_instance_target_by_weight(weights, requests_per_instance, targets):
+    sources = [TrafficSource(f"api{i + 1}", f"arn:tg{i + 1}", f"targetgroup/api{i + 1}/1", w) for i, w in enumerate(weights)]
+    assert request_count_targets(sources, requests_per_instance) == targets
+
+
+@pytest.mark.parametrize(("pool", "expected"), [
+    (WarmPool(), ("Stopped", 0, -1, False)),  # -1 is AWS's "the group's max_size"
+    (WarmPool("Hibernated", 2, 7, True), ("Hibernated", 2, 7, True)),
+    (WarmPool("Running", 1, 1, False), ("Running", 1, 1, False)),
+])
+def test_the_warm_pool_arguments_are_the_pool_as_given(pool, expected):
+    built = _warm_pool(pool)
+    assert (built.pool_state, built.min_size, built.max_group_prepared_capacity,
+            built.instance_reuse_policy.reuse_on_scale_in) == expected
