@@ -126,7 +126,7 @@ def test_weighted_groups_are_linked_through_the_default_actions_only():
     tg3 = resource(TG, "tg3", {})
     # the listener takes something else from tg3 (not one of its weighted groups)
     listener = link(known_listener(forward("arn:tg1", "arn:tg2")), "certificateArn", tg3)
-    asg = link(resource(ASG, "asg", {"targetGroupArns": ["arn:tg1", UNKNOWN]}), "targetGroupArns", tg3)
+    asg = link(resource(ASG, "asg", {"targetGroupArns": [UNKNOWN, UNKNOWN]}), "targetGroupArns", tg1, tg3)
     assert run_stack(pools.weighted_target_groups_distinct_pools, [listener, tg1, tg2, tg3, asg]) == []
 
 
@@ -192,3 +192,27 @@ def test_a_binding_without_a_service_name_is_a_pool_of_its_own():
     twice = link(both, "spec", tg2)
     assert run_stack(pools.weighted_target_groups_distinct_pools, [listener, tg1, tg2, twice]) == [
         (shared_message(TGB, "both", 2), twice.urn)]
+
+
+def test_preview_links_register_through_the_registering_input_only():
+    tg1, tg2 = known_groups()
+    listener = known_listener(forward("arn:tg1", "arn:tg2"))
+    # ARNs unknown in a preview: each member registers by its dependency on the group
+    attachments = [link(resource(ATTACHMENT, f"i-{n}", {"targetGroupArn": UNKNOWN, "targetId": "i-1"}),
+                        "targetGroupArn", group) for n, group in ((1, tg1), (2, tg2))]
+    assert run_stack(pools.weighted_target_groups_distinct_pools, [listener, tg1, tg2, *attachments]) == [
+        (shared_message(ATTACHMENT, "i-1", 2), attachments[0].urn)]
+    # a binding that takes its metadata (say a label) from tg2 is registered in tg1 only
+    labelled = link(binding("b", arn="arn:tg1"), "metadata", tg2)
+    assert run_stack(pools.weighted_target_groups_distinct_pools, [listener, tg1, tg2, labelled]) == []
+
+
+def test_an_empty_namespace_is_the_same_pool_as_none():
+    # Kubernetes reads metadata.namespace "" as unset: both bindings are in the provider's namespace
+    tg1, tg2 = known_groups()
+    listener = known_listener(forward("arn:tg1", "arn:tg2"))
+    unset = resource(TGB, "unset", {"spec": {"serviceRef": {"name": "web"}, "targetGroupARN": "arn:tg1"}})
+    empty = resource(TGB, "empty", {"metadata": {"namespace": ""},
+                                    "spec": {"serviceRef": {"name": "web"}, "targetGroupARN": "arn:tg2"}})
+    assert run_stack(pools.weighted_target_groups_distinct_pools, [listener, tg1, tg2, unset, empty]) == [
+        (shared_message(TGB, "unset", 2), unset.urn)]
