@@ -339,9 +339,10 @@ def linked_sources(sources: Sequence[PolicyResource], targets: Sequence[PolicyRe
             if known is _UNKNOWN:
                 continue
             try:
-                found.update((id(source), source) for source in by_value.get(known, ()))
-            except TypeError:
-                pass
+                matches = by_value.get(known, ())
+            except TypeError:  # an unhashable identifier (a map): only the one-by-one comparison below applies
+                matches = ()
+            found.update((id(source), source) for source in matches)
             found.update((id(source), source) for source, value in unhashable if value == known)
         result.append(sorted(found.values(), key=lambda source: position[id(source)]))
     return result

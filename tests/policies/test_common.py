@@ -315,11 +315,12 @@ def test_depends_on_anywhere_reads_both_dependency_lists():
     target = resource(A, "t", {})
     only_listed = resource(B, "d", {})
     only_listed.dependencies.append(target)
-    assert common.depends_on(only_listed, target) is True
+    same_urn = resource(A, "t", {})  # another object for the same resource: matched by URN
+    assert common.depends_on(only_listed, target) is True and common.depends_on(only_listed, same_urn) is True
     assert common.depends_on(only_listed, target, "targetArn") is False  # not through the named input
     only_property = resource(B, "e", {})
     only_property.property_dependencies["x"] = [resource(C, "c", {}), target]
-    assert common.depends_on(only_property, target) is True
+    assert common.depends_on(only_property, target) is True and common.depends_on(only_property, same_urn) is True
     nothing = resource(B, "f", {})
     nothing.property_dependencies = None
     nothing.dependencies = None
@@ -422,3 +423,19 @@ def test_linked_sources_agrees_with_depends_on_and_known_equal():
 
 def test_label():
     assert common.label(resource(A, "thing", {})) == "aws:a:A thing"
+
+
+def test_linked_sources_empty_values_and_dependencies_without_a_urn_link_nothing():
+    target = resource(A, "t", {"arn": "", "id": "id-1"})
+    empty = resource(B, "empty", {"ref": ""})
+    odd = resource(B, "odd", {"ref": "id-2"})
+    odd.property_dependencies["ref"] = [object()]  # no urn: skipped, as depends_on skips it
+    assert common.linked_sources([empty, odd], [target], "ref", "arn", "id") == [[]]
+    assert common.known_equal(lambda: "", target, "arn") is False
+
+
+def test_linked_sources_keeps_every_source_whose_map_value_matches():
+    target = resource(A, "t", {"arn": {"k": "v"}})
+    first, second = resource(B, "s1", {"ref": {"k": "v"}}), resource(B, "s2", {"ref": {"k": "v"}})
+    other = resource(B, "s3", {"ref": {"k": "w"}})
+    assert common.linked_sources([first, other, second], [target], "ref", "arn") == [[first, second]]
