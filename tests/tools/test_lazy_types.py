@@ -86,6 +86,7 @@ def load(package: Path, monkeypatch) -> tuple:
 def private_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("SCALING_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(lazy_types, "_LOADED", [])
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
 
 
 def test_split_gives_the_header_and_each_class_with_its_decorators_and_first_line():
@@ -159,6 +160,16 @@ def test_the_compiled_classes_are_kept_and_a_changed_file_is_split_again(tmp_pat
                                         + BODY + "\n\nclass ThirdArgs:\n    pass\n")
     fresh = CompiledChunks.of(path)
     assert fresh.codes == {} and set(fresh.chunks) == {"FirstArgs", "SecondArgs", "ThirdArgs"}
+
+
+def test_nothing_is_cached_under_pythondontwritebytecode(tmp_path, monkeypatch):
+    package = write_package(tmp_path)
+    inputs, _ = load(package, monkeypatch)
+    inputs.FirstArgs  # noqa: B018
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    lazy_types.save_compiled_chunks()
+    assert not (tmp_path / "cache").exists()
+    assert CompiledChunks.of(str(package / "_inputs.py")).codes == {}
 
 
 def test_every_generated_type_module_the_prod_preview_uses_is_split_to_its_all():
