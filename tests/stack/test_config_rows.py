@@ -377,6 +377,13 @@ def test_a_required_setting_missing_is_named_with_what_is_allowed():
     assert problems == ["scaling:probeSize: missing; expected an integer from 1 to 5"]
 
 
+def test_a_missing_setting_does_not_hide_the_problems_of_the_next_ones():
+    problems: list[str] = []
+    assert config._load_section(_Probe, {"scaling:probeNames": "[1]"}, problems) is None
+    assert problems == ["scaling:probeSize: missing; expected an integer from 1 to 5",
+                        'scaling:probeNames: "[1]" is not a list of strings; expected a list of strings']
+
+
 def test_a_section_loads_with_its_defaults_then_runs_its_own_check():
     problems: list[str] = []
     assert config._load_section(_Probe, {"scaling:probeSize": "5", "other": 1}, problems) == _Probe(5, ["a"])
