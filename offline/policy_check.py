@@ -208,10 +208,10 @@ def _run(result: Any) -> None:
             loop.close()
 
 
-def _stack_resources(evaluation: Evaluation, by_urn: dict[str, RecordedResource],
-                     props: dict[str, Any]) -> list[PolicyResource]:
+def _stack_resources(evaluation: Evaluation, props: dict[str, Any], options: dict[str, PolicyResourceOptions],
+                     providers: dict[str, Optional[PolicyProviderResource]]) -> list[PolicyResource]:
     """PolicyResources with parent, dependencies and property dependencies linked as the analyzer links them."""
-    resources = {r.urn: PolicyResource(r.type, props[r.urn], r.urn, r.name, _options(r), _provider(r, by_urn),
+    resources = {r.urn: PolicyResource(r.type, props[r.urn], r.urn, r.name, options[r.urn], providers[r.urn],
                                        None, [], {}) for r in evaluation.resources}
     for r in evaluation.resources:
         resource = resources[r.urn]
@@ -220,6 +220,20 @@ def _stack_resources(evaluation: Evaluation, by_urn: dict[str, RecordedResource]
         resource.property_dependencies = {k: [resources[u] for u in urns if u in resources]
                                           for k, urns in r.property_dependencies.items()}
     return list(resources.values())
+
+
+def _resources_for(policy: Policy, resources: list[RecordedResource], by_type: dict[str, list[RecordedResource]],
+                   position: dict[str, int]) -> list[RecordedResource]:
+    """The resources a resource policy can judge, in the program's order: those of the types it declares
+    (``policies.common.resource_policy`` sets ``applies_to``; its own guard returns on any other type), or
+    all. Calling a policy for each of thousands of resources it ignores was most of the pack's time."""
+    applies_to = getattr(policy, "applies_to", None)
+    if applies_to is None:
+        return resources
+    chosen = [resource for resource_type in applies_to for resource in by_type.get(resource_type, ())]
+    if len(applies_to) > 1:
+        chosen.sort(key=lambda resource: position[resource.urn])
+    return chosen
 
 
 def run_policies(evaluation: Evaluation, stack: str, config_path: Optional[Path | str] = None,
@@ -243,6 +257,10 @@ def run_policies(evaluation: Evaluation, stack: str, config_path: Optional[Path 
     options = {r.urn: _options(r) for r in evaluation.resources}
     providers = {r.urn: _provider(r, by_urn) for r in evaluation.resources}
     stack_resources: list[PolicyResource] = []
+    by_type: dict[str, list[RecordedResource]] = {}
+    for resource in evaluation.resources:
+        by_type.setdefault(resource.type, []).append(resource)
+    position = {resource.urn: index for index, resource in enumerate(evaluation.resources)}
 
     def reporter(policy: Policy, level: EnforcementLevel, default: Optional[RecordedResource]):
         def report_violation(message: str, urn: Optional[str] = None) -> None:
@@ -263,7 +281,7 @@ def run_policies(evaluation: Evaluation, stack: str, config_path: Optional[Path 
         report.policies_run += 1
         config = dict(settings[policy.name].config)
         if isinstance(policy, ResourceValidationPolicy):
-            for resource in evaluation.resources:
+            for resource in _resources_for(policy, evaluation.resources, by_type, position):
                 args = ResourceValidationArgs(resource.type, props[resource.urn], resource.urn, resource.name,
                                               options[resource.urn], providers[resource.urn], config)
                 try:
@@ -274,7 +292,7 @@ def run_policies(evaluation: Evaluation, stack: str, config_path: Optional[Path 
                 except _NotApplicableError as exc:
                     report.not_applicable.append(f"{policy.name}: {exc.reason or ''}")
         elif isinstance(policy, StackValidationPolicy):
-            stack_resources = stack_resources or _stack_resources(evaluation, by_urn, props)
+            stack_resources = stack_resources or _stack_resources(evaluation, props, options, providers)
             stack_args = StackValidationArgs(stack_resources, config)
             try:
                 _run(policy.validate(stack_args, reporter(policy, level, None)))

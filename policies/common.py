@@ -156,9 +156,13 @@ def resource_policy(name: str, description: str, resource_types: Optional[Iterab
             return
         check(args, values, lambda message: report_violation(message, None))
 
-    return ResourceValidationPolicy(
+    policy = ResourceValidationPolicy(
         name=name, description=description, validate=validate, enforcement_level=DEFAULT_ENFORCEMENT,
         config_schema=config_schema, severity=severity, remediation_steps=remediation)
+    # The types the guard above lets through, for a runner that can skip the rest without calling validate
+    # (the offline preview does; the Pulumi CLI calls validate for every resource, which returns at once).
+    policy.applies_to = types  # type: ignore[attr-defined]
+    return policy
 
 
 def stack_policy(name: str, description: str, check: StackCheck, *, severity: Severity, remediation: str,
