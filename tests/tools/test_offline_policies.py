@@ -174,3 +174,23 @@ def test_no_policies_flag(capsys):
 
 def test_every_registered_policy_ran():
     assert run_policies(stack_evaluation("dev"), "dev").policies_run == len(BY_NAME)
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_skipping_the_types_a_policy_declares_it_ignores_changes_no_verdict(stack, monkeypatch):
+    """The runner calls a resource policy only for its ``applies_to`` types; called for every resource, as
+    the Pulumi CLI calls it, the pack says exactly the same (the policies' own guards agree)."""
+    from offline import policy_check
+    evaluation = stack_evaluation(stack)
+    config = preview_config(stack)
+    declared = [p for p in ALL_POLICIES if getattr(p, "applies_to", None)]
+    assert len(declared) > 30
+    skipping = run_policies(evaluation, stack, config_path=config)
+    monkeypatch.setattr(policy_check, "_resources_for", lambda policy, resources, *_: resources)
+    calling_all = run_policies(evaluation, stack, config_path=config)
+    assert skipping.violations == calling_all.violations
+    assert skipping.skipped == calling_all.skipped
+    assert skipping.not_applicable == calling_all.not_applicable
+    assert skipping.policies_run == calling_all.policies_run
+    if stack == "dev":
+        assert skipping.violations  # dev relaxes settings on purpose: the comparison is not of two empty lists
