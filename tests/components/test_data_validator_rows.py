@@ -1327,6 +1327,30 @@ def test_a_dataclass_with_real_annotations_is_checked():
     refused(lambda: check_argument_types(Real("1", [])), "count: '1' is str; expected an integer", ArgumentTypeError)
 
 
+def test_string_annotations_are_read_in_the_class_module_with_pulumi_input_as_a_marker():
+    """A class defined here, now, so its hints are not cached yet: ``pulumi.Input[str]`` is the checkable marker (a
+    plain value is judged against ``str``), and names resolve in this module (``Inner``, ``Optional``)."""
+
+    @dataclass(frozen=True)
+    class Fresh:
+        reference: pulumi.Input[str] = "r"
+        inner: Optional[Inner] = None
+        count: int = 0
+
+    assert validation._hints(Fresh) == {"reference": validation._Input(str), "inner": Optional[Inner], "count": int}
+    check_argument_types(Fresh(reference=pulumi.Output.from_input("x"), inner=Inner()))
+    refused(lambda: check_argument_types(Fresh(reference=3)), "reference: 3 is int; expected a string",
+            ArgumentTypeError)
+    refused(lambda: check_argument_types(Fresh(count="1")), "count: '1' is str; expected an integer", ArgumentTypeError)
+
+
+@pytest.mark.parametrize("value, error", [((1,), None), ((1, 2), "p: (1, 2) is tuple; expected a list or tuple of "
+                                                                  "integers"), (("1",), "p[0]: '1' is str; expected an integer")])
+def test_a_one_item_tuple_annotation_has_a_fixed_length(value, error):
+    result = validation._mismatch(value, tuple[int], "p")
+    assert (None if result is None else str(result)) == error
+
+
 def test_the_hints_of_a_class_are_read_once():
     check_argument_types(Inner())
     assert validation._HINTS[Inner] == {"count": int, "name": str}
