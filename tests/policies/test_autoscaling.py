@@ -154,3 +154,10 @@ def test_group_knobs_are_named_in_the_messages():
     assert run(autoscaling.group_health_check_grace_period, ASG, without("healthCheckGracePeriod"),
                {"minSeconds": 301}) == [
         "healthCheckGracePeriod is 300 s; instances need 301 s to boot before health checks may replace them"]
+
+
+def test_predictive_message_without_a_buffer_names_aws_default_of_zero():
+    assert run(autoscaling.predictive_max_capacity, POLICY, predictive("ForecastAndScale", "IncreaseMaxCapacity")) == [
+        "maxCapacityBreachBehavior is 'IncreaseMaxCapacity' in ForecastAndScale mode (maxCapacityBuffer 0 %): the "
+        "forecast plus its buffer may raise the group's maximum past the documented ceiling of 20 instances, and AWS "
+        "keeps the raised maximum"]
