@@ -38,9 +38,20 @@ def _load_yaml(path: Path) -> Any:
     return copy.deepcopy(_PARSED[key])  # callers get their own copy to change
 
 
+# libyaml's loader parses Pulumi.yaml (18 KB) in a seventh of the pure-Python one's time; it builds the same
+# data for any file both accept. The pure-Python loader reports errors: its line, column and wording are
+# what the error messages (and their tests) use.
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _parse_yaml(path: Path) -> Any:
+    text = path.read_text()
     try:
-        return yaml.safe_load(path.read_text())
+        return yaml.load(text, Loader=_FAST_LOADER)
+    except yaml.YAMLError:
+        pass
+    try:
+        return yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
