@@ -809,6 +809,10 @@ def test_subnets_take_one_of_eight_slots_per_tier_and_zone():
     assert plan_subnets("10.0.0.0/16", 2)["isolated"] == ["10.0.128.0/21", "10.0.136.0/21"]
 
 
+def test_the_subnet_plan_refuses_a_cidr_with_host_bits_instead_of_truncating_it():
+    refused(lambda: plan_subnets("10.0.0.1/16", 2), "10.0.0.1/16 has host bits set", ValueError)
+
+
 @pytest.mark.parametrize("cidr", ["10.0.0.0/33", "10.0.0.1/16", "300.0.0.0/16", "fd00::/56", "", "vpc"])
 def test_a_vpc_cidr_that_is_not_an_ipv4_block_is_refused(cidr):
     refused(lambda: validate_network_args(NetworkArgs(cidr_block=cidr)),
