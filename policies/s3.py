@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Mapping, Sequence
 
 from .common import (
     CRITICAL,
@@ -80,14 +81,16 @@ def denies_insecure_transport(document) -> bool:
     """Whether a bucket policy document denies requests made without TLS (aws:SecureTransport false)."""
     if isinstance(document, str):
         document = json.loads(document)
-    for statement in (document or {}).get("Statement", []):
+    statements = (document or {}).get("Statement", [])
+    # IAM takes one statement as a bare object too. A document given as an object (not a JSON string) arrives as
+    # the analyzer's map and list proxies, which are a Mapping and a Sequence but not a dict and a list.
+    for statement in [statements] if isinstance(statements, Mapping) else statements:
         if statement.get("Effect") != "Deny":
             continue
         condition = statement.get("Condition") or {}
         secure = (condition.get("Bool") or {}).get("aws:SecureTransport")
-        if str(secure).lower() in ("false", "['false']"):
-            return True
-        if isinstance(secure, list) and [str(s).lower() for s in secure] == ["false"]:
+        values = secure if isinstance(secure, Sequence) and not isinstance(secure, str) else [secure]
+        if [str(value).lower() for value in values] == ["false"]:
             return True
     return False
 

@@ -3,7 +3,7 @@ import json
 from pulumi_policy.proxy import UnknownValueError
 
 from policies import s3
-from tests.policies import UNKNOWN, link, resource, run, run_stack
+from tests.policies import UNKNOWN, link, proxy, resource, run, run_stack
 from tests.policies.cases import Case, case_tests
 
 SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
@@ -252,3 +252,26 @@ def test_versioning_enabled_false_is_not_versioned_and_every_bucket_is_judged():
         (f"{BUCKET} off is not versioned: an overwrite or delete loses the object for good", off.urn),
         (f"{BUCKET} no-rule is versioned but no enabled lifecycle rule expires noncurrent versions: every overwritten "
          "or deleted object is kept and billed forever", no_rule.urn)]
+
+
+def test_a_policy_given_as_an_object_is_read_through_the_analyzer_proxies():
+    """pulumi-aws takes the policy as a document object too; the analyzer hands it over as map and list proxies,
+    which are not a dict and a list (a list-valued condition was missed)."""
+    for secure in ("false", False, ["false"], [False]):
+        assert s3.denies_insecure_transport(proxy({"policy": deny(secure)})["policy"]) is True, secure
+    for secure in ("true", ["false", "true"], []):
+        assert s3.denies_insecure_transport(proxy({"policy": deny(secure)})["policy"]) is False, secure
+    bucket = resource(BUCKET, "logs", {"bucket": "logs"})
+    policy = resource(POLICY, "p", {"bucket": "logs", "policy": deny(["false"])})
+    assert run_stack(s3.bucket_secure_transport, [bucket, policy]) == []
+
+
+def test_a_single_statement_object_is_read():
+    assert s3.denies_insecure_transport({"Statement": deny("false")["Statement"][0]}) is True
+    assert s3.denies_insecure_transport(json.dumps({"Statement": deny(["false"])["Statement"][0]})) is True
+    assert s3.denies_insecure_transport({"Statement": deny("true")["Statement"][0]}) is False
+
+
+def test_the_string_of_a_list_is_not_false():
+    """IAM compares the condition value as written: the string "['false']" never equals false, so it denies nothing."""
+    assert s3.denies_insecure_transport(deny("['false']")) is False
