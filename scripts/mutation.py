@@ -145,7 +145,7 @@ def report(workdir: Path, chosen: dict[str, Target]) -> tuple[str, int]:
         dotted = match.group(1)
         module = next((m for m in chosen if m[:-3].replace("/", ".") == dotted), dotted)
         statuses[module][status] += 1
-        if status not in ("killed", "timeout", "not checked"):
+        if status not in ("killed", "timeout", "not checked", "no tests"):  # "no tests": counted, not shown
             survivors.append((name, status))
     version = subprocess.run([sys.executable, "-m", "pip", "show", "mutmut"], capture_output=True, text=True).stdout
     version = next((v.split(":", 1)[1].strip() for v in version.splitlines() if v.startswith("Version:")), "?")
