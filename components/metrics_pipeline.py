@@ -171,7 +171,8 @@ def validate_metrics_pipeline_args(args: MetricsPipelineArgs) -> None:
 
 
 def _seconds(duration: str) -> int:
-    return int(duration[:-1]) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[duration[-1]]
+    # Only durations that matched _PROM_DURATION come here (retention, the one that may be in days, is not compared).
+    return int(duration[:-1]) * {"s": 1, "m": 60, "h": 3600}[duration[-1]]
 
 
 def metrics_catalog(args: MetricsPipelineArgs) -> MetricsCatalog:

@@ -981,6 +981,9 @@ PIPELINE_ACCEPTED = {
     "retention hours": {"retention": "12h"},
     "rate window exactly four scrapes": {"rate_window": "2m", "scrape_interval": "30s"},
     "rate window seconds": {"rate_window": "120s", "scrape_interval": "30s"},
+    # Four scrape intervals of a minute / an hour exactly, the window in seconds: a minute is 60 s, an hour 3600 s.
+    "rate window four minutes": {"rate_window": "240s", "scrape_interval": "1m"},
+    "rate window four hours": {"rate_window": "14400s", "scrape_interval": "1h", "hpa_at_max_for": "7200s"},
     "at max exactly two scrapes": {"hpa_at_max_for": "60s", "scrape_interval": "30s", "rate_window": "2m"},
     "at max hours": {"hpa_at_max_for": "1h"},
     "alertmanager": {"alertmanager_address": "alertmanager-headless.monitoring.svc.cluster.local:9093"},
@@ -1034,6 +1037,12 @@ PIPELINE_REFUSED = {
     "rate window one step short": ({"rate_window": "119s", "scrape_interval": "30s"},
                                    "rate_window: '119s' is shorter than four scrape intervals (scrape_interval '30s'); "
                                    "rate() would drop to nothing after one missed scrape"),
+    "rate window 239s": ({"rate_window": "239s", "scrape_interval": "1m"},
+                         "rate_window: '239s' is shorter than four scrape intervals (scrape_interval '1m'); rate() "
+                         "would drop to nothing after one missed scrape"),
+    "rate window 4m with 61s": ({"rate_window": "4m", "scrape_interval": "61s", "hpa_at_max_for": "15m"},
+                                "rate_window: '4m' is shorter than four scrape intervals (scrape_interval '61s'); "
+                                "rate() would drop to nothing after one missed scrape"),
     "rate window hours": ({"rate_window": "3h", "scrape_interval": "1h"},
                           "rate_window: '3h' is shorter than four scrape intervals (scrape_interval '1h'); rate() would "
                           "drop to nothing after one missed scrape"),
