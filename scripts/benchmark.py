@@ -277,6 +277,7 @@ def child_watch(copy: Path, edits: int) -> None:
     """--watch on a copy of the project: after each preview, append a comment to stack/program.py and time
     how long until the next preview is printed."""
     sys.path.insert(0, str(copy))
+    import gc
     import io
     from contextlib import redirect_stderr, redirect_stdout
 
@@ -286,6 +287,7 @@ def child_watch(copy: Path, edits: int) -> None:
                                               "--watch", "--watch-interval", "0.05"])
     edited_at: list[float] = []
     times: list[float] = []
+    gc.disable()  # as preview.cli() runs
 
     def after_preview(count: int) -> None:
         if edited_at:
