@@ -56,14 +56,22 @@ def test_loading_never_crashes(raw):
         assert exc.problems and all(p.startswith("scaling:") for p in exc.problems)
 
 
-@given(configurations())
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-def test_the_whole_program_builds_or_reports_a_configuration_error(raw):
-    overrides = {key: None for key in ALL_KEYS}  # start from the project defaults only
-    overrides.update(raw)
-    evaluation = evaluate_stack("prod", overrides)  # any other exception fails the test
-    if evaluation.error is not None:
-        assert isinstance(evaluation.error, ConfigurationError)
-        assert evaluation.resources == []
-    else:
-        assert evaluation.resources
+def whole_program_builds_or_reports_a_configuration_error(examples: int):
+    @given(configurations())
+    @settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    def test(raw):
+        overrides = {key: None for key in ALL_KEYS}  # start from the project defaults only
+        overrides.update(raw)
+        evaluation = evaluate_stack("prod", overrides)  # any other exception fails the test
+        if evaluation.error is not None:
+            assert isinstance(evaluation.error, ConfigurationError)
+            assert evaluation.resources == []
+        else:
+            assert evaluation.resources
+    return test
+
+
+# 25 whole prod evaluations, in two tests of their own so two test workers share them (as one test they were
+# the last thing the suite waited for); each explores its own examples.
+test_the_whole_program_builds_or_reports_a_configuration_error = whole_program_builds_or_reports_a_configuration_error(13)
+test_the_whole_program_builds_or_reports_a_configuration_error_too = whole_program_builds_or_reports_a_configuration_error(12)
