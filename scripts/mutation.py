@@ -59,6 +59,7 @@ TARGETS = {
         "tests/components/test_asg_validator_rows.py",
         "tests/components/test_workload_validator_rows.py",
         "tests/components/test_data_validator_rows.py",
+        "tests/components/test_edge_validator_rows.py",
     )),
 }
 # policies/__main__.py only assembles the PolicyPack (its constructor starts a server): nothing to judge.
