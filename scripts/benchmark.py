@@ -60,11 +60,16 @@ GOALS = {
 
 # --- measured processes ---------------------------------------------------------------------------------
 
+def user_environment(env: Optional[dict] = None) -> dict:
+    """Bytecode caches as a user's shell has them: a PYTHONDONTWRITEBYTECODE in the benchmark's environment
+    would make every measured process compile the project's modules (and the preview's provider-type cache)
+    anew, and every watched re-preview recompile every module it reloads."""
+    return {key: value for key, value in (env or os.environ).items() if key != "PYTHONDONTWRITEBYTECODE"}
+
+
 def timed_run(command: list[str], *, cwd: Path = ROOT, env: Optional[dict] = None) -> dict[str, float]:
     """Wall seconds, CPU seconds and peak RSS (MB) of one process, its output discarded."""
-    # Bytecode caches as a user's shell has them: a PYTHONDONTWRITEBYTECODE in the benchmark's environment
-    # would make every process compile the project's modules (and the preview's provider-type cache) anew.
-    env = {key: value for key, value in (env or os.environ).items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env = user_environment(env)
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE)
@@ -80,7 +85,7 @@ def timed_run(command: list[str], *, cwd: Path = ROOT, env: Optional[dict] = Non
 def child_json(*args: str, cwd: Path = ROOT) -> Any:
     """Run this script as a child in one of its measuring modes and return the JSON it prints last."""
     out = subprocess.run([sys.executable, __file__, *args], cwd=cwd, check=True, capture_output=True,
-                         text=True).stdout
+                         text=True, env=user_environment()).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
