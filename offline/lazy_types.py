@@ -26,6 +26,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import CodeType
@@ -170,15 +171,23 @@ class LazyTypesLoader(importlib.abc.Loader):
     def exec_module(self, module: Any) -> None:
         namespace, chunked = module.__dict__, self.chunked
         pending = set(chunked.chunks)
+        # The SDK runs monitor calls on executor threads: one class is defined once, whoever asks first;
+        # re-entrant because defining a class can look up another.
+        lock = threading.RLock()
 
         def define(name: str) -> Any:
-            if name not in pending:
-                if name in namespace:
-                    return namespace[name]
-                raise AttributeError(f"module {module.__name__!r} has no attribute {name!r}")
-            pending.discard(name)
-            exec(chunked.code(name), namespace)
-            return namespace[name]
+            with lock:
+                if name not in pending:
+                    if name in namespace:
+                        return namespace[name]
+                    raise AttributeError(f"module {module.__name__!r} has no attribute {name!r}")
+                pending.discard(name)
+                try:
+                    exec(chunked.code(name), namespace)
+                except BaseException:
+                    pending.add(name)  # asked again, it is tried again (and fails the same way)
+                    raise
+                return namespace[name]
 
         def lazy_getattr(name: str) -> Any:
             if name == "__all__":
