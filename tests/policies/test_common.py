@@ -177,6 +177,12 @@ def test_resource_policy_without_types_leaves_the_guard_to_the_check():
     policy = recording_policy(calls, types=None)
     assert run(policy, "aws:b:B", {}) == ["seen aws:b:B"]
     assert calls == [("aws:b:B", {})]
+    assert policy.applies_to is None  # the offline runner must call it for every type
+
+
+def test_resource_policy_tells_a_runner_the_types_it_applies_to():
+    policy = recording_policy([], types=["aws:a:A", "aws:b:B", "aws:a:A"])
+    assert policy.applies_to == frozenset({"aws:a:A", "aws:b:B"})
 
 
 def test_resource_policy_metadata():
