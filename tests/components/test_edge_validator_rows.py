@@ -7,3 +7,555 @@ per mutant with this file (issue 19).
 """
 
 from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import replace
+from typing import Any
+
+import pulumi
+import pytest
+
+from components import alarms, rate_limit
+from components.alarms import (
+    AlarmsArgs,
+    AlarmSpec,
+    CacheWatch,
+    DatabaseWatch,
+    EdgeWatch,
+    PoolWatch,
+    ShardWatch,
+    StreamingWatch,
+    TargetGroupWatch,
+    validate_alarms_args,
+)
+from components.encryption import key_policy
+from components.rate_limit import (
+    MANAGED_RULE_GROUPS,
+    MODES,
+    OVERRIDE_ACTIONS,
+    RateLimitArgs,
+    parse_rule_overrides,
+    validate_rate_limit_args,
+)
+from components.validation import ArgumentError
+from scaling_kit.aws_limits import LOG_RETENTION_DAYS
+from scaling_kit.environments import ENVIRONMENTS
+
+
+def refused(validate, args) -> ArgumentError:
+    with pytest.raises(ArgumentError) as caught:
+        validate(args)
+    return caught.value
+
+
+# --------------------------------------------------------------------------------------------
+# RateLimit
+# --------------------------------------------------------------------------------------------
+
+RATE = RateLimitArgs()
+GROUPS = [group for _, group in MANAGED_RULE_GROUPS]
+COMMON = "AWSManagedRulesCommonRuleSet"
+
+
+def test_rate_limit_defaults_return_the_design_rule_as_waf_converts_it():
+    assert validate_rate_limit_args(RATE) == (67, 600)
+    assert validate_rate_limit_args(replace(RATE, requests=50, window_seconds=60)) == (50, 60)
+
+
+def test_rate_limit_checks_the_common_arguments_first():
+    error = refused(validate_rate_limit_args, replace(RATE, environment="staging"))
+    assert str(error) == f"environment: 'staging' is not allowed; expected one of {', '.join(map(repr, ENVIRONMENTS))}"
+
+
+@pytest.mark.parametrize(("changes", "paths", "reason"), [
+    ({"requests": 0}, ("requests",), "0 is not allowed; expected a positive integer"),
+    ({"window_seconds": 0}, ("window_seconds",), "0 is not allowed; expected a positive integer"),
+    ({"requests": 9, "window_seconds": 600}, ("requests", "window_seconds"),
+     "9 per 600 s cannot be expressed as a WAF rate-based rule; WAF evaluates windows of 60, 120, 300, 600 s with "
+     "limits from 10 to 2,000,000,000, so the rate must lie between 10 per 600 s and 2,000,000,000 per 60 s"),
+])
+def test_rate_limit_gives_the_waf_conversion_error_its_path(changes, paths, reason):
+    error = refused(validate_rate_limit_args, replace(RATE, **changes))
+    assert (error.paths, error.reason) == (paths, reason)
+    assert str(error) == f"{'/'.join(paths)}: {reason}"
+    assert isinstance(error.__cause__, ValueError) and not isinstance(error.__cause__, ArgumentError)
+
+
+@pytest.mark.parametrize("header", ["", "x", "x-user-id", "X-User-9", "a" * 64, "-"])
+def test_rate_limit_key_header_allowed(header):
+    assert validate_rate_limit_args(replace(RATE, key_header=header)) == (67, 600)
+
+
+@pytest.mark.parametrize("header", ["a" * 65, "x_user", "x user", "x-user-id:", "é"])
+def test_rate_limit_key_header_refused(header):
+    assert str(refused(validate_rate_limit_args, replace(RATE, key_header=header))) == (
+        f"key_header: {header!r} is not an HTTP header name; expected 1 to 64 letters, digits or '-', or an empty "
+        "string for the client IP")
+
+
+def test_rate_limit_modes():
+    assert MODES == ("block", "count")
+    for mode in MODES:
+        assert validate_rate_limit_args(replace(RATE, mode=mode)) == (67, 600)
+    for mode in ("Block", "allow", ""):
+        assert str(refused(validate_rate_limit_args, replace(RATE, mode=mode))) == (
+            f"mode: {mode!r} is not allowed; expected one of ('block', 'count')")
+
+
+def test_rate_limit_log_retention_days():
+    for days in LOG_RETENTION_DAYS:
+        assert validate_rate_limit_args(replace(RATE, log_retention_days=days)) == (67, 600)
+    for days in (0, 2, 366, 3654):
+        assert str(refused(validate_rate_limit_args, replace(RATE, log_retention_days=days))) == (
+            f"log_retention_days: {days} is not a CloudWatch Logs retention; expected one of {LOG_RETENTION_DAYS}")
+
+
+def test_rate_limit_overrides_are_parsed_while_validating():
+    entry = f"{COMMON}:SizeRestrictions_BODY:skip"
+    assert str(refused(validate_rate_limit_args, replace(RATE, managed_rule_overrides=(entry,)))) == (
+        f"managed_rule_overrides: {entry!r} has action 'skip'; expected one of {OVERRIDE_ACTIONS}")
+    allowed = replace(RATE, managed_rule_overrides=(f"{COMMON}:SizeRestrictions_BODY:count",))
+    assert validate_rate_limit_args(allowed) == (67, 600)
+
+
+def test_rate_limit_overrides_need_the_managed_groups():
+    entries = (f"{COMMON}:SizeRestrictions_BODY:count", f"{GROUPS[1]}:Log4JRCE:block")
+    args = replace(RATE, managed_rules=False, managed_rule_overrides=entries)
+    assert str(refused(validate_rate_limit_args, args)) == (
+        f"managed_rule_overrides: {list(entries)!r} overrides rules of the managed groups, but managed_rules is False; "
+        "expected no overrides")
+    assert validate_rate_limit_args(replace(RATE, managed_rules=False)) == (67, 600)
+
+
+@pytest.mark.parametrize("body", ["not json", "{", "x" * 100, "{'single': 'quotes'}"])
+def test_rate_limit_response_body_must_be_json(body):
+    error = refused(validate_rate_limit_args, replace(RATE, response_body=body))
+    assert str(error) == (f"response_body: {body[:60]!r} is not JSON; the 429 response is served as "
+                          "application/json")
+    assert error.__cause__ is None and error.__suppress_context__
+
+
+def json_string_of_bytes(size: int) -> str:
+    """A JSON string literal of exactly ``size`` UTF-8 bytes, mostly two-byte characters (so characters != bytes)."""
+    body = '"' + "é" * ((size - 2) // 2) + "a" * ((size - 2) % 2) + '"'
+    assert len(body.encode()) == size and len(body) < size
+    return body
+
+
+@pytest.mark.parametrize("body", ["1", "{}", json_string_of_bytes(4096), json_string_of_bytes(4095)])
+def test_rate_limit_response_body_sizes_allowed(body):
+    assert validate_rate_limit_args(replace(RATE, response_body=body)) == (67, 600)
+
+
+def test_rate_limit_response_body_over_4096_bytes_refused():
+    assert str(refused(validate_rate_limit_args, replace(RATE, response_body=json_string_of_bytes(4097)))) == (
+        "response_body: 4097 bytes; WAF allows 1 to 4096")
+
+
+def test_parse_rule_overrides_groups_the_rules_by_group_in_order():
+    entries = (f"{COMMON}:SizeRestrictions_BODY:count", f"{GROUPS[2]}:AWSManagedIPReputationList:allow",
+               f"{COMMON}:NoUserAgent_HEADER:challenge", f"{GROUPS[1]}:{'r' * 128}:captcha",
+               f"{COMMON}:a-b_C9:block")
+    assert parse_rule_overrides(entries) == {
+        COMMON: {"SizeRestrictions_BODY": "count", "NoUserAgent_HEADER": "challenge", "a-b_C9": "block"},
+        GROUPS[2]: {"AWSManagedIPReputationList": "allow"},
+        GROUPS[1]: {"r" * 128: "captcha"},
+    }
+    assert parse_rule_overrides(()) == {}
+
+
+def test_parse_rule_overrides_takes_every_group_and_action():
+    assert GROUPS == ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet",
+                      "AWSManagedRulesAmazonIpReputationList"]
+    for group in GROUPS:
+        for action in OVERRIDE_ACTIONS:
+            assert parse_rule_overrides([f"{group}:Rule:{action}"]) == {group: {"Rule": action}}
+
+
+@pytest.mark.parametrize(("entry", "reason"), [
+    ("AWSManagedRulesCommonRuleSet:count", "'AWSManagedRulesCommonRuleSet:count' is not Group:RuleName:action"),
+    ("AWSManagedRulesCommonRuleSet:A:B:count", "'AWSManagedRulesCommonRuleSet:A:B:count' is not Group:RuleName:action"),
+    ("", "'' is not Group:RuleName:action"),
+    ("MyGroup:Rule:count", "'MyGroup:Rule:count' names group 'MyGroup'; expected one of "
+                           f"{GROUPS}"),
+    ("aws-common-rule-set:Rule:count", "'aws-common-rule-set:Rule:count' names group 'aws-common-rule-set'; expected "
+                                       f"one of {GROUPS}"),
+    ("AWSManagedRulesCommonRuleSet::count", "'AWSManagedRulesCommonRuleSet::count' names rule ''; expected 1 to 128 "
+                                            "letters, digits, '_' or '-' (the rule's name in the group)"),
+    (f"AWSManagedRulesCommonRuleSet:{'r' * 129}:count",
+     f"'AWSManagedRulesCommonRuleSet:{'r' * 129}:count' names rule '{'r' * 129}'; expected 1 to 128 letters, digits, "
+     "'_' or '-' (the rule's name in the group)"),
+    ("AWSManagedRulesCommonRuleSet:Size.Body:count", "'AWSManagedRulesCommonRuleSet:Size.Body:count' names rule "
+                                                     "'Size.Body'; expected 1 to 128 letters, digits, '_' or '-' "
+                                                     "(the rule's name in the group)"),
+    ("AWSManagedRulesCommonRuleSet:Rule:Count", "'AWSManagedRulesCommonRuleSet:Rule:Count' has action 'Count'; "
+                                                f"expected one of {OVERRIDE_ACTIONS}"),
+    ("AWSManagedRulesCommonRuleSet:Rule:none", "'AWSManagedRulesCommonRuleSet:Rule:none' has action 'none'; "
+                                               f"expected one of {OVERRIDE_ACTIONS}"),
+])
+def test_parse_rule_overrides_refuses_each_bad_entry(entry, reason):
+    error = refused(parse_rule_overrides, ["AWSManagedRulesCommonRuleSet:Fine:count", entry])
+    assert str(error) == f"managed_rule_overrides: {reason}"
+
+
+def test_parse_rule_overrides_refuses_a_rule_twice_even_with_the_same_action():
+    for second in ("count", "block"):
+        entries = [f"{COMMON}:SizeRestrictions_BODY:count", f"{GROUPS[1]}:SizeRestrictions_BODY:count",
+                   f"{COMMON}:SizeRestrictions_BODY:{second}"]
+        assert str(refused(parse_rule_overrides, entries)) == (
+            f"managed_rule_overrides: '{COMMON}:SizeRestrictions_BODY:{second}' overrides "
+            f"{COMMON}:SizeRestrictions_BODY a second time")
+
+
+def test_metric_names_keep_allowed_characters_and_stop_at_128():
+    assert rate_limit._metric("Edge-WAF_1-rate-limit-by-IP") == "Edge-WAF_1-rate-limit-by-IP"
+    assert rate_limit._metric("a.b c/d:é") == "a-b-c-d--"
+    assert rate_limit._metric("x." + "y" * 200) == "x-" + "y" * 126
+
+
+# --------------------------------------------------------------------------------------------
+# Alarms
+# --------------------------------------------------------------------------------------------
+
+def settled(value: Any) -> Any:
+    """The value of an Output built from plain values (no engine: its tasks run on the default loop)."""
+    if isinstance(value, pulumi.Output):
+        return asyncio.get_event_loop().run_until_complete(value.future())
+    return value
+
+
+EDGE = EdgeWatch("app/web/1")
+POOL = PoolWatch("api", "api-asg", 10)
+SHARD = ShardWatch("db-0")
+DB_WATCH = DatabaseWatch((SHARD,), allocated_storage_gb=100, max_client_processes=7)
+CACHE_WATCH = CacheWatch("rg", 1, 1)
+KAFKA = StreamingWatch("kafka", 3)
+EVERY_TIER = AlarmsArgs(subscriptions=("ops@example.com",), edge=EDGE, pools=(POOL,), database=DB_WATCH,
+                        cache=CACHE_WATCH, streaming=KAFKA)
+
+
+@pytest.mark.parametrize(("endpoint", "protocol"), [
+    ("ops@example.com", "email"), ("a@b.c", "email"), ("first.last+tag@mail.example.org", "email"),
+    ("https://hooks.example.com/alarms", "https"), ("https://h", "https"), ("https://h/", "https"),
+    ("https://hooks.example.com:8443/a/b?c=d", "https"),
+])
+def test_alarms_subscription_protocol_allowed(endpoint, protocol):
+    assert alarms.subscription_protocol(endpoint) == protocol
+    assert validate_alarms_args(AlarmsArgs(subscriptions=(endpoint,))) is None
+
+
+@pytest.mark.parametrize("endpoint", [
+    "", "ops@example", "ops@@example.com", "o ps@example.com", "ops@exa mple.com", "@example.com", "ops@.com.",
+    "http://hooks.example.com/alarms", "https://", "https:///alarms", "https://hooks example.com",
+    "https://h/a b", "HTTPS://h", "ftp://h", " https://h",
+])
+def test_alarms_subscription_protocol_refused(endpoint):
+    message = (f"subscriptions: {endpoint!r} is not allowed; expected an email address (ops@example.com) or an HTTPS "
+               "URL (https://hooks.example.com/alarms)")
+    assert str(refused(alarms.subscription_protocol, endpoint)) == message
+    assert str(refused(validate_alarms_args, AlarmsArgs(subscriptions=("ops@example.com", endpoint)))) == message
+
+
+def test_alarms_every_tier_at_its_smallest_is_allowed():
+    assert validate_alarms_args(EVERY_TIER) is None
+    smallest = AlarmsArgs(
+        subscriptions=("ops@example.com", "https://h"),
+        edge=EdgeWatch("app/web/1", (TargetGroupWatch("a", "tg/a"), TargetGroupWatch("b", "tg/b")), "acl", ("r",)),
+        pools=(PoolWatch("a", "g", 1), PoolWatch("b", "g", 1)),
+        database=DatabaseWatch((SHARD,), 1, 1, 1, 1), cache=CacheWatch("rg", 1, 0), streaming=StreamingWatch("k", 1,
+                                                                                                            partitions=1))
+    assert validate_alarms_args(smallest) is None
+    assert validate_alarms_args(AlarmsArgs(edge=EdgeWatch("app/web/1", web_acl_name="acl"))) is None
+
+
+def test_alarms_checks_the_common_arguments_first():
+    assert str(refused(validate_alarms_args, replace(EVERY_TIER, environment="test"))) == (
+        f"environment: 'test' is not allowed; expected one of {', '.join(map(repr, ENVIRONMENTS))}")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (AlarmsArgs(subscriptions=("a@b.c", "https://h", "a@b.c")),
+     "subscriptions: ['a@b.c', 'https://h', 'a@b.c'] has duplicates; list each endpoint once"),
+    (AlarmsArgs(edge=EdgeWatch("lb", (TargetGroupWatch("a", "tg/1"), TargetGroupWatch("b", "tg/2"),
+                                      TargetGroupWatch("a", "tg/3")))),
+     "edge.target_groups: names ['a', 'b', 'a'] have duplicates"),
+    (AlarmsArgs(edge=EdgeWatch("lb", rate_rule_metric_names=("r",))),
+     "edge.web_acl_name: None while rate_rule_metric_names are given; the WAF metrics are named by both"),
+    (AlarmsArgs(pools=(PoolWatch("a", "g1", 1), PoolWatch("b", "g2", 1), PoolWatch("b", "g3", 1))),
+     "pools: names ['a', 'b', 'b'] have duplicates"),
+    (AlarmsArgs(pools=(PoolWatch("a", "g1", 1), PoolWatch("b", "g2", 0))),
+     "pools[1].max_size: 0 is out of range; expected at least 1"),
+    (AlarmsArgs(pools=(PoolWatch("a", "g1", -1),)), "pools[0].max_size: -1 is out of range; expected at least 1"),
+    (AlarmsArgs(database=DatabaseWatch((), 100, 7)), "database.shards: empty; expected at least one shard"),
+    (AlarmsArgs(database=DatabaseWatch((SHARD,), 0, 7)),
+     "database.allocated_storage_gb: 0 is out of range; expected at least 1"),
+    (AlarmsArgs(database=DatabaseWatch((SHARD,), 1, 0)),
+     "database.max_client_processes: 0 is out of range; expected at least 1"),
+    (AlarmsArgs(database=DatabaseWatch((SHARD,), 1, 1, pool_max_connections=0)),
+     "database.pool_max_connections: 0 is out of range; expected at least 1"),
+    (AlarmsArgs(database=DatabaseWatch((SHARD,), 1, 1, pool_connect_timeout_seconds=0)),
+     "database.pool_connect_timeout_seconds: 0 is out of range; expected at least 1"),
+    (AlarmsArgs(cache=CacheWatch("rg", 0, 1)), "cache.node_groups: 0 is out of range; expected at least 1"),
+    (AlarmsArgs(cache=CacheWatch("rg", 1, -1)),
+     "cache.replicas_per_node_group: -1 is out of range; expected at least 0"),
+    (AlarmsArgs(streaming=StreamingWatch("k", 0)), "streaming.broker_count: 0 is out of range; expected at least 1"),
+    (AlarmsArgs(streaming=StreamingWatch("k", 1, partitions=0)),
+     "streaming.partitions: 0 is out of range; expected at least 1"),
+])
+def test_alarms_refusals(args, message):
+    assert str(refused(validate_alarms_args, args)) == message
+
+
+def test_alarms_thresholds_derived_from_the_arguments():
+    assert alarms.free_storage_threshold_bytes(100) == 5_368_709_120
+    assert alarms.free_storage_threshold_bytes(1) == 53_687_091  # 5 % of 1 GiB, rounded down
+    assert alarms.proxy_client_connections_threshold(DB_WATCH) == 112  # 80 % of 20 x 7
+    assert alarms.proxy_client_connections_threshold(DatabaseWatch((SHARD,), 1, 3, pool_max_connections=3)) == 7
+    assert alarms.borrow_latency_threshold_microseconds(DB_WATCH) == 200_000
+    assert alarms.borrow_latency_threshold_microseconds(DatabaseWatch((SHARD,), 1, 1, 1, 3)) == 300_000
+    assert alarms.borrow_latency_threshold_microseconds(DatabaseWatch((SHARD,), 1, 1, 1, 10)) == 1_000_000
+    assert type(alarms.borrow_latency_threshold_microseconds(DB_WATCH)) is int
+    assert alarms.consumer_lag_threshold(KAFKA) == 10_000
+    assert alarms.consumer_lag_threshold(StreamingWatch("k", 1, partitions=3)) == 3_000
+
+
+def test_alarms_cache_node_ids_and_labels():
+    assert alarms.cache_node_ids("rg", 2, 1) == ["rg-0001-001", "rg-0001-002", "rg-0002-001", "rg-0002-002"]
+    assert alarms.cache_node_ids("rg", 1, 0) == ["rg-0001-001"]
+    assert alarms.cache_node_ids("rg", 10, 2)[-1] == "rg-0010-003"
+    nodes = alarms.cache_nodes(CacheWatch("rg", 2, 1))
+    assert [(label, settled(node)) for label, node in nodes] == [
+        ("0001-001", "rg-0001-001"), ("0001-002", "rg-0001-002"), ("0002-001", "rg-0002-001"),
+        ("0002-002", "rg-0002-002")]
+
+
+def test_alarms_endpoint_key_is_a_short_hash_of_the_endpoint():
+    assert alarms.endpoint_key("ops@example.com") == "af3c8254"
+    assert alarms.endpoint_key("https://hooks.example.com/alarms") == "87312a32"
+
+
+def test_alarms_topic_key_policy():
+    assert json.loads(alarms.topic_key_policy("aws", "123456789012", "arn:aws:sns:eu-west-1:123456789012:t")) == \
+        json.loads(key_policy("aws", "123456789012", {
+            "Sid": "CloudWatchAlarmsPublishToTheTopic", "Effect": "Allow",
+            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012",
+                                           "kms:EncryptionContext:aws:sns:topicArn":
+                                               "arn:aws:sns:eu-west-1:123456789012:t"}}}))
+
+
+def query(query_id: str, metric_name: str) -> dict:
+    return {"id": query_id, "return_data": False, "metric": {
+        "namespace": "AWS/ApplicationELB", "metric_name": metric_name, "dimensions": {"LoadBalancer": "app/web/1"},
+        "period": 60, "stat": "Sum"}}
+
+
+EDGE_5XX = AlarmSpec(
+    "edge-5xx-rate", "ALB 5xx responses above 5 % of requests", "GreaterThanThreshold", 5.0, "notBreaching", 5, 3,
+    metric_queries=[query("elb5xx", "HTTPCode_ELB_5XX_Count"), query("target5xx", "HTTPCode_Target_5XX_Count"),
+                    query("requests", "RequestCount"),
+                    {"id": "rate", "label": "5xx % of requests", "return_data": True,
+                     "expression": "IF(requests >= 50, 100 * (FILL(elb5xx, 0) + FILL(target5xx, 0)) / requests, 0)"}])
+EDGE_P99 = AlarmSpec(
+    "edge-p99-latency", "ALB target response time p99 above 2 s", "GreaterThanThreshold", 2.0, "notBreaching", 5, 3,
+    namespace="AWS/ApplicationELB", metric_name="TargetResponseTime", dimensions={"LoadBalancer": "app/web/1"},
+    extended_statistic="p99")
+
+
+def test_alarms_edge_specs():
+    assert alarms.edge_alarms(EDGE, "eu-west-1") == [EDGE_5XX, EDGE_P99]
+    watched = EdgeWatch("app/web/1", (TargetGroupWatch("blue", "tg/blue/1"), TargetGroupWatch("green", "tg/green/2")),
+                        "acl", ("r1", "r2"))
+    unhealthy = [AlarmSpec(f"edge-unhealthy-{n}", f"Unhealthy targets in target group {n}",
+                           "GreaterThanOrEqualToThreshold", 1, "notBreaching", 3, 3, namespace="AWS/ApplicationELB",
+                           metric_name="UnHealthyHostCount",
+                           dimensions={"TargetGroup": arn, "LoadBalancer": "app/web/1"}, statistic="Maximum")
+                 for n, arn in (("blue", "tg/blue/1"), ("green", "tg/green/2"))]
+
+    def waf(rule: str, metric: str) -> AlarmSpec:
+        return AlarmSpec(f"edge-waf-{rule}", f"WAF rate rule {rule}: more than 1000 {metric} in 5 minutes",
+                         "GreaterThanThreshold", 1000, "notBreaching", 1, 1, namespace="AWS/WAFV2", metric_name=metric,
+                         dimensions={"WebACL": "acl", "Rule": rule, "Region": "eu-west-1"}, statistic="Sum",
+                         period=300)
+    assert alarms.edge_alarms(watched, "eu-west-1") == [EDGE_5XX, EDGE_P99, *unhealthy, waf("r1", "BlockedRequests"),
+                                                        waf("r2", "BlockedRequests")]
+    counting = replace(watched, target_groups=(), rate_rules_count_only=True)
+    assert alarms.edge_alarms(counting, "eu-west-1") == [EDGE_5XX, EDGE_P99, waf("r1", "CountedRequests"),
+                                                         waf("r2", "CountedRequests")]
+    assert list(alarms.edge_alarms(EDGE, "eu-west-1")[0].metric_queries[0]["metric"]["dimensions"].items()) == \
+        [("LoadBalancer", "app/web/1")]
+
+
+def test_alarms_pool_specs():
+    assert alarms.pool_alarms([POOL, PoolWatch("w", "w-asg", 3)]) == [
+        AlarmSpec(f"asg-at-max-{n}", f"Auto Scaling group {n} in service at its maximum ({m}) for 15 minutes",
+                  "GreaterThanOrEqualToThreshold", m, "missing", 15, 15, namespace="AWS/AutoScaling",
+                  metric_name="GroupInServiceInstances", dimensions={"AutoScalingGroupName": g}, statistic="Minimum")
+        for n, g, m in (("api", "api-asg", 10), ("w", "w-asg", 3))]
+    assert alarms.pool_alarms([]) == []
+
+
+def primary_specs(index: int, primary: str) -> list[AlarmSpec]:
+    return [
+        AlarmSpec(f"db-shard-{index:02d}-cpu", f"Shard {index} primary CPU above 80 % for 15 minutes",
+                  "GreaterThanThreshold", 80.0, "missing", 15, 15, namespace="AWS/RDS", metric_name="CPUUtilization",
+                  dimensions={"DBInstanceIdentifier": primary}, statistic="Average"),
+        AlarmSpec(f"db-shard-{index:02d}-free-storage",
+                  f"Shard {index} primary free storage below 5 % of 100 GiB (storage autoscaling did not grow it)",
+                  "LessThanThreshold", 5_368_709_120, "missing", 5, 5, namespace="AWS/RDS",
+                  metric_name="FreeStorageSpace", dimensions={"DBInstanceIdentifier": primary}, statistic="Minimum"),
+    ]
+
+
+def test_alarms_database_specs():
+    shards = (ShardWatch("db-0"), ShardWatch("db-1", ("db-1-r0", "db-1-r1"), "proxy-1"))
+    lag = [AlarmSpec(f"db-shard-01-replica-{r}-lag", f"Shard 1 replica {r} more than 30 s behind its primary",
+                     "GreaterThanThreshold", 30.0, "breaching", 5, 5, namespace="AWS/RDS", metric_name="ReplicaLag",
+                     dimensions={"DBInstanceIdentifier": f"db-1-r{r}"}, statistic="Maximum") for r in (0, 1)]
+    proxy = [
+        AlarmSpec("db-shard-01-proxy-connections",
+                  "Shard 1 proxy client connections above 80 % of 20 per process x 7 processes",
+                  "GreaterThanThreshold", 112, "notBreaching", 5, 5, namespace="AWS/RDS",
+                  metric_name="ClientConnections", dimensions={"ProxyName": "proxy-1"}, statistic="Maximum"),
+        AlarmSpec("db-shard-01-proxy-borrow-latency",
+                  "Shard 1 proxy takes more than 200000 us on average to hand out a database connection",
+                  "GreaterThanThreshold", 200_000, "notBreaching", 5, 3, namespace="AWS/RDS",
+                  metric_name="DatabaseConnectionsBorrowLatency", dimensions={"ProxyName": "proxy-1"},
+                  statistic="Average"),
+    ]
+    assert alarms.database_alarms(replace(DB_WATCH, shards=shards)) == [
+        *primary_specs(0, "db-0"), *primary_specs(1, "db-1"), *lag, *proxy]
+
+
+def test_alarms_cache_specs():
+    specs = alarms.cache_alarms(CacheWatch("rg", 1, 1))
+
+    def node(label: str) -> list[AlarmSpec]:
+        dims = {"CacheClusterId": f"rg-{label}"}
+        return [
+            AlarmSpec(f"cache-{label}-memory", f"Cache node {label} memory above 80 % of maxmemory",
+                      "GreaterThanThreshold", 80.0, "missing", 15, 15, namespace="AWS/ElastiCache",
+                      metric_name="DatabaseMemoryUsagePercentage", dimensions=dims, statistic="Maximum"),
+            AlarmSpec(f"cache-{label}-evictions", f"Cache node {label} evicts more than 100 keys in 5 minutes",
+                      "GreaterThanThreshold", 100, "missing", 3, 3, namespace="AWS/ElastiCache",
+                      metric_name="Evictions", dimensions=dims, statistic="Sum", period=300),
+            AlarmSpec(f"cache-{label}-engine-cpu", f"Cache node {label} engine CPU above 90 %",
+                      "GreaterThanThreshold", 90.0, "missing", 5, 5, namespace="AWS/ElastiCache",
+                      metric_name="EngineCPUUtilization", dimensions=dims, statistic="Average"),
+            AlarmSpec(f"cache-{label}-replication-lag", f"Cache node {label} more than 10 s behind its primary",
+                      "GreaterThanThreshold", 10.0, "notBreaching", 5, 5, namespace="AWS/ElastiCache",
+                      metric_name="ReplicationLag", dimensions=dims, statistic="Maximum"),
+        ]
+    assert [replace(s, dimensions={k: settled(v) for k, v in s.dimensions.items()}) for s in specs] == [
+        *node("0001-001"), *node("0001-002")]
+
+
+def test_alarms_streaming_specs():
+    cluster = {"Cluster Name": "kafka"}
+    brokers = [spec for b in (1, 2) for spec in (
+        AlarmSpec(f"kafka-broker-{b}-disk", f"Kafka broker {b} data disk above 85 % used", "GreaterThanThreshold",
+                  85.0, "missing", 5, 5, namespace="AWS/Kafka", metric_name="KafkaDataLogsDiskUsed",
+                  dimensions={"Cluster Name": "kafka", "Broker ID": str(b)}, statistic="Maximum"),
+        AlarmSpec(f"kafka-broker-{b}-under-replicated",
+                  f"Kafka broker {b} has under-replicated partitions for 10 minutes", "GreaterThanThreshold", 0,
+                  "missing", 10, 10, namespace="AWS/Kafka", metric_name="UnderReplicatedPartitions",
+                  dimensions={"Cluster Name": "kafka", "Broker ID": str(b)}, statistic="Maximum"))]
+    assert alarms.streaming_alarms(StreamingWatch("kafka", 2, "orders", "billing", 4)) == [
+        *brokers,
+        AlarmSpec("kafka-offline-partitions", "Kafka has offline partitions (no leader: neither writable nor readable)",
+                  "GreaterThanThreshold", 0, "missing", 1, 1, namespace="AWS/Kafka",
+                  metric_name="OfflinePartitionsCount", dimensions=cluster, statistic="Maximum"),
+        AlarmSpec("kafka-no-active-controller", "Kafka has no active controller", "LessThanThreshold", 1, "breaching",
+                  3, 3, namespace="AWS/Kafka", metric_name="ActiveControllerCount", dimensions=cluster,
+                  statistic="Maximum"),
+        AlarmSpec("kafka-lag-billing", "Consumer group billing more than 4000 messages behind on orders for 15 minutes",
+                  "GreaterThanThreshold", 4000, "notBreaching", 15, 15, namespace="AWS/Kafka",
+                  metric_name="SumOffsetLag",
+                  dimensions={"Cluster Name": "kafka", "Consumer Group": "billing", "Topic": "orders"},
+                  statistic="Maximum"),
+    ]
+
+
+def widget(title: str, rows: list, threshold: Any = None) -> dict:
+    properties = {"title": title, "region": "eu-west-1", "view": "timeSeries", "stacked": False, "period": 60,
+                  "metrics": rows}
+    if threshold is not None:
+        properties["annotations"] = {"horizontal": [{"label": "alarm", "value": threshold}]}
+    return {"type": "metric", "width": 8, "height": 6, "properties": properties}
+
+
+def header(text: str) -> dict:
+    return {"type": "text", "width": 24, "height": 1, "properties": {"markdown": f"## {text}"}}
+
+
+def line(namespace: str, metric: str, dims: list, stat: str, label: str) -> list:
+    return [namespace, metric, *dims, {"stat": stat, "label": label}]
+
+
+def test_alarms_dashboard_body_every_tier():
+    args = AlarmsArgs(
+        edge=EdgeWatch("lb", (TargetGroupWatch("blue", "tg/b"),), "acl", ("r1",), rate_rules_count_only=True),
+        pools=(PoolWatch("api", "api-asg", 10),),
+        database=DatabaseWatch((ShardWatch("db-0"), ShardWatch("db-1", ("db-1-r",), "px")), 100, 7),
+        cache=CacheWatch("rg", 1, 0), streaming=StreamingWatch("kafka", 2, "orders", "billing", 4))
+    lb = ["LoadBalancer", "lb"]
+    elb = "AWS/ApplicationELB"
+    body = json.loads(settled(alarms.dashboard_body(args, "eu-west-1")))
+    cache_node = ["CacheClusterId", "rg-0001-001"]
+    broker = [["Cluster Name", "kafka", "Broker ID", str(b)] for b in (1, 2)]
+    assert body == {"widgets": [
+        header("Edge"),
+        widget("ALB requests and 5xx", [line(elb, "RequestCount", lb, "Sum", "requests"),
+                                        line(elb, "HTTPCode_ELB_5XX_Count", lb, "Sum", "ELB 5xx"),
+                                        line(elb, "HTTPCode_Target_5XX_Count", lb, "Sum", "target 5xx")]),
+        widget("Target response time p99 (s)", [line(elb, "TargetResponseTime", lb, "p99", "p99")], 2.0),
+        widget("Unhealthy hosts per target group",
+               [line(elb, "UnHealthyHostCount", ["TargetGroup", "tg/b", *lb], "Maximum", "blue")], 1),
+        widget("WAF rate rules: CountedRequests",
+               [line("AWS/WAFV2", "CountedRequests", ["WebACL", "acl", "Rule", "r1", "Region", "eu-west-1"], "Sum",
+                     "r1")]),
+        header("Compute"),
+        widget("Pool api: in service (max 10)", [
+            line("AWS/AutoScaling", "GroupInServiceInstances", ["AutoScalingGroupName", "api-asg"], "Minimum",
+                 "in service"),
+            line("AWS/AutoScaling", "GroupDesiredCapacity", ["AutoScalingGroupName", "api-asg"], "Maximum",
+                 "desired")], 10),
+        header("Database (2 shards)"),
+        widget("Shard 00", [line("AWS/RDS", "CPUUtilization", ["DBInstanceIdentifier", "db-0"], "Average",
+                                 "primary CPU %")]),
+        widget("Shard 01", [line("AWS/RDS", "CPUUtilization", ["DBInstanceIdentifier", "db-1"], "Average",
+                                 "primary CPU %"),
+                            line("AWS/RDS", "ReplicaLag", ["DBInstanceIdentifier", "db-1-r"], "Maximum",
+                                 "replica 0 lag (s)"),
+                            line("AWS/RDS", "ClientConnections", ["ProxyName", "px"], "Maximum",
+                                 "proxy client connections")]),
+        header("Cache"),
+        widget("Memory used %", [line("AWS/ElastiCache", "DatabaseMemoryUsagePercentage", cache_node, "Maximum",
+                                      "node 0001-001")], 80.0),
+        widget("Evictions", [line("AWS/ElastiCache", "Evictions", cache_node, "Sum", "node 0001-001")]),
+        widget("Engine CPU %", [line("AWS/ElastiCache", "EngineCPUUtilization", cache_node, "Average",
+                                     "node 0001-001")], 90.0),
+        widget("Replication lag (s)", [line("AWS/ElastiCache", "ReplicationLag", cache_node, "Maximum",
+                                            "node 0001-001")], 10.0),
+        header("Streaming"),
+        widget("Broker data disk used %", [line("AWS/Kafka", "KafkaDataLogsDiskUsed", broker[b - 1], "Maximum",
+                                                f"broker {b}") for b in (1, 2)], 85.0),
+        widget("Partitions: under-replicated and offline", [
+            *(line("AWS/Kafka", "UnderReplicatedPartitions", broker[b - 1], "Maximum", f"under-replicated, broker {b}")
+              for b in (1, 2)),
+            line("AWS/Kafka", "OfflinePartitionsCount", ["Cluster Name", "kafka"], "Maximum", "offline")]),
+        widget("Lag of billing on orders", [
+            line("AWS/Kafka", "SumOffsetLag", ["Cluster Name", "kafka", "Consumer Group", "billing", "Topic", "orders"],
+                 "Maximum", "messages behind")], 4000),
+    ]}
+
+
+def test_alarms_dashboard_body_blocking_rules_and_no_optional_widgets():
+    args = AlarmsArgs(edge=EdgeWatch("lb", (), "acl", ("r1",)))
+    widgets = json.loads(settled(alarms.dashboard_body(args, "eu-west-1")))["widgets"]
+    assert [w.get("properties", {}).get("title") for w in widgets] == [
+        None, "ALB requests and 5xx", "Target response time p99 (s)", "WAF rate rules: BlockedRequests"]
+    assert widgets[-1]["properties"]["metrics"][0][1] == "BlockedRequests"
+    assert json.loads(settled(alarms.dashboard_body(AlarmsArgs(), "eu-west-1"))) == {"widgets": []}
