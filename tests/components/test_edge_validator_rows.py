@@ -16,7 +16,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from components import alarms, rate_limit
+from components import alarms, alertmanager, keda, rate_limit
 from components.alarms import (
     AlarmsArgs,
     AlarmSpec,
@@ -29,7 +29,11 @@ from components.alarms import (
     TargetGroupWatch,
     validate_alarms_args,
 )
+from components.alertmanager import AlertmanagerArgs, validate_alertmanager_args
 from components.encryption import key_policy
+from components.irsa import STS_AUDIENCE
+from components.keda import KedaArgs, validate_keda_args
+from components.metrics_pipeline import PodDemand
 from components.rate_limit import (
     MANAGED_RULE_GROUPS,
     MODES,
@@ -559,3 +563,170 @@ def test_alarms_dashboard_body_blocking_rules_and_no_optional_widgets():
         None, "ALB requests and 5xx", "Target response time p99 (s)", "WAF rate rules: BlockedRequests"]
     assert widgets[-1]["properties"]["metrics"][0][1] == "BlockedRequests"
     assert json.loads(settled(alarms.dashboard_body(AlarmsArgs(), "eu-west-1"))) == {"widgets": []}
+
+
+# --------------------------------------------------------------------------------------------
+# Alertmanager
+# --------------------------------------------------------------------------------------------
+
+TOPIC = "arn:aws:sns:eu-west-1:123456789012:prod-alarms"
+ALERTMANAGER = AlertmanagerArgs("arn:oidc", "oidc.example", TOPIC, "arn:aws:kms:eu-west-1:123456789012:key/k")
+
+
+def test_alertmanager_discovery_names():
+    assert alertmanager.discovery_name("monitoring") == "alertmanager-headless.monitoring.svc.cluster.local"
+    assert alertmanager.discovery_address("obs") == "alertmanager-headless.obs.svc.cluster.local:9093"
+
+
+@pytest.mark.parametrize("changes", [
+    {}, {"namespace": "a"}, {"namespace": "a" * 63}, {"namespace": "m-1"}, {"chart_version": "0.0.0"},
+    {"chart_version": "10.200.3000"}, {"repeat_interval": "1m"}, {"repeat_interval": "30m"},
+    {"repeat_interval": "10h"}, {"topic_arn": "arn:aws-us-gov:sns:us-gov-west-1:123456789012:a_B-9"},
+    {"topic_arn": "arn:aws:sns:eu-west-1:123456789012:" + "t" * 256},
+    {"topic_arn": pulumi.Output.from_input("not checked until known")},
+])
+def test_alertmanager_allowed(changes):
+    assert validate_alertmanager_args(replace(ALERTMANAGER, **changes)) is None
+
+
+def not_a_topic(arn: str) -> str:
+    return f"topic_arn: {arn!r} is not an SNS topic ARN (arn:<partition>:sns:<region>:<account>:<name>)"
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    *[({"namespace": ns}, f"namespace: {ns!r} is not a DNS label (lower-case letters, digits, '-', at most 63 "
+                          "characters)") for ns in ("", "a" * 64, "Monitoring", "-m", "m_1")],
+    *[({"chart_version": v}, f"chart_version: {v!r} is not a pinned chart version; expected MAJOR.MINOR.PATCH")
+      for v in ("1.20", "1.20.1-rc1", "v1.20.1", "^1.20.1", "1.x.1", "")],
+    *[({"repeat_interval": v}, f"repeat_interval: {v!r} is not a duration in minutes or hours such as 30m or 4h")
+      for v in ("0m", "04h", "4", "4s", "4d", "h", "1h30m", " 4h", "4H")],
+    *[({"topic_arn": arn}, not_a_topic(arn)) for arn in (
+        "arn:aws:sqs:eu-west-1:123456789012:q", "arn:aws:sns:eu-west-1:12345678901:t",
+        "arn:aws:sns:eu-west-1:1234567890123:t", "arn:aws:sns:EU-west-1:123456789012:t",
+        "arn:aws:sns:eu-west-1:123456789012:", "arn:aws:sns:eu-west-1:123456789012:" + "t" * 257,
+        "arn:aws:sns:eu-west-1:123456789012:t.fifo", "arn:AWS:sns:eu-west-1:123456789012:t",
+        "arn:aws:sns::123456789012:t", "arn::sns:eu-west-1:123456789012:t")],
+])
+def test_alertmanager_refused(changes, message):
+    assert str(refused(validate_alertmanager_args, replace(ALERTMANAGER, **changes))) == message
+
+
+def test_alertmanager_checks_the_common_arguments_first():
+    assert str(refused(validate_alertmanager_args, replace(ALERTMANAGER, environment="qa", namespace="BAD"))) == (
+        f"environment: 'qa' is not allowed; expected one of {', '.join(map(repr, ENVIRONMENTS))}")
+
+
+def test_alertmanager_topic_region():
+    assert alertmanager.topic_region(TOPIC) == "eu-west-1"
+    assert alertmanager.topic_region("arn:aws-cn:sns:cn-north-1:123456789012:t") == "cn-north-1"
+    assert str(refused(alertmanager.topic_region, "arn:aws:sns:eu-west-1:1:t")) == not_a_topic(
+        "arn:aws:sns:eu-west-1:1:t")
+
+
+def test_alertmanager_publisher_policy():
+    key = "arn:aws:kms:eu-west-1:123456789012:key/k"
+    assert json.loads(alertmanager.publisher_policy(TOPIC, key)) == {"Version": "2012-10-17", "Statement": [
+        {"Sid": "PublishAlertsToTheAlarmTopic", "Effect": "Allow", "Action": "sns:Publish", "Resource": TOPIC},
+        {"Sid": "EncryptThroughSnsForTheAlarmTopic", "Effect": "Allow",
+         "Action": ["kms:GenerateDataKey*", "kms:Decrypt"], "Resource": key,
+         "Condition": {"StringEquals": {"kms:ViaService": "sns.eu-west-1.amazonaws.com",
+                                        "kms:EncryptionContext:aws:sns:topicArn": TOPIC}}},
+    ]}
+    assert str(refused(lambda arn: alertmanager.publisher_policy(arn, key), "topic")) == not_a_topic("topic")
+
+
+def expected_alertmanager_config(repeat_interval: str) -> dict:
+    return {
+        "global": {"resolve_timeout": "5m"},
+        "route": {"receiver": "sns-alarm-topic", "group_by": ["alertname", "namespace", "horizontalpodautoscaler"],
+                  "group_wait": "30s", "group_interval": "5m", "repeat_interval": repeat_interval},
+        "receivers": [{"name": "sns-alarm-topic", "sns_configs": [{
+            "topic_arn": TOPIC, "sigv4": {"region": "eu-west-1"},
+            "subject": '{{ printf "%.100s" (printf "[%s] %s %s/%s" (.Status | toUpper) .CommonLabels.alertname '
+                       '.CommonLabels.namespace .CommonLabels.horizontalpodautoscaler) }}',
+            "send_resolved": True}]}],
+    }
+
+
+def test_alertmanager_config():
+    assert alertmanager.alertmanager_config(TOPIC) == expected_alertmanager_config("4h")
+    assert alertmanager.alertmanager_config(TOPIC, "30m") == expected_alertmanager_config("30m")
+
+
+def test_alertmanager_chart_values():
+    requests = {"cpu": "20m", "memory": "64Mi"}
+
+    def expected(replicas: int, pdb: dict) -> dict:
+        return {"fullnameOverride": "alertmanager", "replicaCount": replicas,
+                "serviceAccount": {"create": True, "name": "alertmanager",
+                                   "annotations": {"eks.amazonaws.com/role-arn": "arn:role"}},
+                "persistence": {"enabled": False},
+                "config": {"enabled": True, **expected_alertmanager_config("2h")},
+                "resources": {"requests": requests, "limits": {"memory": "64Mi"}}, "podDisruptionBudget": pdb}
+    for highly_available, replicas, pdb in ((True, 2, {"maxUnavailable": 1}), (False, 1, {})):
+        args = replace(ALERTMANAGER, highly_available=highly_available, repeat_interval="2h")
+        values = alertmanager.chart_values(args, TOPIC, "arn:role")
+        assert {**values, "config": settled(values["config"])} == expected(replicas, pdb)
+
+
+def test_alertmanager_demand():
+    assert alertmanager.alertmanager_demand(ALERTMANAGER) == PodDemand("alertmanager", 2, 20, 64)
+    assert alertmanager.alertmanager_demand(replace(ALERTMANAGER, highly_available=False)) == \
+        PodDemand("alertmanager", 1, 20, 64)
+
+
+# --------------------------------------------------------------------------------------------
+# Keda
+# --------------------------------------------------------------------------------------------
+
+KEDA = KedaArgs("arn:oidc", "oidc.example", ({"Effect": "Allow", "Action": "kafka-cluster:Connect", "Resource": "*"},))
+
+
+@pytest.mark.parametrize("version", ["2.18.3", "0.0.0", "10.20.30"])
+def test_keda_chart_version_allowed(version):
+    assert validate_keda_args(replace(KEDA, chart_version=version)) is None
+
+
+@pytest.mark.parametrize("version", ["2.18", "v2.18.3", "2.18.3-rc1", "2.x.3", "", "2.18.3 "])
+def test_keda_chart_version_refused(version):
+    assert str(refused(validate_keda_args, replace(KEDA, chart_version=version))) == (
+        f"chart_version: {version!r} is not a chart version such as 2.18.3")
+
+
+def test_keda_checks_the_common_arguments_first():
+    assert str(refused(validate_keda_args, replace(KEDA, environment="qa", chart_version="x"))) == (
+        f"environment: 'qa' is not allowed; expected one of {', '.join(map(repr, ENVIRONMENTS))}")
+
+
+def test_keda_operator_policy():
+    statements = [{"Effect": "Allow", "Action": "kafka-cluster:Connect", "Resource": "arn:c"},
+                  {"Effect": "Allow", "Action": "kafka-cluster:DescribeGroup", "Resource": "arn:g"}]
+    assert json.loads(keda.operator_policy(tuple(statements))) == {"Version": "2012-10-17", "Statement": statements}
+    with pytest.raises(ValueError) as caught:
+        keda.operator_policy(())
+    assert str(caught.value) == ("operator_policy_statements: empty; expected the statements KEDA needs to read its "
+                                 "event sources (IAM rejects an empty policy)")
+
+
+def test_keda_chart_values():
+    small = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}}
+
+    def expected(replicas: int, pdb: dict) -> dict:
+        return {
+            "podIdentity": {"aws": {"irsa": {"enabled": True, "roleArn": "arn:role", "audience": STS_AUDIENCE,
+                                             "stsRegionalEndpoints": "true"}}},
+            "serviceAccount": {"operator": {"create": True, "name": "keda-operator"}},
+            "operator": {"replicaCount": replicas}, "metricsServer": {"replicaCount": replicas},
+            "webhooks": {"replicaCount": replicas}, "podDisruptionBudget": pdb,
+            "resources": {"operator": small, "metricServer": small, "webhooks": small},
+        }
+    assert keda.chart_values("arn:role", True) == expected(2, {
+        "operator": {"minAvailable": 1}, "metricServer": {"minAvailable": 1}, "webhooks": {"minAvailable": 1}})
+    assert keda.chart_values("arn:role", False) == expected(1, {})
+    assert STS_AUDIENCE == "sts.amazonaws.com"
+
+
+def test_keda_demand():
+    for highly_available, pods in ((True, 2), (False, 1)):
+        assert keda.keda_demand(replace(KEDA, highly_available=highly_available)) == [
+            PodDemand(f"keda-{part}", pods, 100, 128) for part in ("operator", "metrics-server", "webhooks")]
