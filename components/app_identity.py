@@ -74,7 +74,7 @@ def validate_app_identity_args(args: AppIdentityArgs) -> None:
         raise ValueError(f"grants: {len(names)} grants; expected at most {MAX_GRANTS} (each is one managed policy "
                          "and a role holds at most 10 by default)")
     for grant in names:
-        if not isinstance(grant, str) or not _GRANT_NAME.match(grant):
+        if not isinstance(grant, str) or not _GRANT_NAME.fullmatch(grant):
             raise ValueError(f"grants: name {grant!r} is not allowed; expected a lower-case letter, then up to 31 "
                              "lower-case letters, digits or '-'")
     workload = (args.oidc_provider_arn, args.oidc_issuer, args.service_account_namespace, args.service_account_name)
@@ -86,10 +86,10 @@ def validate_app_identity_args(args: AppIdentityArgs) -> None:
                          f"service_account_namespace and service_account_name together (missing: "
                          f"{', '.join(missing)})")
     if all(given):
-        if not _NAMESPACE.match(args.service_account_namespace):
+        if not _NAMESPACE.fullmatch(args.service_account_namespace):
             raise ValueError(f"service_account_namespace: {args.service_account_namespace!r} is not a Kubernetes "
                              "namespace; expected a DNS label (lower-case letters, digits, '-', at most 63)")
-        if not _SERVICE_ACCOUNT.match(args.service_account_name):
+        if not _SERVICE_ACCOUNT.fullmatch(args.service_account_name):
             raise ValueError(f"service_account_name: {args.service_account_name!r} is not a Kubernetes name; "
                              "expected a DNS subdomain (lower-case letters, digits, '-', '.', at most 253)")
     if not args.instance_role_names and not all(given):

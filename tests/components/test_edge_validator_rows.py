@@ -16,7 +16,16 @@ from typing import Any
 import pulumi
 import pytest
 
-from components import alarms, alertmanager, keda, rate_limit
+from components import (
+    alarms,
+    alertmanager,
+    app_identity,
+    app_settings,
+    certificate,
+    keda,
+    load_balancer_controller,
+    rate_limit,
+)
 from components.alarms import (
     AlarmsArgs,
     AlarmSpec,
@@ -30,9 +39,13 @@ from components.alarms import (
     validate_alarms_args,
 )
 from components.alertmanager import AlertmanagerArgs, validate_alertmanager_args
+from components.app_identity import AppIdentityArgs, validate_app_identity_args
+from components.app_settings import AppSettingsArgs, validate_app_settings_args
+from components.certificate import DnsValidatedCertificateArgs, validate_dns_validated_certificate_args
 from components.encryption import key_policy
 from components.irsa import STS_AUDIENCE
 from components.keda import KedaArgs, validate_keda_args
+from components.load_balancer_controller import LoadBalancerControllerArgs, validate_load_balancer_controller_args
 from components.metrics_pipeline import PodDemand
 from components.rate_limit import (
     MANAGED_RULE_GROUPS,
@@ -730,3 +743,286 @@ def test_keda_demand():
     for highly_available, pods in ((True, 2), (False, 1)):
         assert keda.keda_demand(replace(KEDA, highly_available=highly_available)) == [
             PodDemand(f"keda-{part}", pods, 100, 128) for part in ("operator", "metrics-server", "webhooks")]
+
+
+# --------------------------------------------------------------------------------------------
+# AppIdentity
+# --------------------------------------------------------------------------------------------
+
+STATEMENT = {"Effect": "Allow", "Action": "kafka-cluster:Connect", "Resource": "*"}
+IDENTITY = AppIdentityArgs({"kafka": [STATEMENT]}, instance_role_names=("api-role",))
+WORKLOAD = {"oidc_provider_arn": "arn:oidc", "oidc_issuer": "https://oidc.example/id/1",
+            "service_account_namespace": "apps", "service_account_name": "api"}
+
+
+def value_error(validate, args) -> str:
+    with pytest.raises(ValueError) as caught:
+        validate(args)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("changes", [
+    {}, {"grants": {f"g{i}": [STATEMENT] for i in range(app_identity.MAX_GRANTS)}},
+    {"grants": {"a": [STATEMENT], "a" + "-9" * 15 + "z": [STATEMENT]}},
+    {**WORKLOAD, "instance_role_names": ()}, WORKLOAD,
+    {**WORKLOAD, "service_account_namespace": "a" * 63}, {**WORKLOAD, "service_account_namespace": "a-1"},
+    {**WORKLOAD, "service_account_name": "a" * 253}, {**WORKLOAD, "service_account_name": "a.b-c.d"},
+    {**WORKLOAD, "service_account_name": "a" * 61 + "." + "b" * 191},
+])
+def test_app_identity_allowed(changes):
+    assert validate_app_identity_args(replace(IDENTITY, **changes)) is None
+
+
+NAME_RULE = "expected a lower-case letter, then up to 31 lower-case letters, digits or '-'"
+NAMESPACE_RULE = "is not a Kubernetes namespace; expected a DNS label (lower-case letters, digits, '-', at most 63)"
+ACCOUNT_RULE = "is not a Kubernetes name; expected a DNS subdomain (lower-case letters, digits, '-', '.', at most 253)"
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"grants": {}}, "grants: {} is empty; expected at least one grant such as {'kafka': streaming."
+                     "client_policy_statements}"),
+    ({"grants": {f"g{i}": [STATEMENT] for i in range(app_identity.MAX_GRANTS + 1)}},
+     "grants: 11 grants; expected at most 10 (each is one managed policy and a role holds at most 10 by default)"),
+    *[({"grants": {"ok": [STATEMENT], name: [STATEMENT]}}, f"grants: name {name!r} is not allowed; {NAME_RULE}")
+      for name in ("a" * 33, "Kafka", "1a", "-a", "a_b", "kafka\n", "", 7)],
+    *[({**WORKLOAD, "service_account_namespace": ns}, f"service_account_namespace: {ns!r} {NAMESPACE_RULE}")
+      for ns in ("a" * 64, "-a", "a-", "A", "a.b", "apps\n")],
+    *[({**WORKLOAD, "service_account_name": sa}, f"service_account_name: {sa!r} {ACCOUNT_RULE}")
+      for sa in ("a" * 254, "a..b", "a-", ".a", "A", "a_b", "api\n", "a" * 62 + "." + "b" * 191)],
+    ({"instance_role_names": ()}, "instance_role_names: () is empty and no service account is given; expected at "
+                                  "least one identity to hold the grants (a policy attached to nothing grants nothing)"),
+])
+def test_app_identity_refused(changes, message):
+    assert value_error(validate_app_identity_args, replace(IDENTITY, **changes)) == message
+
+
+@pytest.mark.parametrize("given", [
+    ("oidc_provider_arn",), ("oidc_issuer", "service_account_name"),
+    ("oidc_provider_arn", "oidc_issuer", "service_account_namespace"), ("service_account_name",),
+])
+def test_app_identity_workload_settings_come_together(given):
+    names = ("oidc_provider_arn", "oidc_issuer", "service_account_namespace", "service_account_name")
+    missing = [n for n in names if n not in given]
+    # An empty string counts as not given, like None.
+    changes = {n: (WORKLOAD[n] if n in given else "") for n in names}
+    assert value_error(validate_app_identity_args, replace(IDENTITY, **changes)) == (
+        f"{missing[0]}: not given; the workload role needs oidc_provider_arn, oidc_issuer, service_account_namespace "
+        f"and service_account_name together (missing: {', '.join(missing)})")
+
+
+def test_app_identity_none_counts_as_not_given():
+    args = replace(IDENTITY, oidc_provider_arn=None, oidc_issuer=None, service_account_namespace="apps",
+                   service_account_name="api")
+    assert value_error(validate_app_identity_args, args) == (
+        "oidc_provider_arn: not given; the workload role needs oidc_provider_arn, oidc_issuer, service_account_namespace "
+        "and service_account_name together (missing: oidc_provider_arn, oidc_issuer)")
+
+
+def test_app_identity_policy_document():
+    assert app_identity.policy_document("kafka", [STATEMENT, {"Effect": "Deny", "Action": "*", "Resource": "x"}]) == (
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kafka-cluster:Connect","Resource":"*"},'
+        '{"Effect":"Deny","Action":"*","Resource":"x"}]}')
+    assert value_error(lambda s: app_identity.policy_document("kafka", s), ()) == (
+        "grants: 'kafka' has no statements; expected at least one (IAM rejects an empty policy)")
+
+
+def padded_statement(document_chars: int) -> list[dict]:
+    """One statement whose compact policy document is exactly ``document_chars`` characters."""
+    base = len('{"Version":"2012-10-17","Statement":[{"Resource":""}]}')
+    return [{"Resource": "r" * (document_chars - base)}]
+
+
+def test_app_identity_policy_document_size_at_the_iam_limit():
+    limit = app_identity.MANAGED_POLICY_MAX_CHARS
+    assert limit == 6144
+    for size in (limit, limit - 1):
+        assert len(app_identity.policy_document("db", padded_statement(size))) == size
+    assert value_error(lambda s: app_identity.policy_document("db", s), padded_statement(limit + 1)) == (
+        "grants: 'db' is 6145 characters as a policy document; IAM allows 6144. Split it into two grants")
+
+
+def test_app_identity_workload_trust_policy():
+    assert json.loads(app_identity.workload_trust_policy("arn:oidc", "https://oidc.example/id/1", "apps", "api")) == {
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Federated": "arn:oidc"}, "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {"oidc.example/id/1:sub": "system:serviceaccount:apps:api",
+                                           "oidc.example/id/1:aud": "sts.amazonaws.com"}}}]}
+
+
+# --------------------------------------------------------------------------------------------
+# DnsValidatedCertificate and the TLS setting checks
+# --------------------------------------------------------------------------------------------
+
+DOMAIN_RULE = ("expected a lower-case DNS name with at least two labels such as api.example.com (a leading '*.' for a "
+               "wildcard), at most 253 characters")
+ZONE_RULE = "expected a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ (Z, then upper-case letters and digits)"
+ARN_RULE = ("expected an ACM certificate ARN, arn:aws:acm:<region>:<12-digit account>:certificate/<uuid> (aws-cn and "
+            "aws-us-gov partitions too)")
+UUID = "0123abcd-4567-89ef-a0b1-c2d3e4f5a6b7"
+
+
+def domain_of_length(length: int) -> str:
+    """A valid-looking name of exactly ``length`` characters: 63-character labels, then the rest, then ``.com``."""
+    labels, left = [], length - len(".com")
+    while left > 0:
+        size = min(63, left)
+        if left - size == 1:        # never leave a lone '.' for the next label
+            size -= 1
+        labels.append("a" * size)
+        left -= size + 1
+    name = ".".join(labels) + ".com"
+    assert len(name) == length
+    return name
+
+
+@pytest.mark.parametrize("name", [
+    "api.example.com", "*.example.com", "a.bc", "a-1.b2", "x.co9", "a" * 63 + ".com", "api." + "c" * 63,
+    "a.b.c.d.example.org", domain_of_length(253),
+])
+def test_certificate_domain_name_allowed(name):
+    assert certificate.domain_name_problem(name) is None
+    assert validate_dns_validated_certificate_args(DnsValidatedCertificateArgs(name, "Z1")) is None
+
+
+@pytest.mark.parametrize("name", [
+    "", "localhost", "a.b", "a.1com", "API.example.com", "*.*.example.com", "a*.example.com", "-a.example.com",
+    "a-.example.com", "a" * 64 + ".com", "api." + "c" * 64, "a.com-", "a..com", "a.com.", "a_b.com",
+    domain_of_length(254), " a.com",
+])
+def test_certificate_domain_name_refused(name):
+    assert certificate.domain_name_problem(name) == DOMAIN_RULE
+    assert value_error(validate_dns_validated_certificate_args, DnsValidatedCertificateArgs(name, "Z1")) == (
+        f"domain_name: {name!r}: {DOMAIN_RULE}")
+
+
+def test_certificate_hosted_zone_id():
+    for zone in ("Z1", "ZZ", "Z0123456789ABCDEFGHIJ", "Z" + "9" * 31):
+        assert certificate.hosted_zone_id_problem(zone) is None
+        assert validate_dns_validated_certificate_args(DnsValidatedCertificateArgs("a.com", zone)) is None
+    for zone in ("Z", "z1", "Zabc", "Y123", "Z" + "9" * 32, "Z12 ", ""):
+        assert certificate.hosted_zone_id_problem(zone) == ZONE_RULE
+        assert value_error(validate_dns_validated_certificate_args, DnsValidatedCertificateArgs("a.com", zone)) == (
+            f"hosted_zone_id: {zone!r}: {ZONE_RULE}")
+
+
+def test_certificate_key_algorithms():
+    assert certificate.KEY_ALGORITHMS == ("RSA_2048", "EC_prime256v1", "EC_secp384r1")
+    for algorithm in certificate.KEY_ALGORITHMS:
+        assert validate_dns_validated_certificate_args(DnsValidatedCertificateArgs("a.com", "Z1", algorithm)) is None
+    assert DnsValidatedCertificateArgs("a.com", "Z1").key_algorithm == "EC_prime256v1"
+    for algorithm in ("RSA_4096", "ec_prime256v1", ""):
+        assert value_error(validate_dns_validated_certificate_args,
+                           DnsValidatedCertificateArgs("a.com", "Z1", algorithm)) == (
+            f"key_algorithm: {algorithm!r} is not allowed; expected one of ('RSA_2048', 'EC_prime256v1', "
+            "'EC_secp384r1') (the ones an ALB accepts)")
+
+
+@pytest.mark.parametrize(("arn", "region"), [
+    (f"arn:aws:acm:eu-west-1:123456789012:certificate/{UUID}", "eu-west-1"),
+    (f"arn:aws-cn:acm:cn-north-1:123456789012:certificate/{UUID}", "cn-north-1"),
+    (f"arn:aws-us-gov:acm:us-gov-west-1:123456789012:certificate/{UUID}", "us-gov-west-1"),
+    (f"arn:aws:acm:us-iso-east-1:123456789012:certificate/{UUID}", "us-iso-east-1"),
+    (f"arn:aws:acm:us-isob-east-1:123456789012:certificate/{UUID}", "us-isob-east-1"),
+])
+def test_certificate_arn_allowed(arn, region):
+    assert certificate.certificate_arn_problem(arn) is None
+    assert certificate.certificate_arn_problem(arn, region) is None
+    assert certificate.certificate_arn_problem(arn, "ap-south-2") == (
+        f"the certificate is in {region} but the stack deploys to ap-south-2; a load balancer takes only an ACM "
+        "certificate of its own region (request or import one in ap-south-2)")
+
+
+@pytest.mark.parametrize("arn", [
+    "", f"arn:aws-eu:acm:eu-west-1:123456789012:certificate/{UUID}",
+    f"arn:aws:iam:eu-west-1:123456789012:certificate/{UUID}", f"arn:aws:acm:eu-west:123456789012:certificate/{UUID}",
+    f"arn:aws:acm:EU-west-1:123456789012:certificate/{UUID}", f"arn:aws:acm:eu-west-1:12345678901:certificate/{UUID}",
+    f"arn:aws:acm:eu-west-1:1234567890123:certificate/{UUID}", "arn:aws:acm:eu-west-1:123456789012:certificate/abc",
+    f"arn:aws:acm:eu-west-1:123456789012:certificate/{UUID.upper()}",
+    f"arn:aws:acm:eu-west-1:123456789012:certificate/{UUID}0", f"arn:aws:acm:eu-west-1:123456789012:cert/{UUID}",
+    f"arn:aws:acm:us-isoab-east-1:123456789012:certificate/{UUID}",
+    f"arn:aws:acm:eu-west-12:123456789012:certificate/{UUID}",
+])
+def test_certificate_arn_refused(arn):
+    assert certificate.certificate_arn_problem(arn) == ARN_RULE
+    assert certificate.certificate_arn_problem(arn, "eu-west-1") == ARN_RULE
+
+
+# --------------------------------------------------------------------------------------------
+# AppSettings
+# --------------------------------------------------------------------------------------------
+
+SETTINGS = AppSettingsArgs("/scaling/prod/app-settings", {"LOG_LEVEL": "info", "PORT": 8080})
+
+
+@pytest.mark.parametrize("changes", [
+    {}, {"parameter_name": "/a"}, {"parameter_name": "/" + "/".join("abcdefghijklmno")},
+    {"parameter_name": "/A-z_0.9"}, {"values": {}}, {"values": {"A": "", "_X1": 1, "PASS_WORD_HINT": "x"}},
+])
+def test_app_settings_allowed(changes):
+    assert validate_app_settings_args(replace(SETTINGS, **changes)) is None
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    *[({"parameter_name": name}, f"parameter_name: {name!r} is not an SSM parameter path such as "
+                                 "/project/stack/app-settings")
+      for name in ("", "/", "a/b", "/a/", "/a b", "//a", "/" + "/".join("abcdefghijklmnop"), "/a$", 7, None)],
+    *[({"values": {"OK": 1, key: "v"}}, f"values: key {key!r} is not an environment variable name (upper-case "
+                                         "letters, digits, '_')") for key in ("a", "1A", "A-B", "", "A B", 3)],
+    *[({"values": {"OK": 1, key: "v"}}, f"values: {key!r} looks secret; secrets belong in Secrets Manager, never in "
+                                         "plain settings")
+      for key in ("DB_PASSWORD", "API_TOKEN", "SECRET", "AWS_CREDENTIALS", "TLS_PRIVATE_KEY", "PASSWORDLESS")],
+])
+def test_app_settings_refused(changes, message):
+    assert value_error(validate_app_settings_args, replace(SETTINGS, **changes)) == message
+
+
+def test_app_settings_as_text():
+    assert app_settings.as_text("8080") == "8080"
+    assert app_settings.as_text("") == ""
+    assert app_settings.as_text(8080) == "8080"
+    assert app_settings.as_text(True) == "true"
+    assert app_settings.as_text({"b": [1, None], "a": 2.5}) == '{"a": 2.5, "b": [1, null]}'
+
+
+# --------------------------------------------------------------------------------------------
+# LoadBalancerController
+# --------------------------------------------------------------------------------------------
+
+CONTROLLER = LoadBalancerControllerArgs("eks", "vpc-1", "arn:oidc", "oidc.example", ("arn:tg/1",), "sg-lb", "sg-nodes",
+                                        8080)
+
+
+@pytest.mark.parametrize("changes", [
+    {}, {"target_port": 1}, {"target_port": 65535}, {"replicas": 1}, {"replicas": 5}, {"chart_version": "0.0.0"},
+    {"chart_version": "10.20.30"}, {"target_group_arns": ("arn:tg/1", "arn:tg/2")},
+])
+def test_load_balancer_controller_allowed(changes):
+    assert validate_load_balancer_controller_args(replace(CONTROLLER, **changes)) is None
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"target_group_arns": ()}, "target_group_arns: empty; expected the target group(s) the workload serves"),
+    *[({"target_port": port}, f"target_port: {port!r} is out of range; expected 1 to 65535")
+      for port in (0, 65536, -1, True, "8080", 80.0)],
+    *[({"chart_version": version}, f"chart_version: {version!r} is not a chart version such as 1.13.4")
+      for version in ("1.13", "v1.13.4", "1.13.4-rc", "", 1.13, None)],
+    *[({"replicas": replicas}, f"replicas: {replicas!r} is out of range; expected 1 to 5")
+      for replicas in (0, 6, True, "2", 2.0)],
+])
+def test_load_balancer_controller_refused(changes, message):
+    assert value_error(validate_load_balancer_controller_args, replace(CONTROLLER, **changes)) == message
+
+
+def test_load_balancer_controller_policy():
+    assert json.loads(load_balancer_controller.controller_policy(["arn:tg/1", "arn:tg/2"])) == {
+        "Version": "2012-10-17", "Statement": [
+            {"Sid": "Describe", "Effect": "Allow", "Resource": "*", "Action": [
+                "ec2:DescribeAvailabilityZones", "ec2:DescribeInstances", "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs",
+                "elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeLoadBalancers",
+                "elasticloadbalancing:DescribeTags", "elasticloadbalancing:DescribeTargetGroupAttributes",
+                "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth"]},
+            {"Sid": "RegisterPods", "Effect": "Allow",
+             "Action": ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"],
+             "Resource": ["arn:tg/1", "arn:tg/2"]},
+        ]}
