@@ -519,12 +519,12 @@ def watch(args: argparse.Namespace, *, max_previews: Optional[int] = None,
             previous = data
         print(f"watching {len(stamps)} files for changes (Ctrl-C stops)", file=sys.stderr, flush=True)
         sys.stdout.flush()
-        gc.collect()  # the previous evaluation's cycles, while nobody waits (cli() runs without the collector)
         previews += 1
         if after_preview is not None:
             after_preview(previews)
         if max_previews is not None and previews >= max_previews:
             return EXIT_OK
+        gc.collect()  # the last evaluation's cycles, while nobody waits (cli() runs without the collector)
         while True:
             time.sleep(args.watch_interval)
             now = _mtimes(set(stamps))
