@@ -32,6 +32,8 @@ from pathlib import Path
 from types import CodeType
 from typing import Any, Optional
 
+from .cache import cache_directory
+
 TYPE_MODULE_NAMES = ("_inputs", "outputs")
 _ALL_LIST = re.compile(r"^__all__ = \[(.*?)^\]", re.MULTILINE | re.DOTALL)
 # A line at column 0 that is neither a class, a decorator, a comment nor the end of a bracket: a statement
@@ -216,19 +218,10 @@ def lazy_types_spec(spec: importlib.machinery.ModuleSpec) -> importlib.machinery
 _LOADED: list[CompiledChunks] = []  # those holding something the cache does not have yet
 
 
-def cache_directory() -> Path:
-    """``$SCALING_CACHE_DIR``, else ``$XDG_CACHE_HOME/scaling-kit``, else ``~/.cache/scaling-kit``."""
-    configured = os.environ.get("SCALING_CACHE_DIR")
-    if configured:
-        return Path(configured) / "provider-types"
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "scaling-kit" / "provider-types"
-
-
 def _cache_file(path: str) -> Path:
     # The bytecode version is part of the key: marshalled code only loads in the interpreter that wrote it.
     key = f"{path}|{importlib.util.MAGIC_NUMBER.hex()}|{_CACHE_FORMAT}"
-    return cache_directory() / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.marshal"
+    return cache_directory("provider-types") / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.marshal"
 
 
 _CACHE_FORMAT = 1

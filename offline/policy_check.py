@@ -14,6 +14,7 @@ and are validated against the schema.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -37,6 +38,7 @@ from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
+from .cache import cache_directory
 from .engine import Evaluation, RecordedResource
 from .policy_pack import BUNDLED_PACK_DIR, LoadedPack, load_policy_pack
 
@@ -160,21 +162,33 @@ def reconcile(policies: Sequence[Policy], config_path: Optional[Path]) -> dict[s
 
 
 def _validate(policies: Sequence[Policy], settings: dict[str, PolicySettings]) -> None:
-    try:
-        import jsonschema
-    except ImportError:  # the CLI validates too; offline validation is a convenience
-        return
-    problems = []
+    checks = []
     for policy in policies:
         if policy.config_schema is None:
             continue
         schema = {"type": "object", "properties": policy.config_schema.properties}
         if policy.config_schema.required:
             schema["required"] = policy.config_schema.required
-        for error in jsonschema.Draft7Validator(schema).iter_errors(settings[policy.name].config):
-            problems.append(f"{policy.name}: {error.message}")
+        checks.append((policy.name, schema, settings[policy.name].config))
+    # A configuration once found valid against these very schemas is valid again: importing jsonschema was
+    # 2 % of a cold preview. The key is the schemas and the values themselves.
+    key = hashlib.sha256(json.dumps(checks, sort_keys=True, default=repr).encode()).hexdigest()
+    valid_marker = cache_directory("policy-config") / key
+    if valid_marker.exists():
+        return
+    try:
+        import jsonschema
+    except ImportError:  # the CLI validates too; offline validation is a convenience
+        return
+    problems = [f"{name}: {error.message}" for name, schema, config in checks
+                for error in jsonschema.Draft7Validator(schema).iter_errors(config)]
     if problems:
         raise ValueError("policy pack configuration is invalid: " + "; ".join(problems))
+    try:
+        valid_marker.parent.mkdir(parents=True, exist_ok=True)
+        valid_marker.touch()
+    except OSError:
+        pass  # no cache: validated again next time
 
 
 def _props(inputs: dict) -> Any:

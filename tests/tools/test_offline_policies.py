@@ -194,3 +194,18 @@ def test_skipping_the_types_a_policy_declares_it_ignores_changes_no_verdict(stac
     assert skipping.policies_run == calling_all.policies_run
     if stack == "dev":
         assert skipping.violations  # dev relaxes settings on purpose: the comparison is not of two empty lists
+
+
+def test_a_valid_config_is_remembered_and_an_invalid_one_never_is(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCALING_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"aws-autoscaling-group-max-size": {"maxSize": 30}}))
+    reconcile(ALL_POLICIES, path)
+    remembered = list((tmp_path / "cache" / "policy-config").iterdir())
+    assert len(remembered) == 1
+    reconcile(ALL_POLICIES, path)  # the same values: judged valid from the marker
+    path.write_text(json.dumps({"aws-autoscaling-group-max-size": {"maxSize": "thirty"}}))
+    for _ in range(2):
+        with pytest.raises(ValueError, match="'thirty' is not of type 'integer'"):
+            reconcile(ALL_POLICIES, path)
+    assert list((tmp_path / "cache" / "policy-config").iterdir()) == remembered
