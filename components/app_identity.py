@@ -24,13 +24,14 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Optional
 
 import pulumi
 import pulumi_aws as aws
 
 from .irsa import trust_policy_document
 from .tagging import house_tags, merge_tags
+from .validation import ArgumentError, check_arguments
 
 MANAGED_POLICY_MAX_CHARS = 6144   # IAM quota: characters of a managed policy document, whitespace excluded
 MAX_GRANTS = 10                   # IAM default quota of managed policies attached to one role
@@ -48,10 +49,10 @@ class AppIdentityArgs:
     Names are lower-case letters, digits and ``-``; they are part of the policies' resource names. Required."""
     instance_role_names: Sequence[pulumi.Input[str]] = ()
     """Names of the EC2 instance roles that get every policy (one per Auto Scaling group). Defaults to none."""
-    oidc_provider_arn: pulumi.Input[str] | None = None
+    oidc_provider_arn: Optional[pulumi.Input[str]] = None
     """ARN of the EKS cluster's IAM OIDC provider; with the service account below it creates the workload's
     IRSA role. Defaults to none (no workload role)."""
-    oidc_issuer: pulumi.Input[str] | None = None
+    oidc_issuer: Optional[pulumi.Input[str]] = None
     """Issuer URL of the cluster (``https://oidc.eks.<region>.amazonaws.com/id/<id>``). Required with
     ``oidc_provider_arn``."""
     service_account_namespace: str = ""
@@ -65,46 +66,49 @@ class AppIdentityArgs:
 
 
 def validate_app_identity_args(args: AppIdentityArgs) -> None:
-    """Raise ``ValueError`` naming the argument, its value and what is allowed (plain values only)."""
+    """Raise ``ArgumentError`` naming the argument, its value and what is allowed (plain values only)."""
+    check_arguments(args)
     names = list(args.grants)
     if not names:
-        raise ValueError("grants: {} is empty; expected at least one grant such as {'kafka': streaming."
-                         "client_policy_statements}")
+        raise ArgumentError("grants", "{} is empty; expected at least one grant such as {'kafka': streaming."
+                                      "client_policy_statements}")
     if len(names) > MAX_GRANTS:
-        raise ValueError(f"grants: {len(names)} grants; expected at most {MAX_GRANTS} (each is one managed policy "
-                         "and a role holds at most 10 by default)")
+        raise ArgumentError("grants", f"{len(names)} grants; expected at most {MAX_GRANTS} (each is one managed "
+                                      "policy and a role holds at most 10 by default)")
     for grant in names:
-        if not isinstance(grant, str) or not _GRANT_NAME.fullmatch(grant):
-            raise ValueError(f"grants: name {grant!r} is not allowed; expected a lower-case letter, then up to 31 "
-                             "lower-case letters, digits or '-'")
+        if not _GRANT_NAME.fullmatch(grant):
+            raise ArgumentError("grants", f"name {grant!r} is not allowed; expected a lower-case letter, then up to "
+                                          "31 lower-case letters, digits or '-'")
     workload = (args.oidc_provider_arn, args.oidc_issuer, args.service_account_namespace, args.service_account_name)
     given = [value not in (None, "") for value in workload]
     if any(given) and not all(given):
         missing = [n for n, g in zip(("oidc_provider_arn", "oidc_issuer", "service_account_namespace",
                                       "service_account_name"), given, strict=True) if not g]
-        raise ValueError(f"{missing[0]}: not given; the workload role needs oidc_provider_arn, oidc_issuer, "
-                         f"service_account_namespace and service_account_name together (missing: "
-                         f"{', '.join(missing)})")
+        raise ArgumentError(missing[0], "not given; the workload role needs oidc_provider_arn, oidc_issuer, "
+                                        "service_account_namespace and service_account_name together (missing: "
+                                        f"{', '.join(missing)})")
     if all(given):
         if not _NAMESPACE.fullmatch(args.service_account_namespace):
-            raise ValueError(f"service_account_namespace: {args.service_account_namespace!r} is not a Kubernetes "
-                             "namespace; expected a DNS label (lower-case letters, digits, '-', at most 63)")
+            raise ArgumentError("service_account_namespace", f"{args.service_account_namespace!r} is not a Kubernetes "
+                                "namespace; expected a DNS label (lower-case letters, digits, '-', at most 63)")
         if not _SERVICE_ACCOUNT.fullmatch(args.service_account_name):
-            raise ValueError(f"service_account_name: {args.service_account_name!r} is not a Kubernetes name; "
-                             "expected a DNS subdomain (lower-case letters, digits, '-', '.', at most 253)")
+            raise ArgumentError("service_account_name", f"{args.service_account_name!r} is not a Kubernetes name; "
+                                "expected a DNS subdomain (lower-case letters, digits, '-', '.', at most 253)")
     if not args.instance_role_names and not all(given):
-        raise ValueError("instance_role_names: () is empty and no service account is given; expected at least one "
-                         "identity to hold the grants (a policy attached to nothing grants nothing)")
+        raise ArgumentError("instance_role_names", "() is empty and no service account is given; expected at least "
+                                                   "one identity to hold the grants (a policy attached to nothing "
+                                                   "grants nothing)")
 
 
 def policy_document(grant: str, statements: Sequence[Mapping[str, Any]]) -> str:
     """The policy document of one grant, refused when empty or over IAM's managed-policy size."""
     if not statements:
-        raise ValueError(f"grants: {grant!r} has no statements; expected at least one (IAM rejects an empty policy)")
+        raise ArgumentError("grants", f"{grant!r} has no statements; expected at least one (IAM rejects an empty "
+                                      "policy)")
     document = json.dumps({"Version": "2012-10-17", "Statement": list(statements)}, separators=(",", ":"))
     if len(document) > MANAGED_POLICY_MAX_CHARS:
-        raise ValueError(f"grants: {grant!r} is {len(document)} characters as a policy document; IAM allows "
-                         f"{MANAGED_POLICY_MAX_CHARS}. Split it into two grants")
+        raise ArgumentError("grants", f"{grant!r} is {len(document)} characters as a policy document; IAM allows "
+                                      f"{MANAGED_POLICY_MAX_CHARS}. Split it into two grants")
     return document
 
 
@@ -122,12 +126,12 @@ class AppIdentity(pulumi.ComponentResource):
     """ARN of the workload's IRSA role, for the service account's ``eks.amazonaws.com/role-arn`` annotation
     (empty when no service account is given)."""
 
-    def __init__(self, name: str, args: AppIdentityArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(self, name: str, args: AppIdentityArgs, opts: Optional[pulumi.ResourceOptions] = None):
         validate_app_identity_args(args)
         super().__init__("scaling:app_identity:AppIdentity", name, None, opts)
         tags = merge_tags(house_tags(args.environment), args.tags)
 
-        workload_role: aws.iam.Role | None = None
+        workload_role: Optional[aws.iam.Role] = None
         if args.oidc_provider_arn is not None:
             trust = pulumi.Output.all(args.oidc_provider_arn, args.oidc_issuer).apply(
                 lambda v: workload_trust_policy(v[0], v[1], args.service_account_namespace,

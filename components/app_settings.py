@@ -18,6 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .tagging import house_tags, merge_tags
+from .validation import ArgumentError, check_arguments
 
 _PARAMETER_NAME = re.compile(r"(/[a-zA-Z0-9_.-]+){1,15}")
 _ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
@@ -39,17 +40,18 @@ class AppSettingsArgs:
 
 
 def validate_app_settings_args(args: AppSettingsArgs) -> None:
-    """Raise ``ValueError`` naming the argument, its value and what is allowed."""
-    if not isinstance(args.parameter_name, str) or not _PARAMETER_NAME.fullmatch(args.parameter_name):
-        raise ValueError(f"parameter_name: {args.parameter_name!r} is not an SSM parameter path such as "
-                         "/project/stack/app-settings")
+    """Raise ``ArgumentError`` naming the argument, its value and what is allowed."""
+    check_arguments(args)
+    if not _PARAMETER_NAME.fullmatch(args.parameter_name):
+        raise ArgumentError("parameter_name", f"{args.parameter_name!r} is not an SSM parameter path such as "
+                                              "/project/stack/app-settings")
     for key in args.values:
-        if not isinstance(key, str) or not _ENV_NAME.fullmatch(key):
-            raise ValueError(f"values: key {key!r} is not an environment variable name (upper-case letters, "
-                             "digits, '_')")
+        if not _ENV_NAME.fullmatch(key):
+            raise ArgumentError("values", f"key {key!r} is not an environment variable name (upper-case letters, "
+                                          "digits, '_')")
         if any(word in key for word in _SECRET_WORDS):
-            raise ValueError(f"values: {key!r} looks secret; secrets belong in Secrets Manager, never in plain "
-                             "settings")
+            raise ArgumentError("values", f"{key!r} looks secret; secrets belong in Secrets Manager, never in plain "
+                                          "settings")
 
 
 def as_text(value: Any) -> str:

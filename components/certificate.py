@@ -21,6 +21,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .tagging import house_tags, merge_tags
+from .validation import ArgumentError, check_arguments
 
 # arn:<partition>:acm:<region>:<account>:certificate/<uuid>
 CERTIFICATE_ARN = re.compile(r"arn:(aws|aws-cn|aws-us-gov):acm:([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d):(\d{12}):"
@@ -84,14 +85,15 @@ KEY_ALGORITHMS = ("RSA_2048", "EC_prime256v1", "EC_secp384r1")
 
 
 def validate_dns_validated_certificate_args(args: DnsValidatedCertificateArgs) -> None:
-    """Raise ``ValueError`` naming the argument, its value and what is allowed."""
+    """Raise ``ArgumentError`` naming the argument, its value and what is allowed."""
+    check_arguments(args)
     if (reason := domain_name_problem(args.domain_name)):
-        raise ValueError(f"domain_name: {args.domain_name!r}: {reason}")
+        raise ArgumentError("domain_name", f"{args.domain_name!r}: {reason}")
     if (reason := hosted_zone_id_problem(args.hosted_zone_id)):
-        raise ValueError(f"hosted_zone_id: {args.hosted_zone_id!r}: {reason}")
+        raise ArgumentError("hosted_zone_id", f"{args.hosted_zone_id!r}: {reason}")
     if args.key_algorithm not in KEY_ALGORITHMS:
-        raise ValueError(f"key_algorithm: {args.key_algorithm!r} is not allowed; expected one of {KEY_ALGORITHMS} "
-                         "(the ones an ALB accepts)")
+        raise ArgumentError("key_algorithm", f"{args.key_algorithm!r} is not allowed; expected one of "
+                                             f"{KEY_ALGORITHMS} (the ones an ALB accepts)")
 
 
 class DnsValidatedCertificate(pulumi.ComponentResource):

@@ -27,6 +27,7 @@ import pulumi_kubernetes as k8s
 
 from .irsa import irsa_trust_policy
 from .tagging import house_tags, merge_tags
+from .validation import ArgumentError, check_arguments
 
 CHART_REPO = "https://aws.github.io/eks-charts"
 NAMESPACE = "kube-system"
@@ -73,16 +74,16 @@ class LoadBalancerControllerArgs:
 
 
 def validate_load_balancer_controller_args(args: LoadBalancerControllerArgs) -> None:
-    """Raise ``ValueError`` naming the argument, its value and what is allowed."""
+    """Raise ``ArgumentError`` naming the argument, its value and what is allowed."""
+    check_arguments(args)
     if not args.target_group_arns:
-        raise ValueError("target_group_arns: empty; expected the target group(s) the workload serves")
-    if isinstance(args.target_port, bool) or not isinstance(args.target_port, int) or \
-            not 1 <= args.target_port <= 65535:
-        raise ValueError(f"target_port: {args.target_port!r} is out of range; expected 1 to 65535")
-    if not isinstance(args.chart_version, str) or not _CHART_VERSION.fullmatch(args.chart_version):
-        raise ValueError(f"chart_version: {args.chart_version!r} is not a chart version such as 1.13.4")
-    if isinstance(args.replicas, bool) or not isinstance(args.replicas, int) or not 1 <= args.replicas <= 5:
-        raise ValueError(f"replicas: {args.replicas!r} is out of range; expected 1 to 5")
+        raise ArgumentError("target_group_arns", "empty; expected the target group(s) the workload serves")
+    if not 1 <= args.target_port <= 65535:
+        raise ArgumentError("target_port", f"{args.target_port!r} is out of range; expected 1 to 65535")
+    if not _CHART_VERSION.fullmatch(args.chart_version):
+        raise ArgumentError("chart_version", f"{args.chart_version!r} is not a chart version such as 1.13.4")
+    if not 1 <= args.replicas <= 5:
+        raise ArgumentError("replicas", f"{args.replicas!r} is out of range; expected 1 to 5")
 
 
 def controller_policy(target_group_arns: list[str]) -> str:

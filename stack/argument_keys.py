@@ -35,6 +35,10 @@ ARGUMENT_SETTINGS: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {
         "health_check_path": (("load_balancer", "health_check_path"), ("app", "health_check_path")),
         "ingress_cidrs": (("load_balancer", "ingress_cidrs"),),
         "certificate_arn": (("load_balancer", "certificate_arn"),),
+        # Also the paths of DnsValidatedCertificate's errors: the load balancer validates its certificate's
+        # arguments with these two values.
+        "domain_name": (("load_balancer", "domain_name"),),
+        "hosted_zone_id": (("load_balancer", "hosted_zone_id"),),
         "idle_timeout_seconds": (("load_balancer", "idle_timeout_seconds"),),
         "deregistration_delay_seconds": (("load_balancer", "deregistration_delay_seconds"),),
         "slow_start_seconds": (("load_balancer", "slow_start_seconds"),),

@@ -18,6 +18,7 @@ from components.app_identity import (
     validate_app_identity_args,
     workload_trust_policy,
 )
+from components.validation import ArgumentError
 from offline.engine import resolve
 from tests.conftest import run_program
 from tests.helpers import untagged
@@ -54,13 +55,15 @@ def args(**changes) -> AppIdentityArgs:
     (dict(service_account_name="-agent"), "service_account_name: '-agent' is not a Kubernetes name"),
     (dict(instance_role_names=(), oidc_provider_arn=None, oidc_issuer=None, service_account_namespace="",
           service_account_name=""), "instance_role_names: () is empty and no service account is given"),
+    (dict(environment="staging"), "environment: 'staging' is not allowed; expected one of 'dev', 'prod'"),
+    (dict(service_account_name=None), "service_account_name: None is None; expected a string"),
 ])
 def test_bad_arguments_are_refused_before_any_resource(changes, message):
-    with pytest.raises(ValueError, match=re.escape(message)):
+    with pytest.raises(ArgumentError, match="^" + re.escape(message)):
         validate_app_identity_args(args(**changes))
 
     def program():
-        with pytest.raises(ValueError, match=re.escape(message)):
+        with pytest.raises(ArgumentError, match="^" + re.escape(message)):
             AppIdentity("app", args(**changes))
     assert run_program(program).resources == []   # not even the component itself
 
@@ -82,11 +85,11 @@ def test_trust_policy_admits_only_the_one_service_account_for_sts():
 
 def test_policy_document_is_compact_and_refused_when_empty_or_over_the_iam_limit():
     assert json.loads(policy_document("kafka", KAFKA)) == {"Version": "2012-10-17", "Statement": KAFKA}
-    with pytest.raises(ValueError, match="grants: 'kafka' has no statements"):
+    with pytest.raises(ArgumentError, match="grants: 'kafka' has no statements"):
         policy_document("kafka", [])
     resources = [f"arn:aws:rds-db:us-east-1:123456789012:dbuser:prx-{i:017x}/app" for i in range(90)]
     big = [{"Effect": "Allow", "Action": "rds-db:connect", "Resource": resources}]
-    with pytest.raises(ValueError, match=f"grants: 'database' is .* characters as a policy document; IAM allows "
+    with pytest.raises(ArgumentError, match=f"grants: 'database' is .* characters as a policy document; IAM allows "
                                          f"{MANAGED_POLICY_MAX_CHARS}"):
         policy_document("database", big)
     assert len(policy_document("database", [{**big[0], "Resource": resources[:60]}])) <= MANAGED_POLICY_MAX_CHARS

@@ -12,6 +12,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from components import validation
+from components.app_identity import AppIdentity, AppIdentityArgs, validate_app_identity_args
+from components.app_settings import AppSettings, AppSettingsArgs, validate_app_settings_args
 from components.auto_scaling_group import (
     AutoScalingGroup,
     AutoScalingGroupArgs,
@@ -19,9 +21,19 @@ from components.auto_scaling_group import (
     validate_auto_scaling_group_args,
 )
 from components.cache import Cache, CacheArgs, validate_cache_args
+from components.certificate import (
+    DnsValidatedCertificate,
+    DnsValidatedCertificateArgs,
+    validate_dns_validated_certificate_args,
+)
 from components.database import Database, DatabaseArgs, validate_database_args
 from components.eks_cluster import EksCluster, EksClusterArgs, validate_eks_cluster_args
 from components.load_balancer import LoadBalancer, LoadBalancerArgs, validate_load_balancer_args
+from components.load_balancer_controller import (
+    LoadBalancerController,
+    LoadBalancerControllerArgs,
+    validate_load_balancer_controller_args,
+)
 from components.metrics_pipeline import (
     MetricsPipeline,
     MetricsPipelineArgs,
@@ -57,6 +69,16 @@ COMPONENTS = {
     "EksCluster": (EksCluster, EksClusterArgs(subnet_ids=SUBNETS), validate_eks_cluster_args),
     "MetricsPipeline": (MetricsPipeline, MetricsPipelineArgs(), validate_metrics_pipeline_args),
     "Workload": (Workload, WorkloadArgs(metrics_catalog=metrics_catalog(MetricsPipelineArgs())), validate_workload_args),
+    "AppIdentity": (AppIdentity, AppIdentityArgs(grants={"kafka": [{"Effect": "Allow", "Action": "kafka:*",
+                                                                    "Resource": "*"}]},
+                                                 instance_role_names=("api-role",)), validate_app_identity_args),
+    "DnsValidatedCertificate": (DnsValidatedCertificate, DnsValidatedCertificateArgs("api.example.com", "Z1"),
+                                validate_dns_validated_certificate_args),
+    "AppSettings": (AppSettings, AppSettingsArgs("/scaling/dev/app-settings", {"PORT": 8080}),
+                    validate_app_settings_args),
+    "LoadBalancerController": (LoadBalancerController, LoadBalancerControllerArgs(
+        "eks", "vpc-1", "arn:oidc", "https://oidc.example", ("arn:tg",), "sg-lb", "sg-nodes", 8443),
+        validate_load_balancer_controller_args),
 }
 STATEFUL = ("Database", "ShardedDatabase", "Cache", "Streaming", "LoadBalancer", "EksCluster")
 FIELDS = [(component, f.name) for component, (_, args, _) in COMPONENTS.items() for f in dataclasses.fields(args)]
@@ -128,6 +150,10 @@ WRONG_TYPES = {
     "EksCluster": {"node_max_size": 12.5},
     "MetricsPipeline": {"namespace": 7},
     "Workload": {"max_replicas": "50"},
+    "AppIdentity": {"service_account_name": 7},
+    "DnsValidatedCertificate": {"hosted_zone_id": None},
+    "AppSettings": {"parameter_name": b"/a"},
+    "LoadBalancerController": {"replicas": "2"},
 }
 
 

@@ -13,6 +13,7 @@ from components.certificate import (
     validate_dns_validated_certificate_args,
 )
 from components.load_balancer import LoadBalancer, LoadBalancerArgs, validate_load_balancer_args
+from components.validation import ArgumentError, ArgumentTypeError
 from offline.engine import resolve
 from scaling_kit.stackfiles import read_stack_config
 from stack.config import ConfigurationError
@@ -51,8 +52,16 @@ def test_domain_names(name, ok):
 def test_hosted_zone_ids():
     assert hosted_zone_id_problem(ZONE) is None
     assert "hosted zone ID" in hosted_zone_id_problem("example.com")
-    with pytest.raises(ValueError, match="key_algorithm: 'DSA'"):
+    with pytest.raises(ArgumentError, match="^key_algorithm: 'DSA' is not allowed"):
         validate_dns_validated_certificate_args(DnsValidatedCertificateArgs("api.example.com", ZONE, key_algorithm="DSA"))
+
+
+def test_the_certificate_checks_environment_and_types_first():
+    with pytest.raises(ArgumentError, match="^environment: 'staging' is not allowed"):
+        validate_dns_validated_certificate_args(DnsValidatedCertificateArgs("api.example.com", ZONE,
+                                                                            environment="staging"))
+    with pytest.raises(ArgumentTypeError, match="^hosted_zone_id: None is None; expected a string$"):
+        validate_dns_validated_certificate_args(DnsValidatedCertificateArgs("api.example.com", None))  # type: ignore[arg-type]
 
 
 def lb_args(**changes) -> LoadBalancerArgs:

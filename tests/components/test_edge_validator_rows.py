@@ -55,7 +55,7 @@ from components.rate_limit import (
     parse_rule_overrides,
     validate_rate_limit_args,
 )
-from components.validation import ArgumentError
+from components.validation import ArgumentError, ArgumentTypeError
 from scaling_kit.aws_limits import LOG_RETENTION_DAYS
 from scaling_kit.environments import ENVIRONMENTS
 
@@ -755,10 +755,20 @@ WORKLOAD = {"oidc_provider_arn": "arn:oidc", "oidc_issuer": "https://oidc.exampl
             "service_account_namespace": "apps", "service_account_name": "api"}
 
 
-def value_error(validate, args) -> str:
-    with pytest.raises(ValueError) as caught:
-        validate(args)
-    return str(caught.value)
+def refusal(validate, args) -> str:
+    """The whole message of the ``ArgumentError`` (``<path>: <reason>``) that ``validate`` raises for ``args``."""
+    return str(refused(validate, args))
+
+
+def common_rows(args, validate, wrong_types):
+    """The checks every ``*Args`` gets before its own rules: the environment, then each field's type named with
+    its path (``wrong_types``: field -> (value, whole message))."""
+    error = refused(validate, replace(args, environment="staging"))
+    assert (error.paths, str(error)) == (
+        ("environment",), f"environment: 'staging' is not allowed; expected one of {', '.join(map(repr, ENVIRONMENTS))}")
+    for field_name, (value, message) in wrong_types.items():
+        error = refused(validate, replace(args, **{field_name: value}))
+        assert isinstance(error, ArgumentTypeError) and str(error) == message, field_name
 
 
 @pytest.mark.parametrize("changes", [
@@ -784,7 +794,7 @@ ACCOUNT_RULE = "is not a Kubernetes name; expected a DNS subdomain (lower-case l
     ({"grants": {f"g{i}": [STATEMENT] for i in range(app_identity.MAX_GRANTS + 1)}},
      "grants: 11 grants; expected at most 10 (each is one managed policy and a role holds at most 10 by default)"),
     *[({"grants": {"ok": [STATEMENT], name: [STATEMENT]}}, f"grants: name {name!r} is not allowed; {NAME_RULE}")
-      for name in ("a" * 33, "Kafka", "1a", "-a", "a_b", "kafka\n", "", 7)],
+      for name in ("a" * 33, "Kafka", "1a", "-a", "a_b", "kafka\n", "")],
     *[({**WORKLOAD, "service_account_namespace": ns}, f"service_account_namespace: {ns!r} {NAMESPACE_RULE}")
       for ns in ("a" * 64, "-a", "a-", "A", "a.b", "apps\n")],
     *[({**WORKLOAD, "service_account_name": sa}, f"service_account_name: {sa!r} {ACCOUNT_RULE}")
@@ -793,7 +803,26 @@ ACCOUNT_RULE = "is not a Kubernetes name; expected a DNS subdomain (lower-case l
                                   "least one identity to hold the grants (a policy attached to nothing grants nothing)"),
 ])
 def test_app_identity_refused(changes, message):
-    assert value_error(validate_app_identity_args, replace(IDENTITY, **changes)) == message
+    assert refusal(validate_app_identity_args, replace(IDENTITY, **changes)) == message
+
+
+def test_app_identity_checks_the_common_arguments_first():
+    common_rows(replace(IDENTITY, grants={}), validate_app_identity_args, {
+        "grants": ({"ok": [STATEMENT], 7: [STATEMENT]}, "grants[7]: 7 is int; expected a string"),
+        "instance_role_names": ("api-role", "instance_role_names: 'api-role' is str; expected a list or tuple of "
+                                            "items that are a string or an Output"),
+        "oidc_provider_arn": (3, "oidc_provider_arn: 3 is int; expected a string"),
+        "oidc_issuer": (b"x", "oidc_issuer: b'x' is bytes; expected a string"),
+        "service_account_namespace": (None, "service_account_namespace: None is None; expected a string"),
+        "service_account_name": (1, "service_account_name: 1 is int; expected a string"),
+        "environment": (None, "environment: None is None; expected a string"),
+        "tags": ({"team": 1}, "tags['team']: 1 is int; expected a string"),
+    })
+    error = refused(validate_app_identity_args, replace(IDENTITY, grants={"kafka": "x"}))
+    assert isinstance(error, ArgumentTypeError) and error.paths == ("grants['kafka']",)
+    # An Output stands for its value: the engine resolves it later.
+    assert validate_app_identity_args(replace(IDENTITY, grants={"kafka": pulumi.Output.from_input([STATEMENT])},
+                                              instance_role_names=(pulumi.Output.from_input("r"),))) is None
 
 
 @pytest.mark.parametrize("given", [
@@ -805,7 +834,7 @@ def test_app_identity_workload_settings_come_together(given):
     missing = [n for n in names if n not in given]
     # An empty string counts as not given, like None.
     changes = {n: (WORKLOAD[n] if n in given else "") for n in names}
-    assert value_error(validate_app_identity_args, replace(IDENTITY, **changes)) == (
+    assert refusal(validate_app_identity_args, replace(IDENTITY, **changes)) == (
         f"{missing[0]}: not given; the workload role needs oidc_provider_arn, oidc_issuer, service_account_namespace "
         f"and service_account_name together (missing: {', '.join(missing)})")
 
@@ -813,7 +842,7 @@ def test_app_identity_workload_settings_come_together(given):
 def test_app_identity_none_counts_as_not_given():
     args = replace(IDENTITY, oidc_provider_arn=None, oidc_issuer=None, service_account_namespace="apps",
                    service_account_name="api")
-    assert value_error(validate_app_identity_args, args) == (
+    assert refusal(validate_app_identity_args, args) == (
         "oidc_provider_arn: not given; the workload role needs oidc_provider_arn, oidc_issuer, service_account_namespace "
         "and service_account_name together (missing: oidc_provider_arn, oidc_issuer)")
 
@@ -822,7 +851,7 @@ def test_app_identity_policy_document():
     assert app_identity.policy_document("kafka", [STATEMENT, {"Effect": "Deny", "Action": "*", "Resource": "x"}]) == (
         '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kafka-cluster:Connect","Resource":"*"},'
         '{"Effect":"Deny","Action":"*","Resource":"x"}]}')
-    assert value_error(lambda s: app_identity.policy_document("kafka", s), ()) == (
+    assert refusal(lambda s: app_identity.policy_document("kafka", s), ()) == (
         "grants: 'kafka' has no statements; expected at least one (IAM rejects an empty policy)")
 
 
@@ -837,7 +866,7 @@ def test_app_identity_policy_document_size_at_the_iam_limit():
     assert limit == 6144
     for size in (limit, limit - 1):
         assert len(app_identity.policy_document("db", padded_statement(size))) == size
-    assert value_error(lambda s: app_identity.policy_document("db", s), padded_statement(limit + 1)) == (
+    assert refusal(lambda s: app_identity.policy_document("db", s), padded_statement(limit + 1)) == (
         "grants: 'db' is 6145 characters as a policy document; IAM allows 6144. Split it into two grants")
 
 
@@ -891,7 +920,7 @@ def test_certificate_domain_name_allowed(name):
 ])
 def test_certificate_domain_name_refused(name):
     assert certificate.domain_name_problem(name) == DOMAIN_RULE
-    assert value_error(validate_dns_validated_certificate_args, DnsValidatedCertificateArgs(name, "Z1")) == (
+    assert refusal(validate_dns_validated_certificate_args, DnsValidatedCertificateArgs(name, "Z1")) == (
         f"domain_name: {name!r}: {DOMAIN_RULE}")
 
 
@@ -901,7 +930,7 @@ def test_certificate_hosted_zone_id():
         assert validate_dns_validated_certificate_args(DnsValidatedCertificateArgs("a.com", zone)) is None
     for zone in ("Z", "z1", "Zabc", "Y123", "Z" + "9" * 32, "Z12 ", ""):
         assert certificate.hosted_zone_id_problem(zone) == ZONE_RULE
-        assert value_error(validate_dns_validated_certificate_args, DnsValidatedCertificateArgs("a.com", zone)) == (
+        assert refusal(validate_dns_validated_certificate_args, DnsValidatedCertificateArgs("a.com", zone)) == (
             f"hosted_zone_id: {zone!r}: {ZONE_RULE}")
 
 
@@ -911,10 +940,20 @@ def test_certificate_key_algorithms():
         assert validate_dns_validated_certificate_args(DnsValidatedCertificateArgs("a.com", "Z1", algorithm)) is None
     assert DnsValidatedCertificateArgs("a.com", "Z1").key_algorithm == "EC_prime256v1"
     for algorithm in ("RSA_4096", "ec_prime256v1", ""):
-        assert value_error(validate_dns_validated_certificate_args,
+        assert refusal(validate_dns_validated_certificate_args,
                            DnsValidatedCertificateArgs("a.com", "Z1", algorithm)) == (
             f"key_algorithm: {algorithm!r} is not allowed; expected one of ('RSA_2048', 'EC_prime256v1', "
             "'EC_secp384r1') (the ones an ALB accepts)")
+
+
+def test_certificate_checks_the_common_arguments_first():
+    common_rows(DnsValidatedCertificateArgs("a.com", "Z1", "DSA"), validate_dns_validated_certificate_args, {
+        "domain_name": (None, "domain_name: None is None; expected a string"),
+        "hosted_zone_id": (1, "hosted_zone_id: 1 is int; expected a string"),
+        "key_algorithm": (("RSA_2048",), "key_algorithm: ('RSA_2048',) is tuple; expected a string"),
+        "environment": (1, "environment: 1 is int; expected a string"),
+        "tags": ({"team": None}, "tags['team']: None is None; expected a string"),
+    })
 
 
 @pytest.mark.parametrize(("arn", "region"), [
@@ -965,15 +1004,29 @@ def test_app_settings_allowed(changes):
 @pytest.mark.parametrize(("changes", "message"), [
     *[({"parameter_name": name}, f"parameter_name: {name!r} is not an SSM parameter path such as "
                                  "/project/stack/app-settings")
-      for name in ("", "/", "a/b", "/a/", "/a b", "//a", "/" + "/".join("abcdefghijklmnop"), "/a$", 7, None)],
+      for name in ("", "/", "a/b", "/a/", "/a b", "//a", "/" + "/".join("abcdefghijklmnop"), "/a$")],
     *[({"values": {"OK": 1, key: "v"}}, f"values: key {key!r} is not an environment variable name (upper-case "
-                                         "letters, digits, '_')") for key in ("a", "1A", "A-B", "", "A B", 3)],
+                                         "letters, digits, '_')") for key in ("a", "1A", "A-B", "", "A B")],
     *[({"values": {"OK": 1, key: "v"}}, f"values: {key!r} looks secret; secrets belong in Secrets Manager, never in "
                                          "plain settings")
       for key in ("DB_PASSWORD", "API_TOKEN", "SECRET", "AWS_CREDENTIALS", "TLS_PRIVATE_KEY", "PASSWORDLESS")],
 ])
 def test_app_settings_refused(changes, message):
-    assert value_error(validate_app_settings_args, replace(SETTINGS, **changes)) == message
+    assert refusal(validate_app_settings_args, replace(SETTINGS, **changes)) == message
+
+
+def test_app_settings_checks_the_common_arguments_first():
+    common_rows(replace(SETTINGS, parameter_name="not a path"), validate_app_settings_args, {
+        "parameter_name": (7, "parameter_name: 7 is int; expected a string"),
+        "values": ({"OK": 1, 3: "v"}, "values[3]: 3 is int; expected a string"),
+        "environment": (None, "environment: None is None; expected a string"),
+        "tags": ({"team": 1}, "tags['team']: 1 is int; expected a string"),
+    })
+    assert isinstance(refused(validate_app_settings_args, replace(SETTINGS, parameter_name=None)), ArgumentTypeError)
+    error = refused(validate_app_settings_args, replace(SETTINGS, values=[("OK", 1)]))
+    assert isinstance(error, ArgumentTypeError) and error.paths == ("values",)
+    # Values may be anything the engine resolves: an Output, a number, a list.
+    assert validate_app_settings_args(replace(SETTINGS, values={"A": pulumi.Output.from_input("x"), "B": [1]})) is None
 
 
 def test_app_settings_as_text():
@@ -1003,14 +1056,47 @@ def test_load_balancer_controller_allowed(changes):
 @pytest.mark.parametrize(("changes", "message"), [
     ({"target_group_arns": ()}, "target_group_arns: empty; expected the target group(s) the workload serves"),
     *[({"target_port": port}, f"target_port: {port!r} is out of range; expected 1 to 65535")
-      for port in (0, 65536, -1, True, "8080", 80.0)],
+      for port in (0, 65536, -1)],
     *[({"chart_version": version}, f"chart_version: {version!r} is not a chart version such as 1.13.4")
-      for version in ("1.13", "v1.13.4", "1.13.4-rc", "", 1.13, None)],
+      for version in ("1.13", "v1.13.4", "1.13.4-rc", "")],
     *[({"replicas": replicas}, f"replicas: {replicas!r} is out of range; expected 1 to 5")
-      for replicas in (0, 6, True, "2", 2.0)],
+      for replicas in (0, 6)],
 ])
 def test_load_balancer_controller_refused(changes, message):
-    assert value_error(validate_load_balancer_controller_args, replace(CONTROLLER, **changes)) == message
+    assert refusal(validate_load_balancer_controller_args, replace(CONTROLLER, **changes)) == message
+
+
+@pytest.mark.parametrize(("field_name", "value", "message"), [
+    ("target_port", True, "target_port: True is bool; expected an integer"),
+    ("target_port", "8080", "target_port: '8080' is str; expected an integer"),
+    ("target_port", 80.0, "target_port: 80.0 is float; expected an integer"),
+    ("chart_version", 1.13, "chart_version: 1.13 is float; expected a string"),
+    ("chart_version", None, "chart_version: None is None; expected a string"),
+    ("replicas", True, "replicas: True is bool; expected an integer"),
+    ("replicas", "2", "replicas: '2' is str; expected an integer"),
+    ("replicas", 2.0, "replicas: 2.0 is float; expected an integer"),
+    ("target_group_arns", "arn:tg/1", "target_group_arns: 'arn:tg/1' is str; expected a list or tuple of items that "
+                                      "are a string or an Output"),
+    ("target_group_arns", ("arn:tg/1", 2), "target_group_arns[1]: 2 is int; expected a string"),
+    ("cluster_name", 1, "cluster_name: 1 is int; expected a string"),
+    ("vpc_id", None, "vpc_id: None is None; expected a string"),
+    ("oidc_provider_arn", 1, "oidc_provider_arn: 1 is int; expected a string"),
+    ("oidc_issuer", 1, "oidc_issuer: 1 is int; expected a string"),
+    ("load_balancer_security_group_id", 1, "load_balancer_security_group_id: 1 is int; expected a string"),
+    ("node_security_group_id", 1, "node_security_group_id: 1 is int; expected a string"),
+    ("environment", None, "environment: None is None; expected a string"),
+    ("tags", {"team": 1}, "tags['team']: 1 is int; expected a string"),
+])
+def test_load_balancer_controller_names_a_wrong_type(field_name, value, message):
+    common_rows(replace(CONTROLLER, target_group_arns=()), validate_load_balancer_controller_args,
+                {field_name: (value, message)})
+
+
+def test_load_balancer_controller_takes_outputs_where_resources_give_them():
+    output = pulumi.Output.from_input("from a resource")
+    assert validate_load_balancer_controller_args(replace(
+        CONTROLLER, cluster_name=output, vpc_id=output, oidc_provider_arn=output, oidc_issuer=output,
+        target_group_arns=[output], load_balancer_security_group_id=output, node_security_group_id=output)) is None
 
 
 def test_load_balancer_controller_policy():

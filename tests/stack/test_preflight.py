@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from components.load_balancer import LoadBalancerArgs, validate_load_balancer_args
 from components.validation import ArgumentError
 from stack import argument_keys, config
 from stack.config import ConfigurationError
@@ -76,6 +77,22 @@ def test_nested_paths_map_through_their_argument():
     assert argument_keys.keys_of("lb", "backends[1].weight") == ["scaling:lbBackendNames", "scaling:lbBackendWeights"]
     assert argument_keys.keys_of("db", "database.replica_count") == ["scaling:dbReplicaCount"]
     assert argument_keys.keys_of("db", "database.identifier") == []
+
+
+def test_the_certificate_the_load_balancer_validates_is_reported_under_the_lb_keys():
+    """The load balancer runs DnsValidatedCertificate's validator on its domain and zone: its paths map too."""
+    error = refused_by_load_balancer(domain_name="a.com", hosted_zone_id="z1")
+    assert argument_keys.config_problem("lb*", error) == (
+        "scaling:lbHostedZoneId: 'z1': expected a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ (Z, then "
+        "upper-case letters and digits)")
+    error = refused_by_load_balancer(domain_name="API.example.com", hosted_zone_id="Z1")
+    assert argument_keys.config_problem("lb*", error).startswith("scaling:lbDomainName: 'API.example.com': expected ")
+
+
+def refused_by_load_balancer(**changes) -> ArgumentError:
+    with pytest.raises(ArgumentError) as caught:
+        validate_load_balancer_args(LoadBalancerArgs(vpc_id="vpc-1", subnet_ids=["subnet-a", "subnet-b"], **changes))
+    return caught.value
 
 
 def test_an_unmapped_argument_keeps_the_tier_and_the_argument_name():
