@@ -12,6 +12,7 @@ pytest-xdist worker has its own), instead of re-running prod for every test that
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import sys
 from collections import OrderedDict
@@ -28,6 +29,12 @@ import offline.preview  # noqa: E402
 from offline.engine import Evaluation  # noqa: E402
 from offline.engine import evaluate as evaluate_afresh  # noqa: E402
 from scaling_kit.stackfiles import read_overrides_file  # noqa: E402
+
+# The SDK, the offline engine and the project's modules imported above live for the whole session: frozen,
+# the cycle collector stops walking them on every full collection, and the first generation is collected
+# less often (a test evaluation allocates hundreds of thousands of objects). About a tenth of the suite's time.
+gc.freeze()
+gc.set_threshold(50_000, 20, 100)
 
 _STACK_CACHE: dict[str, Evaluation] = {}
 # Evaluations of this project's program by (stack, mode, overrides); a prod evaluation holds tens of MB, so
