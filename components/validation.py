@@ -123,6 +123,8 @@ def _describe(hint: Any) -> str:
         arms = [a for a in params if a is not type(None)]
         text = " or ".join(_describe(a) for a in arms)
         return text + " or None" if len(arms) < len(params) else text
+    if hint is Any:
+        return "any value"
     names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}
     if hint in names:
         return names[hint]

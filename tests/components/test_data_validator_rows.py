@@ -1308,7 +1308,9 @@ def test_the_first_wrong_field_is_reported():
     (dict[str, bool], "a mapping of a string to a boolean"), (typing.Dict, "a mapping"),  # noqa: UP006
     (set[int], "a set"), (frozenset[str], "a set"), (Inner, "a Inner"), (bytes, "a bytes"),
     (Union[Inner, None], "a Inner or None"), (str | None, "a string or None"), (int | str, "an integer or a string"),
-    (typing.Literal["a"], "typing.Literal['a']"),
+    (typing.Literal["a"], "typing.Literal['a']"), (Any, "any value"),
+    (dict[str, Any], "a mapping of a string to any value"),
+    (Sequence[dict[str, Any]], "a list or tuple of items that are a mapping of a string to any value"),
 ])
 def test_each_annotation_is_described_for_the_message(hint, text):
     assert validation._describe(hint) == text
