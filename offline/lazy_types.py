@@ -218,13 +218,13 @@ def lazy_types_spec(spec: importlib.machinery.ModuleSpec) -> importlib.machinery
 _LOADED: list[CompiledChunks] = []  # those holding something the cache does not have yet
 
 
+_CACHE_FORMAT = 1
+
+
 def _cache_file(path: str) -> Path:
     # The bytecode version is part of the key: marshalled code only loads in the interpreter that wrote it.
     key = f"{path}|{importlib.util.MAGIC_NUMBER.hex()}|{_CACHE_FORMAT}"
     return cache_directory("provider-types") / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.marshal"
-
-
-_CACHE_FORMAT = 1
 
 
 def _read_cache(path: str, stamp: tuple[int, int]) -> Optional[dict[str, Any]]:

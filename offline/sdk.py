@@ -194,9 +194,11 @@ class _LazyProviderPackages(importlib.abc.MetaPathFinder):
         if not dot or top not in LAZY_PROVIDER_PACKAGES:
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
-        if spec is None or not spec.origin or not self.lazy_types and spec.submodule_search_locations is None:
+        if spec is None or not spec.origin:
             return spec
-        if spec.submodule_search_locations is None:
+        if spec.submodule_search_locations is None:  # a module, not a package
+            if not self.lazy_types:
+                return spec
             if fullname.rpartition(".")[2] in TYPE_MODULE_NAMES:
                 return lazy_types_spec(spec)
             if isinstance(spec.loader, importlib.machinery.SourceFileLoader):
