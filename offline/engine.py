@@ -33,6 +33,7 @@ from scaling_kit.stackfiles import SECRET_PLACEHOLDER, program_path, read_projec
 from .sdk import (
     UNKNOWN,
     MockMonitor,
+    evaluate_types_once,
     is_rpc_secret,
     load_provider_packages_lazily,
     reset_engine_state,
@@ -309,6 +310,7 @@ def evaluate(stack: str, *, root: Optional[Path] = None, config_overrides: Optio
     monitor = RecordingMonitor(mocks)
     reset_engine_state()  # a fresh Stack for this evaluation
     skip_stack_traces()
+    evaluate_types_once()
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
     pulumi.runtime.set_all_config(config, secret_keys)
 

@@ -15,7 +15,8 @@ import importlib.machinery
 import os
 import re
 import sys
-from typing import Any, Optional
+import types
+from typing import Any, ForwardRef, Optional, get_type_hints
 
 # (module, attribute) pairs the offline engine reaches into.
 REQUIRED_INTERNALS = (
@@ -28,6 +29,10 @@ REQUIRED_INTERNALS = (
     ("pulumi.runtime.rpc", "is_rpc_secret"),
     ("pulumi.runtime.resource", "_get_stack_trace"),
     ("pulumi.runtime.proto", "source_pb2"),
+    ("pulumi._types", "_raw_return_hints"),
+    ("pulumi._types", "_globals_for_cls"),
+    ("pulumi._types", "_py_properties"),
+    ("pulumi._types", "unwrap_type"),
 )
 SUPPORTED_MAJOR = 3
 
@@ -59,6 +64,7 @@ def check_sdk() -> None:
 
 check_sdk()
 
+import pulumi._types as _sdk_types  # noqa: E402
 import pulumi.runtime.resource as _sdk_resource  # noqa: E402
 from pulumi.runtime.mocks import MockMonitor  # noqa: E402
 from pulumi.runtime.proto import source_pb2  # noqa: E402
@@ -104,6 +110,101 @@ def skip_stack_traces(skip: bool = True) -> None:
     so the Pulumi CLI can point at the line that declared a resource. The mock monitor throws both away,
     and with components several calls deep it cost about 2 ms a resource (0.9 s of a prod preview)."""
     _sdk_resource._get_stack_trace = _no_stack_trace if skip else _SDK_STACK_TRACE
+
+
+# --- Type annotations, each evaluated once -------------------------------------------------------------------
+
+_SDK_RAW_RETURN_HINTS = _sdk_types._raw_return_hints
+_SDK_UNWRAP_TYPE = _sdk_types.unwrap_type
+# What the SDK passes as locals when it evaluates a property's annotation (``Input[T]`` holds the forward
+# reference ``"Output[T]"``).
+_SDK_LOCAL_NAMES = frozenset(("Output", "T"))
+# Keyed by ``id``, each holding the object it describes so the id cannot be reused while it is cached.
+_evaluated: dict[tuple[int, Optional[tuple[str, ...]]], tuple[Any, Any]] = {}
+_module_free: dict[int, tuple[Any, bool]] = {}
+_unwrapped: dict[int, tuple[Any, Any]] = {}
+_class_hints: dict[type, dict[str, Any]] = {}
+
+
+def _needs_no_module(annotation: Any) -> bool:
+    """True when evaluating ``annotation`` reads no module's globals: it holds no string and no forward
+    reference except to the names the SDK passes as locals. Anything else (a quoted class name, a
+    ``Literal`` of strings) counts as needing its module, which only makes the memo key narrower."""
+    cached = _module_free.get(id(annotation))
+    if cached is not None:
+        return cached[1]
+    if isinstance(annotation, str):
+        result = False
+    elif isinstance(annotation, ForwardRef):
+        result = (annotation.__forward_module__ is None
+                  and set(annotation.__forward_code__.co_names) <= _SDK_LOCAL_NAMES)
+    else:
+        result = all(_needs_no_module(arg) for arg in getattr(annotation, "__args__", None) or ())
+    _module_free[id(annotation)] = (annotation, result)
+    return result
+
+
+def _raw_return_hints(cls: type) -> dict[str, Any]:
+    """``pulumi._types._raw_return_hints`` (cached per class, as the SDK's) with each distinct annotation
+    evaluated once."""
+    hints = _class_hints.get(cls)
+    if hints is None:
+        hints = _class_hints[cls] = _evaluate_return_hints(cls)
+    return hints
+
+
+def _evaluate_return_hints(cls: type) -> dict[str, Any]:
+    """The return annotation of each property getter of ``cls``, by Pulumi name, as the SDK evaluates them.
+
+    The SDK evaluates the return annotation of every property getter of every resource and argument class
+    a program uses (``typing.get_type_hints`` per getter: about 3,400 in a prod preview, a tenth of it). The
+    generated classes repeat the same annotations (``pulumi.Output[Optional[builtins.str]]``; typing caches
+    subscriptions, so they are one object): this evaluates each object once with the SDK's own call and
+    arguments, once per module set when it names something a module defines."""
+    from pulumi import Output
+    localns = {"Output": Output, "T": type(None)}  # as the SDK passes them
+    modules: Optional[tuple[str, ...]] = None
+    globalns: Optional[dict[str, Any]] = None
+    hints: dict[str, Any] = {}
+    for _, pulumi_name, prop in _sdk_types._py_properties(cls):
+        getter = prop.fget
+        if not isinstance(getter, types.FunctionType):
+            return _SDK_RAW_RETURN_HINTS(cls)  # not what the generator writes: the SDK's own path
+        if "return" not in getter.__annotations__:
+            continue
+        annotation = getter.__annotations__["return"]
+        if _needs_no_module(annotation):
+            key: tuple[int, Optional[tuple[str, ...]]] = (id(annotation), None)
+        else:
+            if modules is None:  # the modules whose globals the SDK merges for this class
+                modules = tuple(base.__module__ for base in reversed(cls.__mro__) if base.__module__ in sys.modules)
+            key = (id(annotation), modules)
+        cached = _evaluated.get(key)
+        if cached is None:
+            if globalns is None:
+                globalns = _sdk_types._globals_for_cls(cls)
+            cached = (annotation, get_type_hints(getter, globalns=globalns, localns=localns).get("return"))
+            _evaluated[key] = cached
+        if cached[1] is not None:
+            hints[pulumi_name] = cached[1]
+    return hints
+
+
+def _unwrap_type(val: Any) -> Any:
+    """``pulumi._types.unwrap_type`` (a pure function of the type) remembered: the SDK calls it for every
+    property it serializes, about 15,000 times in a prod preview, for a few hundred distinct types."""
+    cached = _unwrapped.get(id(val))
+    if cached is None:
+        cached = (val, _SDK_UNWRAP_TYPE(val))
+        _unwrapped[id(val)] = cached
+    return cached[1]
+
+
+def evaluate_types_once(on: bool = True) -> None:
+    """Let the SDK evaluate each type annotation once (or, with ``on=False``, as it ships). The results
+    are the SDK's own: ``tests/tools/test_sdk_seam.py`` compares both for every class a prod preview uses."""
+    _sdk_types._raw_return_hints = _raw_return_hints if on else _SDK_RAW_RETURN_HINTS  # type: ignore[assignment]
+    _sdk_types.unwrap_type = _unwrap_type if on else _SDK_UNWRAP_TYPE
 
 
 # The provider SDKs' generated package __init__ files that are nothing but these lines can be loaded lazily.
@@ -245,5 +346,5 @@ def load_provider_packages_lazily(lazy_types: Optional[bool] = None) -> None:
 
 
 __all__ = ["MockMonitor", "UNKNOWN", "is_rpc_secret", "sync_await", "wait_for_pending_work",
-           "reset_engine_state", "check_sdk", "UnsupportedSdkError", "skip_stack_traces",
+           "reset_engine_state", "check_sdk", "UnsupportedSdkError", "skip_stack_traces", "evaluate_types_once",
            "load_provider_packages_lazily", "LAZY_PROVIDER_PACKAGES"]

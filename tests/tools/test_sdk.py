@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+from typing import ForwardRef, Literal, Optional
 
 import pytest
 
@@ -43,3 +44,64 @@ def test_only_the_seam_imports_sdk_internals_and_it_checks_each_one():
                         continue
                     assert path.name == "sdk.py", f"{path.name} imports {pair}: only offline/sdk.py may"
                     assert pair in sdk.REQUIRED_INTERNALS, f"sdk.py imports {pair} without checking it"
+
+
+# --- Type annotations evaluated once: the SDK's own results ------------------------------------------------
+
+def test_each_class_a_prod_preview_uses_gets_the_sdks_own_hints_and_unwrapped_types():
+    """``evaluate_types_once`` changes how often the SDK evaluates annotations, never what they evaluate to:
+    for every class the shared prod evaluation asked about, the memo's answer is the SDK's, computed afresh."""
+    from tests.conftest import stack_evaluation
+    assert stack_evaluation("prod").error is None
+    classes = list(sdk._class_hints)
+    assert len(classes) > 300  # resources and argument classes of pulumi-aws, pulumi-kubernetes and pulumi-random
+    types_seen = []
+    for cls in classes:
+        sdk_hints = sdk._SDK_RAW_RETURN_HINTS.__wrapped__(cls)
+        assert sdk._raw_return_hints(cls) == sdk_hints, cls
+        types_seen.extend(sdk_hints.values())
+    for hint in types_seen:
+        assert sdk._unwrap_type(hint) == sdk._SDK_UNWRAP_TYPE(hint), hint
+    assert len(sdk._unwrapped) > 100
+
+
+def test_the_same_quoted_name_in_two_modules_is_evaluated_in_each(tmp_path, monkeypatch):
+    """An annotation that names a class of its module (``Optional['Thing']``, one object shared through
+    typing's cache) means a different class in each module: the memo keys it by module."""
+    import pulumi
+    monkeypatch.syspath_prepend(str(tmp_path))
+    source = ("import pulumi\nfrom typing import Optional\n\n"
+              "class Thing:\n    pass\n\n"
+              "@pulumi.output_type\nclass Holder(dict):\n"
+              "    @property\n    @pulumi.getter\n    def thing(self) -> Optional['Thing']:\n"
+              "        return pulumi.get(self, 'thing')\n")
+    for name in ("module_one", "module_two"):
+        (tmp_path / f"{name}.py").write_text(source)
+    import module_one
+    import module_two
+    assert (module_one.Holder.thing.fget.__annotations__["return"]
+            is module_two.Holder.thing.fget.__annotations__["return"])
+    assert sdk._raw_return_hints(module_one.Holder) == {"thing": Optional[module_one.Thing]}
+    assert sdk._raw_return_hints(module_two.Holder) == {"thing": Optional[module_two.Thing]}
+    assert pulumi  # imported for the decorators the modules use
+
+
+def test_an_input_annotation_needs_no_module_and_a_quoted_name_does():
+    import pulumi
+    assert sdk._needs_no_module(pulumi.Input[Optional[str]])  # its "Output[T]" names only the SDK's locals
+    assert sdk._needs_no_module(pulumi.Output[list[int]])
+    assert not sdk._needs_no_module(Optional[ForwardRef("Thing")])
+    assert not sdk._needs_no_module(Literal["a", "b"])  # strings, though not names: keyed by module, harmlessly
+    assert not sdk._needs_no_module("pulumi.Output[str]")
+
+
+def test_types_are_evaluated_as_the_sdk_ships_them_when_switched_off():
+    import pulumi._types
+    try:
+        sdk.evaluate_types_once(False)
+        assert pulumi._types._raw_return_hints is sdk._SDK_RAW_RETURN_HINTS
+        assert pulumi._types.unwrap_type is sdk._SDK_UNWRAP_TYPE
+    finally:
+        sdk.evaluate_types_once()
+    assert pulumi._types._raw_return_hints is sdk._raw_return_hints
+    assert pulumi._types.unwrap_type is sdk._unwrap_type
