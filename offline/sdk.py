@@ -232,19 +232,57 @@ def _modules_that_may_define(name: str) -> list[str]:
     return [name, base, _snake_case(base), _snake_case(base[0].lower() + base[1:]), "_inputs", "outputs", "_enums"]
 
 
+def _generated_package_init(path: str) -> Optional[tuple[set[str], set[str], str]]:
+    """``(star-imported modules, plainly imported modules, source)`` of a provider package's ``__init__`` when
+    it is nothing but the generated imports, else None."""
+    try:
+        with open(path, encoding="utf-8") as file:
+            source = file.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+    star_modules: set[str] = set()
+    plain_modules: set[str] = set()
+    for line in source.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        match = _GENERATED_INIT_LINE.match(line)
+        if match is None:
+            return None  # anything else (a TYPE_CHECKING block, a module class swap): load it as written
+        if match["module"] is None:
+            continue
+        if match["names"] == "*":
+            star_modules.add(match["module"])
+        elif match["module"] == "":
+            plain_modules.update(name.strip() for name in match["names"].split(","))
+        else:
+            return None
+    return star_modules, plain_modules, source
+
+
 class _LazyPackageLoader(importlib.abc.Loader):
     """Executes a generated provider package's ``__init__`` lazily: a name is imported from the one
-    submodule that defines it, on first use, instead of all of the package's few hundred modules."""
+    submodule that defines it, on first use, instead of all of the package's few hundred modules. A package
+    whose ``__init__`` is anything else loads as written, by the loader the import system found.
 
-    def __init__(self, star_modules: set[str], plain_modules: set[str], source: str, path: str):
-        self.star_modules, self.plain_modules, self.source, self.path = star_modules, plain_modules, source, path
+    The ``__init__`` is read when the package is executed, not when it is found: ``import pulumi_aws`` finds
+    all of its ~240 sub-packages (``lazy_import``) and a program executes a tenth of them."""
+
+    def __init__(self, loader: Any, path: str):
+        self.loader, self.path = loader, path
+
+    def __getattr__(self, name: str) -> Any:  # get_code, get_source, is_package...: the found loader's
+        return getattr(self.loader, name)
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> None:
         return None  # the default module
 
     def exec_module(self, module: Any) -> None:
+        generated = _generated_package_init(self.path)
+        if generated is None:
+            self.loader.exec_module(module)
+            return
+        star_modules, plain_modules, source = generated
         namespace, fullname = module.__dict__, module.__name__
-        star_modules, plain_modules = self.star_modules, self.plain_modules
 
         def load_everything() -> None:
             # What the package would have done on import: a star import of every submodule, with every
@@ -253,7 +291,7 @@ class _LazyPackageLoader(importlib.abc.Loader):
             for type_module in TYPE_MODULE_NAMES:
                 if type_module in star_modules or type_module in plain_modules:
                     define_all(importlib.import_module(f"{fullname}.{type_module}"))
-            exec(compile(self.source, self.path, "exec"), namespace)  # the package's own __init__, as written
+            exec(compile(source, self.path, "exec"), namespace)  # the package's own __init__, as written
 
         def lazy_getattr(name: str) -> Any:
             if name in plain_modules:
@@ -282,10 +320,10 @@ class _LazyPackageLoader(importlib.abc.Loader):
 
 
 class _LazyProviderPackages(importlib.abc.MetaPathFinder):
-    """Finds the sub-packages of the provider SDKs (``pulumi_aws.ec2``) and loads those whose ``__init__`` is
-    the generated list of star imports with ``_LazyPackageLoader``; with ``lazy_types``, their generated type
-    modules with ``LazyTypesLoader`` and the other modules with ``SiblingTypesLoader``. Anything else loads
-    as usual."""
+    """Finds the sub-packages of the provider SDKs (``pulumi_aws.ec2``) and gives them ``_LazyPackageLoader``
+    (lazy when their ``__init__`` is the generated list of star imports); with ``lazy_types``, their generated
+    type modules ``LazyTypesLoader`` and their other modules ``SiblingTypesLoader``. Anything else loads as
+    usual."""
 
     def __init__(self, lazy_types: bool):
         self.lazy_types = lazy_types
@@ -305,28 +343,7 @@ class _LazyProviderPackages(importlib.abc.MetaPathFinder):
             if isinstance(spec.loader, importlib.machinery.SourceFileLoader):
                 spec.loader = SiblingTypesLoader(spec.loader)
             return spec
-        try:
-            with open(spec.origin, encoding="utf-8") as file:
-                source = file.read()
-        except OSError:
-            return spec
-        star_modules: set[str] = set()
-        plain_modules: set[str] = set()
-        for line in source.splitlines():
-            if not line.strip() or line.startswith("#"):
-                continue
-            match = _GENERATED_INIT_LINE.match(line)
-            if match is None:
-                return spec  # anything else (a TYPE_CHECKING block, a module class swap): load it as written
-            if match["module"] is None:
-                continue
-            if match["names"] == "*":
-                star_modules.add(match["module"])
-            elif match["module"] == "":
-                plain_modules.update(name.strip() for name in match["names"].split(","))
-            else:
-                return spec
-        spec.loader = _LazyPackageLoader(star_modules, plain_modules, source, spec.origin)
+        spec.loader = _LazyPackageLoader(spec.loader, spec.origin)
         return spec
 
 

@@ -105,3 +105,20 @@ def test_types_are_evaluated_as_the_sdk_ships_them_when_switched_off():
         sdk.evaluate_types_once()
     assert pulumi._types._raw_return_hints is sdk._raw_return_hints
     assert pulumi._types.unwrap_type is sdk._unwrap_type
+
+
+def test_a_generated_package_loads_lazily_and_any_other_as_written():
+    """``pulumi_aws.ec2``'s ``__init__`` is the generated list of star imports: using ``Vpc`` imports the one
+    module that defines it. ``pulumi_aws.config``'s swaps its module class: it runs as written."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    probe = ("import sys, offline.engine, pulumi_aws; pulumi_aws.ec2.Vpc; pulumi_aws.config.region; "
+             "print(sorted(m for m in sys.modules if m.startswith('pulumi_aws.ec2.'))); "
+             "print(type(sys.modules['pulumi_aws.config']).__name__)")
+    run = subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).resolve().parents[2],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    ec2_modules, config_class = run.stdout.splitlines()
+    assert ec2_modules == "['pulumi_aws.ec2.vpc']"
+    assert config_class == "_ExportableConfig"
