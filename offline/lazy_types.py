@@ -96,6 +96,13 @@ def split_generated_module(source: str) -> Optional[tuple[str, dict[str, tuple[i
     return source[:body_start + 1], chunks
 
 
+def _compile_as_written(source: str, path: str) -> CodeType:
+    """``source`` compiled as Python compiles the file on import: without this module's own ``from __future__
+    import annotations`` (``compile`` inherits the caller's future statements), which would turn every
+    annotation of the generated classes into a string that the SDK then evaluates one by one."""
+    return compile(source, path, "exec", dont_inherit=True)
+
+
 def _moved_down(code: CodeType, lines: int) -> CodeType:
     """``code`` compiled from a chunk alone, renumbered ``lines`` further down (so tracebacks and ``inspect``
     point into the real file). Line tables count from ``co_firstlineno``; each nested code object (the
@@ -137,7 +144,7 @@ class CompiledChunks:
         if split is None:
             return None
         header, chunks = split
-        chunked = cls(path, stamp, marshal.dumps(compile(header, path, "exec")), chunks, {}, source, changed=True)
+        chunked = cls(path, stamp, marshal.dumps(_compile_as_written(header, path)), chunks, {}, source, changed=True)
         _LOADED.append(chunked)
         return chunked
 
@@ -155,7 +162,7 @@ class CompiledChunks:
             with open(self.path, encoding="utf-8") as file:
                 self.source = file.read()
         start, end, line = self.chunks[name]
-        code = _moved_down(compile(self.source[start:end], self.path, "exec"), line - 1)
+        code = _moved_down(_compile_as_written(self.source[start:end], self.path), line - 1)
         self.codes[name] = marshal.dumps(code)
         if not self.changed:
             self.changed = True
@@ -218,7 +225,7 @@ def lazy_types_spec(spec: importlib.machinery.ModuleSpec) -> importlib.machinery
 _LOADED: list[CompiledChunks] = []  # those holding something the cache does not have yet
 
 
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2  # 2: chunks compiled without this module's future statements
 
 
 def _cache_file(path: str) -> Path:

@@ -291,7 +291,8 @@ class _LazyPackageLoader(importlib.abc.Loader):
             for type_module in TYPE_MODULE_NAMES:
                 if type_module in star_modules or type_module in plain_modules:
                     define_all(importlib.import_module(f"{fullname}.{type_module}"))
-            exec(compile(source, self.path, "exec"), namespace)  # the package's own __init__, as written
+            # The package's own __init__, as written (and compiled as on import: without this module's futures).
+            exec(compile(source, self.path, "exec", dont_inherit=True), namespace)
 
         def lazy_getattr(name: str) -> Any:
             if name in plain_modules:

@@ -135,6 +135,17 @@ def test_an_unknown_name_is_still_an_error(tmp_path, monkeypatch):
         exec("Missing", vars(thing))
 
 
+def test_a_lazily_defined_class_has_the_annotations_an_import_gives_it():
+    """Evaluated when the class is defined, as on import, not strings (``compile`` would otherwise inherit
+    lazy_types' own ``from __future__ import annotations``)."""
+    import pulumi
+    import pulumi_aws.wafv2._inputs as inputs
+    assert "__lazy_type_names__" in vars(inputs)
+    getter = inputs.WebAclRuleArgs.name.fget
+    assert getter.__annotations__["return"] == pulumi.Input[str]
+    assert inputs.WebAclRuleArgs.__init__.__annotations__["name"] == pulumi.Input[str]
+
+
 def test_a_lazily_defined_class_points_at_its_real_lines(tmp_path, monkeypatch):
     package = write_package(tmp_path)
     inputs, _ = load(package, monkeypatch)
