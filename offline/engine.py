@@ -14,12 +14,13 @@ Two modes:
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import json
 import runpy
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -287,6 +288,18 @@ def resolve(value: Any) -> tuple[Any, bool, bool]:
     return (sync_await(output.future()) if known else None), known, secret
 
 
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Raise the cycle collector's first threshold to ``EVALUATION_GC_THRESHOLD`` for the block (an evaluation,
+    a policy run: both allocate many objects that live until they end), then restore it."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], EVALUATION_GC_THRESHOLD), *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+
+
 def evaluate(stack: str, *, root: Optional[Path] = None, config_overrides: Optional[Mapping[str, Any]] = None,
              program: Optional[Callable[[], None]] = None, preview: bool = True) -> Evaluation:
     """Run the program of the project in ``root`` (default: the working directory), or ``program``, for
@@ -315,14 +328,11 @@ def evaluate(stack: str, *, root: Optional[Path] = None, config_overrides: Optio
     pulumi.runtime.set_all_config(config, secret_keys)
 
     error: Optional[Exception] = None
-    thresholds = gc.get_threshold()
-    gc.set_threshold(max(thresholds[0], EVALUATION_GC_THRESHOLD), *thresholds[1:])
-    try:
-        _run(program or _run_program_file(program_path(root, project_file)))
-    except pulumi.RunError as exc:
-        error = exc
-    finally:
-        gc.set_threshold(*thresholds)
+    with fewer_collections():
+        try:
+            _run(program or _run_program_file(program_path(root, project_file)))
+        except pulumi.RunError as exc:
+            error = exc
 
     root_stack = pulumi.runtime.get_root_resource()
     outputs = {}

@@ -39,7 +39,7 @@ from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 from .cache import cache_directory
-from .engine import Evaluation, RecordedResource
+from .engine import Evaluation, RecordedResource, fewer_collections
 from .policy_pack import BUNDLED_PACK_DIR, LoadedPack, load_policy_pack
 
 
@@ -254,7 +254,17 @@ def run_policies(evaluation: Evaluation, stack: str, config_path: Optional[Path 
                  policies: Optional[Sequence[Policy]] = None,
                  pack: Optional[LoadedPack] = None) -> PolicyReport:
     """Evaluate every policy of ``pack`` (default: the bundled pack) or of ``policies`` against
-    ``evaluation``, with the pack's config for ``stack`` (``<pack>/config/<stack>.json``) or ``config_path``."""
+    ``evaluation``, with the pack's config for ``stack`` (``<pack>/config/<stack>.json``) or ``config_path``.
+
+    Runs with fewer cycle collections, as ``evaluate`` does: the objects it makes live until it returns, and
+    right after an evaluation a full collection walks every object of the evaluation too (0.6 s on 2,500
+    resources, more than the policies themselves; the CLI, which runs without the collector, never paid it)."""
+    with fewer_collections():
+        return _run_policies(evaluation, stack, config_path, policies, pack)
+
+
+def _run_policies(evaluation: Evaluation, stack: str, config_path: Optional[Path | str],
+                  policies: Optional[Sequence[Policy]], pack: Optional[LoadedPack]) -> PolicyReport:
     pack = pack or load_policy_pack()
     policies = pack.policies if policies is None else policies
     path = Path(config_path) if config_path is not None else pack.config_for(stack)

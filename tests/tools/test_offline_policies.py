@@ -209,3 +209,21 @@ def test_a_valid_config_is_remembered_and_an_invalid_one_never_is(tmp_path, monk
         with pytest.raises(ValueError, match="'thirty' is not of type 'integer'"):
             reconcile(ALL_POLICIES, path)
     assert list((tmp_path / "cache" / "policy-config").iterdir()) == remembered
+
+
+def test_the_policy_run_collects_cycles_less_often_and_restores_the_collector(tmp_path):
+    """Like ``evaluate``: right after an evaluation, a full collection would walk all of its objects."""
+    import gc
+
+    from pulumi_policy import StackValidationPolicy
+
+    from offline.engine import EVALUATION_GC_THRESHOLD
+    seen = []
+    probe = StackValidationPolicy(name="probe", description="records the collector's threshold",
+                                  validate=lambda args, report_violation: seen.append(gc.get_threshold()[0]))
+    before = gc.get_threshold()
+    (tmp_path / "config.json").write_text("{}")
+    report = run_policies(stack_evaluation("dev"), "dev", config_path=tmp_path / "config.json", policies=[probe])
+    assert report.policies_run == 1
+    assert seen == [max(before[0], EVALUATION_GC_THRESHOLD)]
+    assert gc.get_threshold() == before
