@@ -157,7 +157,8 @@ def _evaluate_return_hints(cls: type) -> dict[str, Any]:
     """The return annotation of each property getter of ``cls``, by Pulumi name, as the SDK evaluates them.
 
     The SDK evaluates the return annotation of every property getter of every resource and argument class
-    a program uses (``typing.get_type_hints`` per getter: about 3,400 in a prod preview, a tenth of it). The
+    a program uses (``typing.get_type_hints`` per getter: about 3,400 in a prod preview, a tenth of its time).
+    The
     generated classes repeat the same annotations (``pulumi.Output[Optional[builtins.str]]``; typing caches
     subscriptions, so they are one object): this evaluates each object once with the SDK's own call and
     arguments, once per module set when it names something a module defines."""
@@ -202,7 +203,7 @@ def _unwrap_type(val: Any) -> Any:
 
 def evaluate_types_once(on: bool = True) -> None:
     """Let the SDK evaluate each type annotation once (or, with ``on=False``, as it ships). The results
-    are the SDK's own: ``tests/tools/test_sdk_seam.py`` compares both for every class a prod preview uses."""
+    are the SDK's own: ``tests/tools/test_sdk.py`` compares both for every class a prod preview uses."""
     _sdk_types._raw_return_hints = _raw_return_hints if on else _SDK_RAW_RETURN_HINTS  # type: ignore[assignment]
     _sdk_types.unwrap_type = _unwrap_type if on else _SDK_UNWRAP_TYPE
 
@@ -271,6 +272,8 @@ class _LazyPackageLoader(importlib.abc.Loader):
         self.loader, self.path = loader, path
 
     def __getattr__(self, name: str) -> Any:  # get_code, get_source, is_package...: the found loader's
+        if name == "loader":  # not set yet (a copy being made): no recursion
+            raise AttributeError(name)
         return getattr(self.loader, name)
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> None:

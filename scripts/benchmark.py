@@ -218,7 +218,13 @@ def child_floor(record: Path) -> None:
 
     import pulumi
 
-    from offline.sdk import load_provider_packages_lazily, reset_engine_state, skip_stack_traces, wait_for_pending_work
+    from offline.sdk import (
+        evaluate_types_once,
+        load_provider_packages_lazily,
+        reset_engine_state,
+        skip_stack_traces,
+        wait_for_pending_work,
+    )
     recorded = json.loads(record.read_text())
     # The modules as the SDK ships them: every class of their _inputs and outputs defined on import.
     load_provider_packages_lazily(lazy_types=False)
@@ -234,6 +240,7 @@ def child_floor(record: Path) -> None:
 
     reset_engine_state()
     skip_stack_traces()
+    evaluate_types_once()  # as evaluate() does (generic resources carry no annotations to evaluate)
     pulumi.runtime.set_mocks(FlatMocks(), project="scaling", stack="prod", preview=True)
     for resource in recorded["resources"]:
         if resource["custom"]:
