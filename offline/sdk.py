@@ -158,10 +158,9 @@ def _evaluate_return_hints(cls: type) -> dict[str, Any]:
 
     The SDK evaluates the return annotation of every property getter of every resource and argument class
     a program uses (``typing.get_type_hints`` per getter: about 3,400 in a prod preview, a tenth of its time).
-    The
-    generated classes repeat the same annotations (``pulumi.Output[Optional[builtins.str]]``; typing caches
-    subscriptions, so they are one object): this evaluates each object once with the SDK's own call and
-    arguments, once per module set when it names something a module defines."""
+    The generated classes repeat the same annotations (``pulumi.Output[Optional[builtins.str]]``; typing
+    caches subscriptions, so they are one object): this evaluates each object once with the SDK's own call
+    and arguments, once per module set when it names something a module defines."""
     from pulumi import Output
     localns = {"Output": Output, "T": type(None)}  # as the SDK passes them
     modules: Optional[tuple[str, ...]] = None
