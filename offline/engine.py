@@ -33,7 +33,7 @@ from scaling_kit.stackfiles import SECRET_PLACEHOLDER, program_path, read_projec
 
 from .sdk import (
     UNKNOWN,
-    MockMonitor,
+    InputEchoingMonitor,
     evaluate_types_once,
     is_rpc_secret,
     load_provider_packages_lazily,
@@ -103,7 +103,7 @@ class Evaluation:
         return matches[0]
 
 
-class RecordingMonitor(MockMonitor):
+class RecordingMonitor(InputEchoingMonitor):
     """A mock resource monitor that also records each registration request."""
 
     def __init__(self, mocks: Mocks):

@@ -25,6 +25,9 @@ REQUIRED_INTERNALS = (
     ("pulumi.runtime.settings", "SETTINGS"),
     ("pulumi.runtime.settings", "set_root_resource"),
     ("pulumi.runtime.mocks", "MockMonitor"),
+    ("pulumi.runtime.mocks", "_resolve_callbacks"),
+    ("pulumi.runtime.sync_await", "_ensure_event_loop"),
+    ("pulumi.runtime.proto", "resource_pb2"),
     ("pulumi.runtime.rpc", "UNKNOWN"),
     ("pulumi.runtime.rpc", "is_rpc_secret"),
     ("pulumi.runtime.resource", "_get_stack_trace"),
@@ -66,13 +69,15 @@ check_sdk()
 
 import pulumi._types as _sdk_types  # noqa: E402
 import pulumi.runtime.resource as _sdk_resource  # noqa: E402
-from pulumi.runtime.mocks import MockMonitor  # noqa: E402
-from pulumi.runtime.proto import source_pb2  # noqa: E402
+import pulumi.runtime.rpc as _sdk_rpc  # noqa: E402
+from pulumi.runtime import MockResourceArgs  # noqa: E402
+from pulumi.runtime.mocks import MockMonitor, _resolve_callbacks  # noqa: E402
+from pulumi.runtime.proto import resource_pb2, source_pb2  # noqa: E402
 from pulumi.runtime.resource import _get_stack_trace  # noqa: E402
 from pulumi.runtime.rpc import UNKNOWN, is_rpc_secret  # noqa: E402
 from pulumi.runtime.settings import SETTINGS, set_root_resource  # noqa: E402
 from pulumi.runtime.stack import run_pulumi_func  # noqa: E402
-from pulumi.runtime.sync_await import _sync_await  # noqa: E402
+from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await  # noqa: E402
 
 from .lazy_types import TYPE_MODULE_NAMES, SiblingTypesLoader, define_all, lazy_types_spec  # noqa: E402
 
@@ -92,6 +97,47 @@ def reset_engine_state() -> None:
     set_root_resource(None)  # type: ignore[arg-type]
     SETTINGS.rpc_manager.clear()
     SETTINGS.outputs.clear()
+
+
+# --- The mock monitor ---------------------------------------------------------------------------------------
+
+_STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+class InputEchoingMonitor(MockMonitor):
+    """``MockMonitor`` that answers a registration whose mocked state is exactly its inputs with the request's
+    own properties, instead of serializing the state it just deserialized back into the same message.
+
+    That serialization runs an event loop on the monitor's thread for every resource (about 5 % of a prod
+    preview, whose mocks echo the inputs of nearly every resource). Anything else (another state, the stack)
+    goes the SDK's way. With ``verify_echo`` the serialized message is computed too and must equal the echoed
+    one (``tests/tools/test_sdk.py`` evaluates dev and prod that way)."""
+
+    verify_echo = False
+
+    def RegisterResource(self, request: Any) -> Any:
+        if request.type == _STACK_TYPE:
+            return super().RegisterResource(request)
+        # MockMonitor.RegisterResource, up to the serialization of the state.
+        urn = self.make_urn(request.parent, request.type, request.name)
+        _ensure_event_loop()  # deserializing a resource reference needs one on this thread
+        inputs = _sdk_rpc.deserialize_properties(request.object)
+        resource_args = MockResourceArgs(
+            typ=request.type, name=request.name, inputs=inputs, provider=request.provider,
+            resource_id=request.importId, custom=request.custom or False,
+            transforms=_resolve_callbacks(request.transforms))
+        id_, state = self.mocks.new_resource(resource_args)
+        if state == inputs:
+            properties = request.object
+            if self.verify_echo:
+                serialized = _sync_await(_sdk_rpc.serialize_properties(state, {}))
+                if serialized != properties:
+                    raise AssertionError(f"{urn}: the echoed properties differ from the serialized state:\n"
+                                         f"{properties}\n!=\n{serialized}")
+        else:
+            properties = _sync_await(_sdk_rpc.serialize_properties(state, {}))
+        self.resources[urn] = MockMonitor.ResourceRegistration(urn, id_, state)  # type: ignore[arg-type]  # as the SDK
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_ or "", object=properties)
 
 
 # --- What an offline evaluation does not need -------------------------------------------------------------
@@ -365,6 +411,6 @@ def load_provider_packages_lazily(lazy_types: Optional[bool] = None) -> None:
         sys.meta_path.insert(0, _LazyProviderPackages(lazy_types))
 
 
-__all__ = ["MockMonitor", "UNKNOWN", "is_rpc_secret", "sync_await", "wait_for_pending_work",
+__all__ = ["MockMonitor", "InputEchoingMonitor", "UNKNOWN", "is_rpc_secret", "sync_await", "wait_for_pending_work",
            "reset_engine_state", "check_sdk", "UnsupportedSdkError", "skip_stack_traces", "evaluate_types_once",
            "load_provider_packages_lazily", "LAZY_PROVIDER_PACKAGES"]

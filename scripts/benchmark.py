@@ -219,6 +219,7 @@ def child_floor(record: Path) -> None:
     import pulumi
 
     from offline.sdk import (
+        InputEchoingMonitor,
         evaluate_types_once,
         load_provider_packages_lazily,
         reset_engine_state,
@@ -241,7 +242,8 @@ def child_floor(record: Path) -> None:
     reset_engine_state()
     skip_stack_traces()
     evaluate_types_once()  # as evaluate() does (generic resources carry no annotations to evaluate)
-    pulumi.runtime.set_mocks(FlatMocks(), project="scaling", stack="prod", preview=True)
+    mocks = FlatMocks()
+    pulumi.runtime.set_mocks(mocks, project="scaling", stack="prod", preview=True, monitor=InputEchoingMonitor(mocks))
     for resource in recorded["resources"]:
         if resource["custom"]:
             pulumi.CustomResource(resource["type"], resource["name"], resource["inputs"])

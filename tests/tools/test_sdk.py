@@ -122,3 +122,43 @@ def test_a_generated_package_loads_lazily_and_any_other_as_written():
     ec2_modules, config_class = run.stdout.splitlines()
     assert ec2_modules == "['pulumi_aws.ec2.vpc']"
     assert config_class == "_ExportableConfig"
+
+
+# --- The echoing monitor: the SDK's own response -----------------------------------------------------------
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_echoed_properties_are_what_the_sdk_would_have_serialized(stack, monkeypatch):
+    """Every registration of the stack's program is answered with the request's own properties only where
+    serializing the mocked state gives exactly that message (checked for each one)."""
+    from offline.engine import evaluate
+    from tests.conftest import ROOT, operator_values
+    monkeypatch.setattr(sdk.InputEchoingMonitor, "verify_echo", True)
+    echoed = []
+    original = sdk.MockMonitor.RegisterResource
+    monkeypatch.setattr(sdk.MockMonitor, "RegisterResource",
+                        lambda self, request: echoed.append(request.type) or original(self, request))
+    evaluation = evaluate(stack, root=ROOT, config_overrides=operator_values(stack))  # afresh, not shared
+    assert evaluation.error is None, evaluation.error
+    # Only the stack went the SDK's way: the offline mocks echo every resource's inputs in a preview.
+    assert echoed == ["pulumi:pulumi:Stack"]
+    assert len(evaluation.resources) > 250
+
+
+def test_a_state_other_than_the_inputs_is_serialized_as_the_sdk_does():
+    """Outside a preview the offline mocks add computed properties (an ARN): that state is serialized, so the
+    program sees it."""
+    import pulumi
+    import pulumi_aws as aws
+
+    from offline.engine import resolve
+    from tests.conftest import run_program
+    seen = {}
+
+    def program() -> None:
+        seen["arn"] = aws.sns.Topic("alerts").arn
+
+    evaluation = run_program(program, preview=False)
+    assert evaluation.error is None
+    value, known, _ = resolve(seen["arn"])
+    assert known and value.startswith("arn:aws:sns:") and value.endswith(":alerts")
+    assert pulumi  # the program's SDK
