@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import sys
 from typing import ForwardRef, Literal, Optional
 
 import pytest
@@ -68,22 +69,21 @@ def test_each_class_a_prod_preview_uses_gets_the_sdks_own_hints_and_unwrapped_ty
 def test_the_same_quoted_name_in_two_modules_is_evaluated_in_each(tmp_path, monkeypatch):
     """An annotation that names a class of its module (``Optional['Thing']``, one object shared through
     typing's cache) means a different class in each module: the memo keys it by module."""
-    import pulumi
     monkeypatch.syspath_prepend(str(tmp_path))
     source = ("import pulumi\nfrom typing import Optional\n\n"
               "class Thing:\n    pass\n\n"
               "@pulumi.output_type\nclass Holder(dict):\n"
               "    @property\n    @pulumi.getter\n    def thing(self) -> Optional['Thing']:\n"
               "        return pulumi.get(self, 'thing')\n")
-    for name in ("module_one", "module_two"):
+    for name in ("memo_probe_one", "memo_probe_two"):
         (tmp_path / f"{name}.py").write_text(source)
-    import module_one
-    import module_two
+        monkeypatch.delitem(sys.modules, name, raising=False)  # forgotten again after the test
+    import memo_probe_one as module_one
+    import memo_probe_two as module_two
     assert (module_one.Holder.thing.fget.__annotations__["return"]
             is module_two.Holder.thing.fget.__annotations__["return"])
     assert sdk._raw_return_hints(module_one.Holder) == {"thing": Optional[module_one.Thing]}
     assert sdk._raw_return_hints(module_two.Holder) == {"thing": Optional[module_two.Thing]}
-    assert pulumi  # imported for the decorators the modules use
 
 
 def test_an_input_annotation_needs_no_module_and_a_quoted_name_does():
@@ -111,7 +111,6 @@ def test_a_generated_package_loads_lazily_and_any_other_as_written():
     """``pulumi_aws.ec2``'s ``__init__`` is the generated list of star imports: using ``Vpc`` imports the one
     module that defines it. ``pulumi_aws.config``'s swaps its module class: it runs as written."""
     import subprocess
-    import sys
     from pathlib import Path
     probe = ("import sys, offline.engine, pulumi_aws; pulumi_aws.ec2.Vpc; pulumi_aws.config.region; "
              "print(sorted(m for m in sys.modules if m.startswith('pulumi_aws.ec2.'))); "
@@ -133,21 +132,20 @@ def test_echoed_properties_are_what_the_sdk_would_have_serialized(stack, monkeyp
     from offline.engine import evaluate
     from tests.conftest import ROOT, operator_values
     monkeypatch.setattr(sdk.InputEchoingMonitor, "verify_echo", True)
-    echoed = []
+    serialized_by_the_sdk = []
     original = sdk.MockMonitor.RegisterResource
     monkeypatch.setattr(sdk.MockMonitor, "RegisterResource",
-                        lambda self, request: echoed.append(request.type) or original(self, request))
+                        lambda self, request: serialized_by_the_sdk.append(request.type) or original(self, request))
     evaluation = evaluate(stack, root=ROOT, config_overrides=operator_values(stack))  # afresh, not shared
     assert evaluation.error is None, evaluation.error
     # Only the stack went the SDK's way: the offline mocks echo every resource's inputs in a preview.
-    assert echoed == ["pulumi:pulumi:Stack"]
+    assert serialized_by_the_sdk == ["pulumi:pulumi:Stack"]
     assert len(evaluation.resources) > 250
 
 
 def test_a_state_other_than_the_inputs_is_serialized_as_the_sdk_does():
     """Outside a preview the offline mocks add computed properties (an ARN): that state is serialized, so the
     program sees it."""
-    import pulumi
     import pulumi_aws as aws
 
     from offline.engine import resolve
@@ -161,4 +159,3 @@ def test_a_state_other_than_the_inputs_is_serialized_as_the_sdk_does():
     assert evaluation.error is None
     value, known, _ = resolve(seen["arn"])
     assert known and value.startswith("arn:aws:sns:") and value.endswith(":alerts")
-    assert pulumi  # the program's SDK
