@@ -67,8 +67,11 @@ def user_environment(env: Optional[dict] = None) -> dict:
     return {key: value for key, value in (env or os.environ).items() if key != "PYTHONDONTWRITEBYTECODE"}
 
 
-def timed_run(command: list[str], *, cwd: Path = ROOT, env: Optional[dict] = None) -> dict[str, float]:
-    """Wall seconds, CPU seconds and peak RSS (MB) of one process, its output discarded."""
+def timed_run(command: list[str], *, cwd: Path = ROOT, env: Optional[dict] = None,
+              accepted: tuple[int, ...] = (0, 1)) -> dict[str, float]:
+    """Wall seconds, CPU seconds and peak RSS (MB) of one process, its output discarded. Any exit code
+    outside `accepted` stops the benchmark: a process that failed early would be timed as a fast one.
+    (For the preview, 1 is a mandatory policy violation, still a whole preview.)"""
     env = user_environment(env)
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -77,7 +80,7 @@ def timed_run(command: list[str], *, cwd: Path = ROOT, env: Optional[dict] = Non
     wall = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
     stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
-    if process.returncode not in (0, 1):  # 1: a mandatory policy violation, still a whole preview
+    if process.returncode not in accepted:
         raise RuntimeError(f"{' '.join(command)} exited {process.returncode}:\n{stderr[-2000:]}")
     return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024}
 
@@ -103,7 +106,7 @@ def measure_cold(runs: int, peer_root: Optional[Path]) -> dict[str, Any]:
         synth = None
         if cdk is not None and peer_root is not None:
             shutil.rmtree(peer_root / "app" / "cdk.out", ignore_errors=True)  # fresh output, as its bench does
-            synth = timed_run(cdk, cwd=peer_root / "app", env=env)
+            synth = timed_run(cdk, cwd=peer_root / "app", env=env, accepted=(0,))
         if index == 0:
             continue  # warm-up: file caches, .pyc files
         previews.append(preview)
@@ -170,7 +173,10 @@ def measure_tests(workers: str) -> dict[str, Any]:
     start = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - start
-    lines = done.stdout.strip().splitlines() or ["(no output)"]
+    lines = done.stdout.strip().splitlines()
+    if done.returncode not in (0, 1) or not lines:  # 1: some tests failed, named in the report
+        raise RuntimeError(f"pytest exited {done.returncode} without a whole run (is the development set "
+                           f"installed? ./scaling test installs it):\n{(done.stdout + done.stderr)[-2000:]}")
     failed = [line.split(" ", 1)[1].split(" - ")[0] for line in lines if line.startswith(("FAILED ", "ERROR "))]
     return {"wall_s": wall, "summary": lines[-1].strip("= "), "exit": done.returncode, "workers": workers or "1",
             "failed": failed}
