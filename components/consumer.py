@@ -19,7 +19,8 @@ a ``ScaledObject`` with the ``apache-kafka`` scaler over SASL/IAM (``sasl: aws_m
 * Network: the pods use the nodes' security group, which the brokers admit on 9098 (the stack passes it to
   ``Streaming.app_security_group_ids``); the component adds no rule. Inside the cluster the namespace gets
   ``default-deny`` and one allowance (``consumer_network_policy_spec``): no ingress at all; egress to the
-  cluster DNS, to the brokers on 9098 (inside ``vpc_cidr``) and on 443 outside it (STS for IRSA).
+  cluster DNS, to the brokers on 9098 (inside ``vpc_cidr``) and on 443 to the VPC's interface endpoints
+  (``aws_endpoint_cidrs``) and, with ``internet_https``, outside the VPC (STS for IRSA).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -105,6 +106,11 @@ class KafkaConsumerArgs:
     vpc_cidr: Optional[str] = None
     """CIDR of the VPC: the NetworkPolicy admits 9098 only inside it and 443 only outside it. Defaults to none
     (9098 and 443 to any address; still nothing else, and no ingress)."""
+    aws_endpoint_cidrs: tuple[str, ...] = ()
+    """Subnets of the VPC's interface endpoints (``Network.endpoint_subnet_cidrs``), admitted on 443: the pods
+    reach STS there. Needs ``vpc_cidr``. Defaults to none."""
+    internet_https: bool = True
+    """Admit 443 to any address outside the VPC as well. False needs ``aws_endpoint_cidrs``. Defaults to True."""
     keda_release: Optional[pulumi.Resource] = None
     """The release that installs KEDA's CRDs (``Keda.release``); the KEDA objects wait for it. Defaults to none
     (KEDA already installed)."""
@@ -160,6 +166,10 @@ def validate_kafka_consumer_args(args: KafkaConsumerArgs) -> None:
         except ValueError:
             raise ArgumentError("vpc_cidr", f"{args.vpc_cidr!r} is not an IPv4 CIDR block such as 10.0.0.0/16") \
                 from None
+        network_policy.check_https_egress(args.vpc_cidr, args.aws_endpoint_cidrs, args.internet_https)
+    elif args.aws_endpoint_cidrs or not args.internet_https:
+        raise ArgumentError("vpc_cidr", "none while aws_endpoint_cidrs or internet_https=False narrow the HTTPS "
+                            "egress; expected the VPC's CIDR (the rule admits addresses relative to it)")
 
 
 def consumer_demand(args: KafkaConsumerArgs) -> PodDemand:
@@ -167,11 +177,13 @@ def consumer_demand(args: KafkaConsumerArgs) -> PodDemand:
     return PodDemand(args.name, resolved_max_replicas(args), args.cpu_request_millicores, args.memory_request_mib)
 
 
-def consumer_network_policy_spec(pod_labels: Mapping[str, str], vpc_cidr: Optional[str]) -> dict:
+def consumer_network_policy_spec(pod_labels: Mapping[str, str], vpc_cidr: Optional[str],
+                                 aws_endpoint_cidrs: Sequence[str] = (), internet_https: bool = True) -> dict:
     """The consumer's allowance beside ``default-deny``: it serves nothing, so no ingress; it resolves names,
     reads from the brokers and calls STS (IRSA)."""
     inside = [{"ipBlock": {"cidr": vpc_cidr or "0.0.0.0/0"}}]
-    outside = [{"ipBlock": {"cidr": "0.0.0.0/0", **({"except": [vpc_cidr]} if vpc_cidr else {})}}]
+    outside = (network_policy.https_egress_peers(vpc_cidr, aws_endpoint_cidrs, internet_https) if vpc_cidr
+               else [{"ipBlock": {"cidr": "0.0.0.0/0"}}])
     return {
         "podSelector": {"matchLabels": dict(pod_labels)}, "policyTypes": ["Ingress", "Egress"], "ingress": [],
         "egress": [
@@ -293,7 +305,8 @@ class KafkaConsumer(pulumi.ComponentResource):
             spec=network_policy.default_deny_spec(), opts=child)
         k8s.networking.v1.NetworkPolicy(  # type: ignore[call-overload]  # a camelCase spec: accepted, but not the SDK's TypedDict
             f"{name}-network-policy", metadata=meta(args.name),
-            spec=consumer_network_policy_spec(selector, args.vpc_cidr), opts=child)
+            spec=consumer_network_policy_spec(selector, args.vpc_cidr, args.aws_endpoint_cidrs,
+                                              args.internet_https), opts=child)
 
         crds = pulumi.ResourceOptions(parent=self, depends_on=[args.keda_release] if args.keda_release else [])
         auth = k8s.apiextensions.CustomResource(

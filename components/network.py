@@ -7,12 +7,20 @@
 Subnet CIDRs come from a fixed slot plan (``plan_subnets``): each tier owns a quarter of the VPC and
 each zone a fixed eighth of that quarter, so adding a zone later never moves an existing subnet (a
 moved CIDR would replace the subnet and everything in it).
+
+The fourth quarter holds the interface VPC endpoints (``interface_endpoints``: STS, Secrets Manager, ECR,
+SSM, CloudWatch Logs by default), in subnets of their own with no route out. Workloads reach the AWS APIs
+they call without NAT, and a Kubernetes NetworkPolicy can admit HTTPS to exactly those subnets
+(``endpoint_subnet_cidrs``) instead of the internet: a NetworkPolicy names addresses, and the public
+endpoints' addresses are not fixed. An S3 gateway endpoint (free) on the private route tables carries ECR's
+image layers and the package repositories' downloads.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Optional
@@ -32,6 +40,13 @@ LOG_GROUP_NAME_MAX_LENGTH = 512
 MIN_ZONES = 2   # the load balancer needs two zones
 MAX_ZONES = 8   # the slot plan gives each tier eight zone slots
 NAT_MODES = ("per-az", "single")
+ENDPOINT_TIER = "endpoints"  # the slot plan's fourth quarter
+# The AWS APIs the stack's workloads call (Security Hub EC2.55-57 ask for ecr.api, ecr.dkr and ssm):
+# STS for IRSA, Secrets Manager for the cache's AUTH token, ECR for images, SSM for the instances' settings
+# and Session Manager (with ssmmessages and ec2messages), CloudWatch Logs for the container logs.
+DEFAULT_INTERFACE_ENDPOINTS = ("sts", "secretsmanager", "ecr.api", "ecr.dkr", "ssm", "ssmmessages",
+                               "ec2messages", "logs")
+_SERVICE_NAME = re.compile(r"[a-z0-9]+(?:[.-][a-z0-9]+)*")
 
 
 @dataclass(frozen=True)
@@ -48,6 +63,10 @@ class NetworkArgs:
     """``per-az`` (one NAT gateway per zone, survives a zone outage) or ``single``. Defaults to ``per-az``."""
     flow_log_retention_days: int = 365
     """Retention of the flow log group in days (a CloudWatch Logs retention value). Defaults to 365."""
+    interface_endpoints: Sequence[str] = DEFAULT_INTERFACE_ENDPOINTS
+    """AWS services (``sts``, ``ecr.api``: the part after ``com.amazonaws.<region>.``) given an interface VPC
+    endpoint with private DNS in the endpoint subnets. Each costs per hour and zone; empty creates none (and no
+    endpoint subnets), and the workloads reach AWS through NAT. Defaults to ``DEFAULT_INTERFACE_ENDPOINTS``."""
     environment: str = "prod"
     """Environment for the house tags. Defaults to ``prod``."""
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -59,6 +78,12 @@ def plan_subnets(cidr_block: str, az_count: int) -> dict[str, list[str]]:
     vpc = ipaddress.IPv4Network(cidr_block, strict=True)
     slots = list(vpc.subnets(prefixlen_diff=5))  # 4 tier quarters x 8 zone slots
     return {tier: [str(slots[t * MAX_ZONES + z]) for z in range(az_count)] for t, tier in enumerate(TIERS)}
+
+
+def endpoint_subnet_cidrs(cidr_block: str, az_count: int) -> list[str]:
+    """CIDRs of the interface endpoints' subnets: zone ``z`` takes slot ``24 + z`` (the fourth quarter)."""
+    slots = list(ipaddress.IPv4Network(cidr_block, strict=True).subnets(prefixlen_diff=5))
+    return [str(slots[len(TIERS) * MAX_ZONES + z]) for z in range(az_count)]
 
 
 def validate_network_args(args: NetworkArgs) -> None:
@@ -77,6 +102,16 @@ def validate_network_args(args: NetworkArgs) -> None:
     if args.availability_zones and len(args.availability_zones) < args.az_count:
         raise ArgumentError("availability_zones", f"{list(args.availability_zones)!r} names fewer zones than "
                          f"az_count ({args.az_count})")
+    services = list(args.interface_endpoints)
+    for service in services:
+        if not isinstance(service, str) or not _SERVICE_NAME.fullmatch(service) or service.startswith("com."):
+            raise ArgumentError("interface_endpoints", f"{service!r} is not an AWS service name; expected the part "
+                                "after com.amazonaws.<region>. such as 'sts' or 'ecr.api'", value=service)
+        if service == "s3":
+            raise ArgumentError("interface_endpoints", "'s3' is not needed: the network always has an S3 gateway "
+                                "endpoint (free, on the private route tables)", value=service)
+    if len(set(services)) != len(services):
+        raise ArgumentError("interface_endpoints", f"{services!r} names a service twice; expected each once")
     if args.nat_gateways not in NAT_MODES:
         raise ArgumentError("nat_gateways", f"{args.nat_gateways!r} is not allowed; expected one of {NAT_MODES}")
     if args.flow_log_retention_days not in LOG_RETENTION_DAYS:
@@ -101,6 +136,16 @@ class Network(pulumi.ComponentResource):
     """Isolated subnets without any route out, one per zone (databases, caches, brokers)."""
     nat_gateway_ids: list[pulumi.Output[str]]
     """NAT gateways (one per zone, or one)."""
+    endpoint_subnet_ids: list[pulumi.Output[str]]
+    """Subnets of the interface endpoints, one per zone; none without ``interface_endpoints``."""
+    endpoint_subnet_cidrs: list[str]
+    """Their CIDRs, known before deployment: where workloads reach the AWS APIs on 443."""
+    interface_endpoint_ids: dict[str, pulumi.Output[str]]
+    """Interface endpoint of each service in ``interface_endpoints``."""
+    endpoint_security_group_id: Optional[pulumi.Output[str]]
+    """Security group of the interface endpoints: 443 from the VPC only; None without endpoints."""
+    s3_endpoint_id: pulumi.Output[str]
+    """The S3 gateway endpoint."""
     app_security_group_id: pulumi.Output[str]
     """Membership group of the application tier: the data tier admits its members. It has no rules of its
     own; application instances carry it beside their own group. Declared with the VPC so the data tier can
@@ -159,6 +204,7 @@ class Network(pulumi.ComponentResource):
                                            subnet_id=subnets["public"][i].id,
                                            tags={**tags, "Name": f"{name}-nat-{zones[i]}"},
                                            opts=pulumi.ResourceOptions(parent=vpc, depends_on=[igw])))
+        private_route_tables: list[aws.ec2.RouteTable] = []
         for i, subnet in enumerate(subnets["private"]):
             nat = nats[i % nat_count]
             rt = aws.ec2.RouteTable(
@@ -167,6 +213,7 @@ class Network(pulumi.ComponentResource):
                 tags={**tags, "Name": f"{name}-private-{zones[i]}"}, opts=vpc_child)
             aws.ec2.RouteTableAssociation(f"{name}-private-rta-{i}", subnet_id=subnet.id, route_table_id=rt.id,
                                           opts=pulumi.ResourceOptions(parent=subnet))
+            private_route_tables.append(rt)
 
         # Isolated subnets get an explicit table with only the implicit local route, so a later change to
         # the VPC's main route table cannot give the data tier a way out.
@@ -176,6 +223,7 @@ class Network(pulumi.ComponentResource):
             aws.ec2.RouteTableAssociation(f"{name}-isolated-rta-{i}", subnet_id=subnet.id,
                                           route_table_id=isolated_rt.id, opts=pulumi.ResourceOptions(parent=subnet))
 
+        self._endpoints(name, vpc, args, zones, private_route_tables, isolated_rt, tags)
         self._flow_logs(name, vpc, args.flow_log_retention_days, tags, resolve_protect(None, args.environment))
         app_sg = aws.ec2.SecurityGroup(f"{name}-app-tier-sg", vpc_id=vpc.id,
                                        description=f"{name}: application tier membership (admitted by the data tier)",
@@ -190,6 +238,9 @@ class Network(pulumi.ComponentResource):
         self.isolated_subnet_ids = [s.id for s in subnets["isolated"]]
         self.nat_gateway_ids = [n.id for n in nats]
         self.register_outputs({
+            "endpoint_subnet_ids": self.endpoint_subnet_ids,
+            "interface_endpoint_ids": self.interface_endpoint_ids,
+            "s3_endpoint_id": self.s3_endpoint_id,
             "vpc_id": self.vpc_id,
             "public_subnet_ids": self.public_subnet_ids,
             "private_subnet_ids": self.private_subnet_ids,
@@ -197,6 +248,49 @@ class Network(pulumi.ComponentResource):
             "nat_gateway_ids": self.nat_gateway_ids,
             "app_security_group_id": self.app_security_group_id,
         })
+
+    def _endpoints(self, name: str, vpc: aws.ec2.Vpc, args: NetworkArgs, zones: list[str],
+                   private_route_tables: list[aws.ec2.RouteTable], isolated_rt: aws.ec2.RouteTable,
+                   tags: Mapping[str, str]) -> None:
+        vpc_child = pulumi.ResourceOptions(parent=vpc)
+        region = aws.get_region(opts=pulumi.InvokeOptions(parent=self)).region
+        s3 = aws.ec2.VpcEndpoint(f"{name}-endpoint-s3", vpc_id=vpc.id, service_name=f"com.amazonaws.{region}.s3",
+                                 vpc_endpoint_type="Gateway", route_table_ids=[rt.id for rt in private_route_tables],
+                                 tags={**tags, "Name": f"{name}-s3"}, opts=vpc_child)
+        self.s3_endpoint_id = s3.id
+        self.endpoint_subnet_ids, self.endpoint_subnet_cidrs, self.interface_endpoint_ids = [], [], {}
+        self.endpoint_security_group_id = None
+        if not args.interface_endpoints:
+            return
+        cidrs = endpoint_subnet_cidrs(args.cidr_block, len(zones))
+        subnets = []
+        for i, (zone, cidr) in enumerate(zip(zones, cidrs, strict=True)):
+            subnet = aws.ec2.Subnet(f"{name}-{ENDPOINT_TIER}-{i}", vpc_id=vpc.id, cidr_block=cidr, availability_zone=zone,
+                                    map_public_ip_on_launch=False,
+                                    tags={**tags, "Name": f"{name}-{ENDPOINT_TIER}-{zone}", "Tier": ENDPOINT_TIER},
+                                    opts=vpc_child)
+            # The isolated tier's table: only the local route, like the data tier.
+            aws.ec2.RouteTableAssociation(f"{name}-{ENDPOINT_TIER}-rta-{i}", subnet_id=subnet.id,
+                                          route_table_id=isolated_rt.id, opts=pulumi.ResourceOptions(parent=subnet))
+            subnets.append(subnet)
+        sg = aws.ec2.SecurityGroup(f"{name}-endpoints-sg", vpc_id=vpc.id,
+                                   description=f"{name}: interface VPC endpoints, HTTPS from the VPC",
+                                   tags={**tags, "Name": f"{name}-endpoints"}, opts=vpc_child)
+        # No egress rule: an endpoint only answers; replies pass a security group without one.
+        aws.vpc.SecurityGroupIngressRule(f"{name}-endpoints-in-https", security_group_id=sg.id, ip_protocol="tcp",
+                                         from_port=443, to_port=443, cidr_ipv4=args.cidr_block,
+                                         description="HTTPS from the VPC to the AWS APIs' endpoints", tags=tags,
+                                         opts=pulumi.ResourceOptions(parent=sg))
+        for service in args.interface_endpoints:
+            endpoint = aws.ec2.VpcEndpoint(
+                f"{name}-endpoint-{service.replace('.', '-')}", vpc_id=vpc.id,
+                service_name=f"com.amazonaws.{region}.{service}", vpc_endpoint_type="Interface",
+                private_dns_enabled=True, subnet_ids=[s.id for s in subnets], security_group_ids=[sg.id],
+                tags={**tags, "Name": f"{name}-{service}"}, opts=vpc_child)
+            self.interface_endpoint_ids[service] = endpoint.id
+        self.endpoint_subnet_ids = [s.id for s in subnets]
+        self.endpoint_subnet_cidrs = cidrs
+        self.endpoint_security_group_id = sg.id
 
     def _flow_logs(self, name: str, vpc: aws.ec2.Vpc, retention_days: int, tags: Mapping[str, str],
                    protect: bool) -> None:

@@ -11,10 +11,12 @@ anything) and one allowance per application, selected by its pod labels:
 * egress to the cluster DNS (CoreDNS pods in kube-system, 53 UDP and TCP);
 * egress to the data tier inside the VPC on its ports only (RDS Proxy 5432, the cache 6379, the brokers
   9098 with IAM auth);
-* egress on 443 to addresses outside the VPC: the AWS APIs the pods call (STS for IRSA, Secrets Manager)
-  are public endpoints whose addresses AWS does not fix, and a NetworkPolicy can only name addresses, not
-  host names. Outside the VPC, so nothing inside it (the private EKS API endpoint included) is reachable
-  on 443; with VPC interface endpoints for STS and Secrets Manager, this rule would become the VPC CIDR.
+* egress on 443 to the AWS APIs the pods call (STS for IRSA, Secrets Manager): to the subnets of the VPC's
+  interface endpoints (``aws_endpoint_cidrs``, ``Network.endpoint_subnet_cidrs``), and, with ``internet_https``,
+  to any address outside the VPC. A NetworkPolicy can only name addresses, and the public endpoints'
+  addresses are not fixed; with the interface endpoints the rule names the endpoints' own subnets, so nothing
+  else inside the VPC (the private EKS API endpoint included) is reachable on 443, and with ``internet_https``
+  off nothing outside it either.
 
 Kubelet probes need no rule: the VPC CNI's network policy agent always admits the node's own address.
 EKS enforces these objects only when the vpc-cni add-on runs its network policy agent
@@ -59,6 +61,38 @@ class AppTraffic:
     """CIDR of the VPC: the data tier lives in it, and HTTPS egress leaves it out."""
     data_ports: Sequence[int]
     """TCP ports of the data tier the pods connect to inside the VPC."""
+    aws_endpoint_cidrs: Sequence[str] = ()
+    """CIDRs of the VPC's interface endpoint subnets: HTTPS to the AWS APIs goes there."""
+    internet_https: bool = True
+    """HTTPS to any address outside the VPC too (AWS APIs without an endpoint here, third-party services)."""
+
+
+def check_https_egress(vpc_cidr: str, aws_endpoint_cidrs: Sequence[str], internet_https: bool,
+                       names: tuple[str, str] = ("aws_endpoint_cidrs", "internet_https")) -> None:
+    """Raise ``ArgumentError`` (named by ``names``) unless the pods have a way to the AWS APIs on 443 and every
+    endpoint CIDR is an IPv4 block inside the VPC."""
+    vpc = ipaddress.IPv4Network(vpc_cidr, strict=True)
+    for cidr in aws_endpoint_cidrs:
+        try:
+            block = ipaddress.IPv4Network(cidr, strict=True)
+        except (ValueError, TypeError):
+            raise ArgumentError(names[0], f"{cidr!r} is not an IPv4 CIDR block such as 10.0.192.0/21",
+                                value=cidr) from None
+        if not block.subnet_of(vpc):
+            raise ArgumentError(names[0], f"{cidr!r} is outside the VPC {vpc_cidr}; expected the subnets of its "
+                                "interface endpoints", value=cidr)
+    if not internet_https and not aws_endpoint_cidrs:
+        raise ArgumentError(names[1], f"False with no {names[0]}: the pods could reach no AWS API (STS for their "
+                            f"IAM role); expected True, or the VPC's interface endpoint subnets in {names[0]}",
+                            value=internet_https)
+
+
+def https_egress_peers(vpc_cidr: str, aws_endpoint_cidrs: Sequence[str], internet_https: bool) -> list[dict[str, Any]]:
+    """The ``to`` of the 443 egress rule: the endpoint subnets, then (``internet_https``) outside the VPC."""
+    peers: list[dict[str, Any]] = [{"ipBlock": {"cidr": cidr}} for cidr in aws_endpoint_cidrs]
+    if internet_https:
+        peers.append({"ipBlock": {"cidr": "0.0.0.0/0", "except": [vpc_cidr]}})
+    return peers
 
 
 def validate_app_traffic(traffic: AppTraffic, path: str = "network_policy") -> None:
@@ -74,6 +108,8 @@ def validate_app_traffic(traffic: AppTraffic, path: str = "network_policy") -> N
             raise ArgumentError(f"{path}.ports", f"{port!r} is out of range; expected 1 to 65535", value=port)
     if not traffic.pod_labels:
         raise ArgumentError(f"{path}.pod_labels", "empty; an allowance must select the application's pods only")
+    check_https_egress(traffic.vpc_cidr, traffic.aws_endpoint_cidrs, traffic.internet_https,
+                       (f"{path}.aws_endpoint_cidrs", f"{path}.internet_https"))
 
 
 def default_deny_spec() -> dict[str, Any]:
@@ -97,7 +133,8 @@ def app_allowance_spec(traffic: AppTraffic) -> dict[str, Any]:
         {"to": [{"namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: DNS_NAMESPACE}},
                  "podSelector": {"matchLabels": dict(DNS_POD_LABELS)}}],
          "ports": [{"protocol": "UDP", "port": DNS_PORT}, {"protocol": "TCP", "port": DNS_PORT}]},
-        {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": [traffic.vpc_cidr]}}], "ports": _tcp(HTTPS_PORT)},
+        {"to": https_egress_peers(traffic.vpc_cidr, traffic.aws_endpoint_cidrs, traffic.internet_https),
+         "ports": _tcp(HTTPS_PORT)},
     ]
     if traffic.data_ports:
         egress.insert(1, {"to": [{"ipBlock": {"cidr": traffic.vpc_cidr}}], "ports": _tcp(*traffic.data_ports)})

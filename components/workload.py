@@ -129,8 +129,14 @@ class WorkloadArgs:
     """CIDRs the load balancer connects to the pods from (its public subnets), admitted on the proxy port by the
     NetworkPolicy; needed with ``target_group_arn``. Defaults to none (only the cluster reaches the pods)."""
     vpc_cidr: str = "10.0.0.0/16"
-    """CIDR of the VPC: the pods reach the data tier inside it on ``data_tier_ports``, and HTTPS outside it.
-    Defaults to ``10.0.0.0/16`` (``Network``'s default)."""
+    """CIDR of the VPC: the pods reach the data tier inside it on ``data_tier_ports``. Defaults to
+    ``10.0.0.0/16`` (``Network``'s default)."""
+    aws_endpoint_cidrs: tuple[str, ...] = ()
+    """Subnets of the VPC's interface endpoints (``Network.endpoint_subnet_cidrs``): the NetworkPolicy admits
+    HTTPS to them, where the pods reach STS and Secrets Manager. Defaults to none."""
+    internet_https: bool = True
+    """Admit HTTPS to any address outside the VPC as well (AWS APIs without an endpoint in the VPC, third-party
+    services the application calls). False needs ``aws_endpoint_cidrs``. Defaults to True."""
     data_tier_ports: tuple[int, ...] = DATA_TIER_PORTS
     """TCP ports the pods may open inside the VPC. Defaults to 5432, 6379 and 9098 (RDS Proxy, the cache, the
     brokers with IAM auth)."""
@@ -394,6 +400,7 @@ def validate_workload_args(args: WorkloadArgs) -> None:
     for port in args.data_tier_ports:
         if not 1 <= port <= 65535:
             raise ArgumentError("data_tier_ports", f"{port} is out of range; expected 1 to 65535", value=port)
+    network_policy.check_https_egress(args.vpc_cidr, args.aws_endpoint_cidrs, args.internet_https)
 
 
 def workload_demand(args: WorkloadArgs) -> PodDemand:
@@ -407,7 +414,8 @@ def _traffic(args: WorkloadArgs, selector: Mapping[str, str]) -> network_policy.
     return network_policy.AppTraffic(
         pod_labels=selector, ingress_port=request_proxy.PROXY_PORT, load_balancer_cidrs=args.load_balancer_cidrs,
         metrics_port=request_proxy.METRICS_PORT, monitoring_namespace=args.monitoring_namespace,
-        vpc_cidr=args.vpc_cidr, data_ports=args.data_tier_ports)
+        vpc_cidr=args.vpc_cidr, data_ports=args.data_tier_ports, aws_endpoint_cidrs=args.aws_endpoint_cidrs,
+        internet_https=args.internet_https)
 
 
 def _as_text(value: Any) -> pulumi.Output[str]:

@@ -279,6 +279,8 @@ KEY_SETTINGS: dict[str, list[tuple[str, Getter]]] = {
                                                                   ("description", "description")],
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": [("allow", _rule("to")),
                                                                 ("description", "description")],
+    "aws:ec2/vpcEndpoint:VpcEndpoint": [("service", "serviceName"), ("type", "vpcEndpointType"),
+                                        ("privateDns", "privateDnsEnabled")],
     "aws:ec2/flowLog:FlowLog": [("traffic", "trafficType"), ("destination", "logDestinationType")],
     "aws:cloudwatch/logGroup:LogGroup": [("retentionDays", "retentionInDays"), ("kmsKey", "kmsKeyId")],
     "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": [("policyName", "policyName")],

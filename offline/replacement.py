@@ -36,6 +36,9 @@ REPLACE_ON_CHANGE: dict[str, tuple[str, ...]] = {
     "aws:ec2/securityGroup:SecurityGroup": ("name", "namePrefix", "description", "vpcId"),
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ("securityGroupId",),
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": ("securityGroupId",),
+    # Subnets, security groups, route tables, the policy and private DNS change in place.
+    "aws:ec2/vpcEndpoint:VpcEndpoint": ("vpcId", "serviceName", "vpcEndpointType", "serviceRegion",
+                                        "resourceConfigurationArn", "serviceNetworkArn"),
     "aws:ec2/flowLog:FlowLog": ("vpcId", "subnetId", "trafficType", "logDestination", "logDestinationType",
                                 "iamRoleArn", "logFormat", "maxAggregationInterval", "destinationOptions"),
     "aws:ec2/launchTemplate:LaunchTemplate": ("name", "namePrefix"),  # other changes add a template version

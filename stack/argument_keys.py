@@ -20,6 +20,7 @@ from . import config
 # tier (the key prefix the preflight reports under) -> component argument -> (settings section, field) it is
 # built from. Arguments built from several settings list them all; section names are StackSettings'.
 _NETWORK_ZONES = (("network", "az_count"),)
+_ENDPOINT_PLAN = (("network", "interface_endpoints"), ("network", "vpc_cidr"), ("network", "az_count"))
 ARGUMENT_SETTINGS: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {
     "network": {
         "cidr_block": (("network", "vpc_cidr"),),
@@ -27,6 +28,7 @@ ARGUMENT_SETTINGS: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {
         "az_count": (("network", "az_count"),),
         "nat_gateways": (("network", "nat_gateways"),),
         "flow_log_retention_days": (("network", "flow_log_retention_days"),),
+        "interface_endpoints": (("network", "interface_endpoints"),),
     },
     "lb": {
         "subnet_ids": _NETWORK_ZONES,
@@ -146,6 +148,8 @@ ARGUMENT_SETTINGS: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {
         "proxy_tls": (("load_balancer", "backend_tls"),),
         "load_balancer_cidrs": (("network", "vpc_cidr"), ("network", "az_count")),
         "vpc_cidr": (("network", "vpc_cidr"),),
+        "aws_endpoint_cidrs": _ENDPOINT_PLAN,
+        "internet_https": (("app", "internet_https"), ("network", "interface_endpoints")),
         "container_port": (("kubernetes", "app_port"), ("app", "port")),
         "health_check_path": (("kubernetes", "app_health_path"), ("app", "health_check_path")),
         "cpu_request_millicores": (("kubernetes", "app_cpu_request_millicores"),),
@@ -166,6 +170,9 @@ ARGUMENT_SETTINGS: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {
         "lag_threshold": (("consumer", "lag_threshold"),),
         "cpu_request_millicores": (("consumer", "cpu_request_millicores"),),
         "memory_request_mib": (("consumer", "memory_request_mib"),),
+        "vpc_cidr": (("network", "vpc_cidr"),),
+        "aws_endpoint_cidrs": _ENDPOINT_PLAN,
+        "internet_https": (("app", "internet_https"), ("network", "interface_endpoints")),
         # Keda
         "chart_version": (("consumer", "keda_chart_version"),),
     },

@@ -44,7 +44,7 @@ from components.auto_scaling_group import (
 from components.certificate import certificate_arn_problem as _certificate_arn_problem
 from components.certificate import domain_name_problem as _domain_name_problem
 from components.certificate import hosted_zone_id_problem as _hosted_zone_id_problem
-from components.network import MAX_ZONES, MIN_ZONES
+from components.network import DEFAULT_INTERFACE_ENDPOINTS, MAX_ZONES, MIN_ZONES
 from scaling_kit.aws_limits import LOG_RETENTION_DAYS
 from scaling_kit.config_checks import key_problems, region_problem
 from scaling_kit.limits import AUTO_SCALING, CACHE, DATABASE, HPA, LOAD_BALANCING, MESSAGING, RATE_LIMIT
@@ -158,6 +158,10 @@ class NetworkSettings:
                                 "per-az", choices=("per-az", "single"))
     flow_log_retention_days: int = setting("Retention of the VPC flow log group, in days.", 365,
                                            choices=LOG_RETENTION_DAYS)
+    interface_endpoints: list[str] = setting(
+        "AWS services given an interface VPC endpoint in subnets of their own (sts, ecr.api, ...: the part after "
+        "com.amazonaws.<region>.); the pods reach AWS there. Each costs per hour and zone; empty creates none.",
+        list(DEFAULT_INTERFACE_ENDPOINTS), max_items=30)
 
 
 
@@ -182,6 +186,9 @@ class ApplicationSettings:
     environment: list[str] = setting(
         "Extra plain environment variables, NAME=value (secrets never: the app reads them from Secrets Manager).",
         [], max_items=100, check=lambda v: next((f"{e!r}: {_env_reason(e)}" for e in v if _env_reason(e)), None))
+    internet_https: bool = setting(
+        "Let the application's and the consumer's pods open HTTPS to addresses outside the VPC (third-party APIs). "
+        "Off, they reach only the AWS APIs of networkInterfaceEndpoints (sts and secretsmanager needed).", False)
 
     def resolved(self, production: bool) -> ResolvedApplication:
         """Image and arguments to run: the configured ones, or in dev the default echo server."""
@@ -712,6 +719,11 @@ def known_keys() -> set[str]:
     return keys
 
 
+# The AWS APIs the application's and the consumer's pods call: STS (their IAM role, IRSA), Secrets Manager
+# (the cache's AUTH token).
+POD_AWS_SERVICES = ("sts", "secretsmanager")
+
+
 def load_settings(raw: Mapping[str, Any], stack: str) -> StackSettings:
     """Turn raw configuration (``{"scaling:asgMaxSize": "20", ...}``) into settings or raise
     ``ConfigurationError`` listing every problem. Keys of the providers' namespaces are the providers' to
@@ -742,6 +754,13 @@ def load_settings(raw: Mapping[str, Any], stack: str) -> StackSettings:
         problems.append(f"{key_of(consumer, 'image')}: missing; prod runs only a consumer image you name (the dev "
                         f"default {DEV_APP_IMAGE} is an idle stand-in). Set it with: pulumi config set "
                         f"{key_of(consumer, 'image')} <registry>/<repository>:<tag> --stack <stack>")
+    network = sections["network"]
+    if app is not None and network is not None and not app.internet_https:
+        missing = [service for service in POD_AWS_SERVICES if service not in network.interface_endpoints]
+        if missing:
+            problems.append(f"{key_of(app, 'internet_https')}: false, but {key_of(network, 'interface_endpoints')} "
+                            f"lacks {', '.join(missing)}: the pods would reach neither through the VPC nor outside "
+                            f"it. Expected {key_of(app, 'internet_https')} true, or {', '.join(missing)} added")
     if problems:
         raise ConfigurationError(problems)
     return StackSettings(stack=stack, environment=environment, **sections)

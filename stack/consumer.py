@@ -19,6 +19,7 @@ from components.streaming import lag_reader_policy_statements
 from scaling_kit.limits import MESSAGING
 
 from .config import StackSettings
+from .network_plan import aws_endpoint_cidrs
 
 # Placeholders for what only exists once resources do, for the checks that run before any resource.
 _PLANNED_ARN = "arn:aws:kafka:us-east-1:123456789012:cluster/planned/00000000-0000-0000-0000-000000000000-1"
@@ -49,7 +50,9 @@ def consumer_args(settings: StackSettings, cluster: Any = None, streaming: Any =
         image=image.image, args=image.args, topic=MESSAGING.topic, consumer_group=MESSAGING.consumer_group,
         partitions=partitions, min_replicas=c.min_replicas, max_replicas=c.max_replicas or None,
         lag_threshold=c.lag_threshold, cpu_request_millicores=c.cpu_request_millicores,
-        memory_request_mib=c.memory_request_mib, vpc_cidr=settings.network.vpc_cidr, keda_release=keda_release,
+        memory_request_mib=c.memory_request_mib, vpc_cidr=settings.network.vpc_cidr,
+        aws_endpoint_cidrs=aws_endpoint_cidrs(settings), internet_https=settings.app.internet_https,
+        keda_release=keda_release,
         environment=settings.environment)
 
 

@@ -25,7 +25,7 @@ from components.metrics_pipeline import (
     pipeline_demand,
     validate_metrics_pipeline_args,
 )
-from components.network import Network, NetworkArgs, plan_subnets, validate_network_args
+from components.network import Network
 from components.request_proxy import PROXY_PORT
 from components.workload import Workload, WorkloadArgs, validate_workload_args, workload_demand
 
@@ -34,6 +34,7 @@ from .argument_keys import config_problem
 from .config import ConfigurationError, StackSettings
 from .consumer import pod_demand as consumer_pod_demand
 from .edge import EdgeTier, eks_backend
+from .network_plan import aws_endpoint_cidrs, public_subnet_cidrs
 from .observability import MONITORING_NAMESPACE
 from .observability import pod_demand as observability_pod_demand
 
@@ -60,17 +61,6 @@ def pipeline_args(settings: StackSettings) -> MetricsPipelineArgs:
                                alertmanager_address=discovery_address(MONITORING_NAMESPACE))
 
 
-def public_subnet_cidrs(settings: StackSettings) -> tuple[str, ...]:
-    """Where the load balancer's nodes sit (the same plan the Network follows), for the workload's NetworkPolicy;
-    none while the network settings are out of range (the Network component reports those)."""
-    network = settings.network
-    try:
-        validate_network_args(NetworkArgs(cidr_block=network.vpc_cidr, az_count=network.az_count))
-    except ValueError:
-        return ()
-    return tuple(plan_subnets(network.vpc_cidr, network.az_count)["public"])
-
-
 def workload_args(settings: StackSettings, catalog: MetricsCatalog, endpoints: Mapping[str, Any] | None = None,
                   secrets: Mapping[str, Any] | None = None, role_arn: Any = None,
                   target_group_arn: Any = None) -> WorkloadArgs:
@@ -86,7 +76,8 @@ def workload_args(settings: StackSettings, catalog: MetricsCatalog, endpoints: M
         requests_per_pod=str(k.hpa_requests_per_second), app_settings=plain_app_settings(settings),
         endpoints=dict(endpoints or {}), secrets=dict(secrets or {}), proxy_tls=settings.load_balancer.backend_tls,
         load_balancer_cidrs=public_subnet_cidrs(settings),
-        vpc_cidr=settings.network.vpc_cidr, monitoring_namespace=pipeline_args(settings).namespace,
+        vpc_cidr=settings.network.vpc_cidr, aws_endpoint_cidrs=aws_endpoint_cidrs(settings),
+        internet_https=settings.app.internet_https, monitoring_namespace=pipeline_args(settings).namespace,
         environment=settings.environment)
 
 

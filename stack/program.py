@@ -26,7 +26,7 @@ def network_args(settings: StackSettings) -> NetworkArgs:
     return NetworkArgs(
         cidr_block=net.vpc_cidr, availability_zones=tuple(net.availability_zones), az_count=net.az_count,
         nat_gateways=net.nat_gateways, flow_log_retention_days=net.flow_log_retention_days,
-        environment=settings.environment)
+        interface_endpoints=tuple(net.interface_endpoints), environment=settings.environment)
 
 
 def build(settings: StackSettings, prefix: str = "") -> dict[str, Any]:

@@ -238,3 +238,22 @@ def test_namespace_denies_everything_but_dns_the_brokers_and_sts():
                      "ports": [{"protocol": "TCP", "port": 443}]}
     with pytest.raises(ValueError, match=re.escape("vpc_cidr: '10.0.0.1/16' is not an IPv4 CIDR block")):
         validate_kafka_consumer_args(args(vpc_cidr="10.0.0.1/16"))
+
+
+def test_with_interface_endpoints_and_no_internet_sts_is_reached_inside_the_vpc_only():
+    ev = build(args(vpc_cidr="10.0.0.0/16", aws_endpoint_cidrs=("10.0.192.0/21",), internet_https=False))
+    allowance = ev.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "fp-network-policy").inputs["spec"]
+    assert allowance["egress"][-1] == {"to": [{"ipBlock": {"cidr": "10.0.192.0/21"}}],
+                                       "ports": [{"protocol": "TCP", "port": 443}]}
+
+
+@pytest.mark.parametrize("change, message", [
+    (dict(internet_https=False), "vpc_cidr: none while aws_endpoint_cidrs or internet_https=False narrow"),
+    (dict(aws_endpoint_cidrs=("10.0.192.0/21",)), "vpc_cidr: none while aws_endpoint_cidrs"),
+    (dict(vpc_cidr="10.0.0.0/16", internet_https=False), "internet_https: False with no aws_endpoint_cidrs"),
+    (dict(vpc_cidr="10.0.0.0/16", aws_endpoint_cidrs=("10.1.0.0/24",)), "aws_endpoint_cidrs: '10.1.0.0/24' is "
+                                                                        "outside the VPC 10.0.0.0/16"),
+])
+def test_narrowed_https_egress_is_checked(change, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        validate_kafka_consumer_args(args(**change))

@@ -349,6 +349,16 @@ def test_namespace_denies_everything_then_admits_what_the_app_needs():
                      "ports": [{"protocol": "TCP", "port": 443}]}
 
 
+@pytest.mark.parametrize("internet", [False, True])
+def test_https_egress_goes_to_the_interface_endpoints_and_outside_the_vpc_only_when_asked(internet):
+    workload = build(args(vpc_cidr="10.0.0.0/16", aws_endpoint_cidrs=("10.0.192.0/21", "10.0.200.0/21"),
+                          internet_https=internet))
+    https = workload.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "app-network-policy").inputs["spec"]["egress"][-1]
+    assert https == {"to": [{"ipBlock": {"cidr": "10.0.192.0/21"}}, {"ipBlock": {"cidr": "10.0.200.0/21"}}] + (
+        [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/16"]}}] if internet else []),
+        "ports": [{"protocol": "TCP", "port": 443}]}
+
+
 def test_without_load_balancer_cidrs_nothing_outside_the_cluster_reaches_the_proxy():
     allow = build(args()).one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "app-network-policy").inputs["spec"]
     assert [rule["ports"] for rule in allow["ingress"]] == [[{"protocol": "TCP", "port": 9902}]]
@@ -362,6 +372,10 @@ def test_without_load_balancer_cidrs_nothing_outside_the_cluster_reaches_the_pro
     (dict(data_tier_ports=(0,)), "0 is out of range; expected 1 to 65535"),
     (dict(monitoring_namespace="Monitoring"), "monitoring_namespace: 'Monitoring' is not a DNS label"),
     (dict(proxy_tls=True, certificate_image="bad image"), "certificate_image: 'bad image' is not an image"),
+    (dict(internet_https=False), "internet_https: False with no aws_endpoint_cidrs: the pods could reach no AWS API"),
+    (dict(aws_endpoint_cidrs=("192.168.0.0/24",)), "aws_endpoint_cidrs: '192.168.0.0/24' is outside the VPC "
+                                                   "10.0.0.0/16"),
+    (dict(aws_endpoint_cidrs=("10.0.192.1/21",)), "aws_endpoint_cidrs: '10.0.192.1/21' is not an IPv4 CIDR block"),
 ])
 def test_network_policy_and_tls_arguments_are_checked(change, message):
     with pytest.raises(ValueError, match=message or "is not an IPv4 CIDR"):

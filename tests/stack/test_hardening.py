@@ -83,3 +83,38 @@ def test_the_vpc_cni_enforces_network_policies_in_both_stacks():
     for stack in ("dev", "prod"):
         [cni] = [a for a in stack_evaluation(stack).by_type("aws:eks/addon:Addon") if a.inputs["addonName"] == "vpc-cni"]
         assert json.loads(cni.inputs["configurationValues"])["enableNetworkPolicy"] == "true"
+
+
+def _https_egress(ev, policy_name: str) -> dict:
+    spec = ev.one(NETWORK_POLICY, policy_name).inputs["spec"]
+    [https] = [rule for rule in spec["egress"] if rule["ports"] == [{"protocol": "TCP", "port": 443}]]
+    return https
+
+
+def test_prod_pods_reach_aws_through_the_vpc_endpoints_and_nothing_else_on_443():
+    ev = stack_evaluation("prod")
+    endpoint_subnets = sorted(s.inputs["cidrBlock"] for s in ev.by_type("aws:ec2/subnet:Subnet")
+                              if s.inputs["tags"]["Tier"] == "endpoints")
+    assert len(endpoint_subnets) == 3
+    endpoints = {e.inputs["serviceName"].rsplit(".", 1)[-1] for e in ev.by_type("aws:ec2/vpcEndpoint:VpcEndpoint")}
+    assert {"sts", "secretsmanager"} <= endpoints
+    for policy in ("app-network-policy", "feature-processors-network-policy"):
+        assert sorted(peer["ipBlock"]["cidr"] for peer in _https_egress(ev, policy)["to"]) == endpoint_subnets
+
+
+def test_dev_has_no_interface_endpoints_and_its_pods_keep_https_outside_the_vpc():
+    ev = stack_evaluation("dev")
+    assert [e.name for e in ev.by_type("aws:ec2/vpcEndpoint:VpcEndpoint")] == ["network-endpoint-s3"]
+    for policy in ("app-network-policy", "feature-processors-network-policy"):
+        assert _https_egress(ev, policy)["to"] == [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/16"]}}]
+
+
+def test_closing_the_internet_needs_the_endpoints_the_pods_call():
+    with pytest.raises(ConfigurationError) as refused:
+        load_settings(prod_raw(**{"scaling:networkInterfaceEndpoints": '["sts", "ecr.api"]'}), "prod")
+    [problem] = refused.value.problems
+    assert problem.startswith("scaling:appInternetHttps: false, but scaling:networkInterfaceEndpoints lacks "
+                              "secretsmanager")
+    opened = load_settings(prod_raw(**{"scaling:networkInterfaceEndpoints": "[]", "scaling:appInternetHttps": "true"}),
+                           "prod")
+    assert opened.network.interface_endpoints == [] and opened.app.internet_https is True

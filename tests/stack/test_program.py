@@ -51,7 +51,7 @@ def test_preview_json_has_type_name_parent_inputs_and_options(capsys):
     assert vpc["parent"].endswith("scaling:network:Network::network")
     assert vpc["inputs"]["cidrBlock"] == "10.0.0.0/16"
     assert set(vpc["options"]) >= {"protect", "ignoreChanges", "aliases", "retainOnDelete"}
-    assert data["counts"]["aws:ec2/subnet:Subnet"] == 9
+    assert data["counts"]["aws:ec2/subnet:Subnet"] == 12  # 3 zones x (3 tiers + the interface endpoints')
 
 
 def test_preview_reports_configuration_errors_and_exits_non_zero(capsys):
