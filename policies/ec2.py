@@ -1,12 +1,16 @@
-"""EC2: IMDSv2, encrypted EBS volumes, and security groups closed to the internet except the ALB's 80/443."""
+"""EC2: IMDSv2, encrypted EBS volumes, security groups closed to the internet except the ALB's 80/443, and VPCs
+that reach ECR and Systems Manager through interface endpoints."""
 
 from __future__ import annotations
+
+from typing import Optional
 
 from pulumi_policy.proxy import UnknownValueError
 
 from .common import (
     CRITICAL,
     HIGH,
+    MEDIUM,
     UnknownCollector,
     as_bool,
     as_number,
@@ -28,6 +32,11 @@ VOLUME = "aws:ebs/volume:Volume"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+VPC = "aws:ec2/vpc:Vpc"
+VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+# AWS Security Hub EC2.55, EC2.56 and EC2.57: a VPC has interface endpoints for the ECR API, the Docker
+# registry and Systems Manager.
+ENDPOINT_SERVICES = ["ecr.api", "ecr.dkr", "ssm"]
 LOAD_BALANCER_TYPES = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
 OPEN_CIDRS = ("0.0.0.0/0", "::/0")
 
@@ -168,4 +177,44 @@ security_group_public_ingress = stack_policy(
     config_schema=schema(allowedPorts={"type": "array", "items": {"type": "integer"}, "default": [80, 443],
                                        "description": "Ports an internet-facing ALB may open to the internet."}))
 
-POLICIES = [imdsv2_required, ebs_encryption, security_group_public_ingress]
+
+
+def _endpoint_service(endpoint) -> Optional[str]:
+    """The service of an interface endpoint (``com.amazonaws.<region>.ecr.api`` -> ``ecr.api``), else None."""
+    if get(endpoint.props, "vpcEndpointType") != "Interface":
+        return None  # a gateway endpoint (S3, DynamoDB) stands for no interface endpoint
+    name = str(get(endpoint.props, "serviceName") or "")
+    parts = name.split(".", 3)
+    return parts[3] if len(parts) == 4 and parts[0] == "com" and parts[1] == "amazonaws" else name
+
+
+def _vpc_endpoints(args, k, report):
+    unknown = UnknownCollector()
+    endpoints = of_type(args, VPC_ENDPOINT)
+    for vpc in of_type(args, VPC):
+        with unknown.guard():
+            services = set()
+            for endpoint in endpoints:
+                if depends_on(endpoint, vpc, "vpcId") or known_equal(lambda e=endpoint: get(e.props, "vpcId"),  # type: ignore[misc]
+                                                                     vpc, "id"):
+                    services.add(_endpoint_service(endpoint))
+            missing = [service for service in k["requiredServices"] if service not in services]
+            if missing:
+                report(f"{label(vpc)}: no interface endpoint for {', '.join(missing)}; instances and pods reach "
+                       "these APIs through NAT and the internet instead of inside the VPC", vpc.urn)
+    unknown.raise_first()
+
+
+vpc_interface_endpoints = stack_policy(
+    "aws-vpc-interface-endpoints",
+    "Each VPC has interface endpoints for the ECR API, the Docker registry and Systems Manager (Security Hub "
+    "EC2.55-57).",
+    _vpc_endpoints, severity=MEDIUM,
+    remediation="Keep the Network component's interface_endpoints (scaling:networkInterfaceEndpoints) with ecr.api, "
+                "ecr.dkr and ssm, or create aws.ec2.VpcEndpoint(vpc_endpoint_type='Interface', "
+                "private_dns_enabled=True) for each.",
+    config_schema=schema(requiredServices={
+        "type": "array", "items": {"type": "string"}, "default": ENDPOINT_SERVICES,
+        "description": "Services each VPC needs an interface endpoint for (after com.amazonaws.<region>.)."}))
+
+POLICIES = [imdsv2_required, ebs_encryption, security_group_public_ingress, vpc_interface_endpoints]

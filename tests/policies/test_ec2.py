@@ -228,3 +228,43 @@ def test_protocol_all_is_spelled_all_ports():
                                   "protocol": "all"})
     assert run_stack(ec2.security_group_public_ingress, [rule]) == [
         (f"{RULE} all: rule admits 0.0.0.0/0 on all ports; {open_to('[80, 443]')}", rule.urn)]
+
+
+VPC = "aws:ec2/vpc:Vpc"
+ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+
+
+def vpc_with_endpoints(*services: str, endpoint_type: str = "Interface", name: str = "vpc"):
+    vpc = resource(VPC, name, {"cidrBlock": "10.0.0.0/16"})
+    endpoints = [link(resource(ENDPOINT, f"{name}-{service}", {
+        "vpcId": UNKNOWN, "serviceName": f"com.amazonaws.us-east-1.{service}", "vpcEndpointType": endpoint_type}),
+        "vpcId", vpc) for service in services]
+    return [vpc, *endpoints]
+
+
+def test_a_vpc_with_ecr_and_ssm_endpoints_complies():
+    assert run_stack(ec2.vpc_interface_endpoints, vpc_with_endpoints("sts", "ecr.api", "ecr.dkr", "ssm")) == []
+
+
+def test_a_vpc_without_interface_endpoints_is_reported_with_the_missing_services():
+    vpc, s3 = vpc_with_endpoints("s3", endpoint_type="Gateway")
+    [(message, urn)] = run_stack(ec2.vpc_interface_endpoints, [vpc, s3])
+    assert message == ("aws:ec2/vpc:Vpc vpc: no interface endpoint for ecr.api, ecr.dkr, ssm; instances and pods "
+                       "reach these APIs through NAT and the internet instead of inside the VPC")
+    assert urn == vpc.urn
+
+
+def test_endpoints_count_only_for_the_vpc_they_belong_to():
+    first = vpc_with_endpoints("ecr.api", "ecr.dkr", "ssm", name="first")
+    second = vpc_with_endpoints("ecr.api", name="second")
+    found = run_stack(ec2.vpc_interface_endpoints, first + second)
+    assert [(urn, message.split(": ", 1)[1].split(";")[0]) for message, urn in found] == [
+        (second[0].urn, "no interface endpoint for ecr.dkr, ssm")]
+
+
+def test_an_endpoint_linked_by_a_known_vpc_id_counts_and_the_services_come_from_the_configuration():
+    vpc = resource(VPC, "vpc", {"cidrBlock": "10.0.0.0/16", "id": "vpc-1"})
+    sts = resource(ENDPOINT, "sts", {"vpcId": "vpc-1", "serviceName": "com.amazonaws.eu-west-1.sts",
+                                     "vpcEndpointType": "Interface"})
+    assert run_stack(ec2.vpc_interface_endpoints, [vpc, sts], {"requiredServices": ["sts"]}) == []
+    assert run_stack(ec2.vpc_interface_endpoints, [vpc, sts], {"requiredServices": ["sts", "kms"]})

@@ -139,6 +139,7 @@ def test_dev_stack_advisory_violations_are_what_dev_relaxes():
         ("aws-rds-instance-final-snapshot", "db-shard-00-primary"),    # follows deletion protection
         ("aws-rds-instance-final-snapshot", "db-shard-01-primary"),
         ("aws-rds-instance-shard-count", ""),                          # scaling:dbShardCount 2 (a stack rule)
+        ("aws-vpc-interface-endpoints", "network-vpc"),                # scaling:networkInterfaceEndpoints []
     ])
 
 
