@@ -105,14 +105,14 @@ def _ami_or_empty(value: str) -> Optional[str]:
 
 def _schedule_shape(entry: str) -> Optional[str]:
     """The shape of one asgSchedules entry; the values (cron, zone, bounds) are the component's to judge."""
-    if not re.fullmatch(r"[^:]+:[^:]+:[^:]+:\d+:\d+:\d+", entry):
+    if not re.fullmatch(r"[^:]+:[^:]+:[^:]+:[0-9]+:[0-9]+:[0-9]+", entry):
         return ("expected 'name:cron:timeZone:min:desired:max' such as "
                 "'business-hours:0 8 * * MON-FRI:Europe/Berlin:4:8:20'")
     return None
 
 
 def _addon_version(value: str) -> Optional[str]:
-    if not re.fullmatch(r"v\d+\.\d+\.\d+-eksbuild\.\d+", value):
+    if not re.fullmatch(r"v[0-9]+\.[0-9]+\.[0-9]+-eksbuild\.[0-9]+", value):
         return "expected an EKS add-on version such as v1.20.1-eksbuild.3 (aws eks describe-addon-versions)"
     return None
 
@@ -457,7 +457,7 @@ class StreamingSettings:
         "partitions, another replication factor or dropping one. Record a topic here once it is deployed.",
         [], max_items=51, check=lambda v: next(
             (f"{t!r}: expected 'name:partitions:replicationFactor' such as 'features:10:3'" for t in v
-             if not re.fullmatch(r"[a-zA-Z0-9._-]{1,249}:[1-9]\d*:[1-9]\d*", t)), None))
+             if not re.fullmatch(r"[a-zA-Z0-9._-]{1,249}:[1-9][0-9]*:[1-9][0-9]*", t)), None))
     storage_target_percent: int = setting("Broker disk utilization that storage autoscaling keeps (AWS: 50-60).",
                                           60, minimum=10, maximum=80)
 
@@ -483,7 +483,7 @@ class KubernetesSettings:
                                       "v1.33.5-eksbuild.2", check=_addon_version)
     cluster_autoscaler_version: str = setting("Cluster Autoscaler image tag; its minor must be eksVersion's.",
                                               "v1.33.0", check=lambda v: None if re.fullmatch(
-                                                  r"v\d+\.\d+\.\d+", v) else "expected a tag such as v1.33.0")
+                                                  r"v[0-9]+\.[0-9]+\.[0-9]+", v) else "expected a tag such as v1.33.0")
     app_cpu_request_millicores: int = setting("CPU request per pod, in millicores (HPA utilization is "
                                               "relative to it).", 500, minimum=10, maximum=64000)
     app_memory_request_mib: int = setting("Memory request (and limit) per pod, in MiB.", 512, minimum=16,
@@ -520,7 +520,7 @@ class ConsumerSettings:
     memory_request_mib: int = setting("Memory request (and limit) per consumer pod, in MiB.", 256, minimum=16,
                                       maximum=262144)
     keda_chart_version: str = setting("Version of the kedacore/keda Helm chart (KEDA's, for eksVersion).", "2.18.3",
-                                      check=lambda v: None if re.fullmatch(r"\d+\.\d+\.\d+", v) else
+                                      check=lambda v: None if re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+", v) else
                                       "expected a chart version such as 2.18.3")
 
     def resolved(self, production: bool) -> ResolvedApplication:
@@ -627,7 +627,7 @@ def _coerce(kind: Any, raw: Any) -> Any:
             raise ValueError
         if isinstance(raw, int):
             return raw
-        if isinstance(raw, str) and re.fullmatch(r"-?\d+", raw.strip()):
+        if isinstance(raw, str) and re.fullmatch(r"-?[0-9]+", raw.strip()):
             return int(raw)
         raise ValueError
     if kind is str:

@@ -63,6 +63,10 @@ def test_engine_strings_are_parsed_like_native_values():
 @pytest.mark.parametrize("key, value, expected", [
     ("asgMaxSize", "abc", 'scaling:asgMaxSize: "abc" is not an integer; expected an integer from 1 to 1000'),
     ("asgMaxSize", True, "scaling:asgMaxSize: true is not an integer"),
+    # Digits of other scripts are not ASCII digits: int() would take them, AWS would not.
+    ("asgMaxSize", "\u0661\u0662", r'scaling:asgMaxSize: "\u0661\u0662" is not an integer'),
+    ("eksVpcCniVersion", "v1.20.\u0661-eksbuild.3",
+     r'scaling:eksVpcCniVersion: "v1.20.\u0661-eksbuild.3": expected an EKS add-on version'),
     ("asgMaxSize", 0, "scaling:asgMaxSize: 0 is out of range; expected an integer from 1 to 1000"),
     ("lbDeletionProtection", "yes", 'scaling:lbDeletionProtection: "yes" is not a boolean'),
     ("networkNatGateways", "many", "scaling:networkNatGateways: \"many\" is not allowed; expected one of "
