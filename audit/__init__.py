@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Optional
 
-from . import autoscaling, cloudwatch, eks, elasticache, elbv2, msk, rds
+from . import autoscaling, cloudwatch, eks, elasticache, elbv2, msk, rds, vpc
 from .context import AuditContext
 from .expectations import Expectations, load_expectations
 from .findings import ERROR, NOTHING_FOUND_CHECK, WARNING, Finding, Report, render_table, to_json
@@ -19,6 +19,7 @@ from .session import Clients, SessionOptions, resolve_options
 
 # Service name (as in --only) -> the module's audit function, in the order of the table.
 SERVICES: dict[str, Callable[[AuditContext], None]] = {
+    "vpc": vpc.audit,
     "autoscaling": autoscaling.audit,
     "elbv2": elbv2.audit,
     "rds": rds.audit,

@@ -23,6 +23,7 @@ from moto import mock_aws
 from audit import Report, run_audit
 from audit.expectations import Expectations, load_expectations
 from audit.session import Clients, SessionOptions
+from components.network import DEFAULT_INTERFACE_ENDPOINTS
 from tests.conftest import operator_values
 
 REGION = "us-east-1"
@@ -232,8 +233,29 @@ class Account:
         self.client("eks").create_cluster(**kwargs)
         return name
 
+    # -- network: a VPC of the stack's own with its endpoints and flow log ----------------------------------
+    def build_network(self, stack: str, *, services: Iterable[str] = DEFAULT_INTERFACE_ENDPOINTS,
+                      private_dns: bool = True, s3: bool = True, flow_log: bool = True) -> str:
+        ec2 = self.client("ec2")
+        vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16", TagSpecifications=[
+            {"ResourceType": "vpc", "Tags": tags(stack)}])["Vpc"]["VpcId"]
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.1.192.0/21")["Subnet"]["SubnetId"]
+        for service in services:
+            ec2.create_vpc_endpoint(VpcId=vpc, ServiceName=f"com.amazonaws.{REGION}.{service}",
+                                    VpcEndpointType="Interface", SubnetIds=[subnet], PrivateDnsEnabled=private_dns)
+        if s3:
+            table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+            ec2.create_vpc_endpoint(VpcId=vpc, ServiceName=f"com.amazonaws.{REGION}.s3", VpcEndpointType="Gateway",
+                                    RouteTableIds=[table])
+        if flow_log:
+            ec2.create_flow_logs(ResourceIds=[vpc], ResourceType="VPC", TrafficType="ALL",
+                                 LogDestinationType="cloud-watch-logs", LogGroupName=f"{short(stack)}-flow-logs",
+                                 DeliverLogsPermissionArn="arn:aws:iam::123456789012:role/flow-logs")
+        return vpc
+
     def build_all(self, stack: str) -> dict[str, Any]:
         built = self.build_edge(stack)
+        built["vpc"] = self.build_network(stack)
         built["primaries"] = self.build_database(stack)
         built["cache"] = self.build_cache(stack)
         built["msk"] = self.build_streaming(stack)

@@ -67,7 +67,7 @@ def test_unreachable_endpoint_gives_one_finding_per_check_and_no_traceback(monke
     clients = Clients(SessionOptions(region="us-east-1", max_attempts=1))
     report = run_audit(load_expectations("prod", operator_values("prod")), clients)
     assert {f.check for f in report.findings} == {
-        "auto scaling groups", "load balancers and target groups", "database instances",
+        "VPCs", "auto scaling groups", "load balancers and target groups", "database instances",
         "cache replication groups", "MSK clusters", "EKS clusters", "CloudWatch alarms", "dashboard"}
     assert all(f.severity == "error" for f in report.findings)
     assert report.find("stack prod", "auto scaling groups")[0].actual.startswith(
@@ -75,4 +75,4 @@ def test_unreachable_endpoint_gives_one_finding_per_check_and_no_traceback(monke
     # The tagging API failed for the load balancers; later services skip it instead of waiting again.
     assert report.find("stack prod", "database instances")[0].actual.startswith(
         "skipped: resourcegroupstaggingapi endpoint unreachable")
-    assert set(clients.unreachable) == {"autoscaling", "resourcegroupstaggingapi", "eks", "cloudwatch"}
+    assert set(clients.unreachable) == {"ec2", "autoscaling", "resourcegroupstaggingapi", "eks", "cloudwatch"}
