@@ -120,7 +120,7 @@ def validate_network_args(args: NetworkArgs) -> None:
 
 
 class Network(pulumi.ComponentResource):
-    """A VPC with public, private and isolated subnets, NAT gateways and flow logs."""
+    """A VPC with public, private and isolated subnets, NAT gateways, VPC endpoints and flow logs."""
 
     vpc_id: pulumi.Output[str]
     """ID of the VPC."""
@@ -238,15 +238,15 @@ class Network(pulumi.ComponentResource):
         self.isolated_subnet_ids = [s.id for s in subnets["isolated"]]
         self.nat_gateway_ids = [n.id for n in nats]
         self.register_outputs({
-            "endpoint_subnet_ids": self.endpoint_subnet_ids,
-            "interface_endpoint_ids": self.interface_endpoint_ids,
-            "s3_endpoint_id": self.s3_endpoint_id,
             "vpc_id": self.vpc_id,
             "public_subnet_ids": self.public_subnet_ids,
             "private_subnet_ids": self.private_subnet_ids,
             "isolated_subnet_ids": self.isolated_subnet_ids,
             "nat_gateway_ids": self.nat_gateway_ids,
             "app_security_group_id": self.app_security_group_id,
+            "endpoint_subnet_ids": self.endpoint_subnet_ids,
+            "interface_endpoint_ids": self.interface_endpoint_ids,
+            "s3_endpoint_id": self.s3_endpoint_id,
         })
 
     def _endpoints(self, name: str, vpc: aws.ec2.Vpc, args: NetworkArgs, zones: list[str],
