@@ -16,7 +16,7 @@ SERVICE = "cloudwatch"
 OBSERVABILITY_NAME = "observability"
 DASHBOARD_NAME_MAX_LENGTH = 255
 # The tiers the stack always alarms on (the Auto Scaling groups only exist with EC2 pools).
-WATCHED_NAMESPACES = ("AWS/ApplicationELB", "AWS/RDS", "AWS/ElastiCache", "AWS/Kafka")
+WATCHED_NAMESPACES = ("AWS/ApplicationELB", "AWS/RDS", "AWS/ElastiCache", "AWS/Kafka", "AWS/NATGateway")
 MISSING_DATA_CHOICES = ("breaching", "notBreaching", "ignore", "missing")
 
 

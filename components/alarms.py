@@ -14,7 +14,9 @@ component declares, for what it is given:
   ``ReplicationLag``;
 * **streaming**: ``KafkaDataLogsDiskUsed`` and ``UnderReplicatedPartitions`` per broker,
   ``OfflinePartitionsCount`` and ``ActiveControllerCount`` of the cluster, and the consumer group's
-  ``SumOffsetLag`` on its topic (MSK emits consumer lag at the DEFAULT monitoring level).
+  ``SumOffsetLag`` on its topic (MSK emits consumer lag at the DEFAULT monitoring level);
+* **network**, per NAT gateway: ``ErrorPortAllocation`` (no source port left for a new connection: the
+  instances and pods behind it fail to open connections out of the VPC) and the share of packets it drops.
 
 Every alarm notifies the topic when it fires (``alarm_actions``) and when it clears (``ok_actions``), and
 chooses what missing data means (``treat_missing_data``); the reason for each choice is next to it. The
@@ -90,6 +92,13 @@ CACHE_REPLICATION_LAG_SECONDS = 10.0
 KAFKA_DISK_USED_PERCENT = 85.0
 """Broker data disk used. Storage autoscaling keeps it near its target (60 %); 85 % means it did not (at
 its ceiling or in cool-down), and a full disk stops the broker."""
+NAT_PORT_ALLOCATION_MINUTES = 15
+"""Minutes in a row with port allocation errors before the NAT alarm fires (CloudWatch's recommended alarm):
+a burst of connections to one destination can exhaust its ports for a moment; fifteen minutes is a
+sustained shortage (too many connections to one address and port, or connections never closed)."""
+NAT_DROPPED_PACKETS_PERCENT = 0.01
+"""Packets a NAT gateway dropped, as a percentage of those it received (CloudWatch's recommended threshold):
+a healthy gateway drops almost none; more for five minutes in a row is a fault of the gateway or one overloaded."""
 KAFKA_LAG_MESSAGES_PER_PARTITION = 1000
 """Consumer lag per partition; the alarm threshold is this times the topic's partitions (10 000 for the
 design's 10). A consumer that falls this far behind for 15 minutes is not keeping up."""
@@ -201,6 +210,14 @@ class StreamingWatch:
 
 
 @dataclass(frozen=True)
+class NetworkWatch:
+    """The NAT gateways the private subnets leave the VPC through."""
+
+    nat_gateway_ids: Sequence[pulumi.Input[str]]
+    """NAT gateway IDs (the ``NatGatewayId`` dimension), in zone order."""
+
+
+@dataclass(frozen=True)
 class AlarmsArgs:
     """Arguments of :class:`Alarms`."""
 
@@ -217,6 +234,8 @@ class AlarmsArgs:
     """Cache to watch. Defaults to none."""
     streaming: Optional[StreamingWatch] = None
     """Kafka cluster to watch. Defaults to none."""
+    network: Optional[NetworkWatch] = None
+    """NAT gateways to watch. Defaults to none."""
     dashboard: bool = True
     """Whether to declare a CloudWatch dashboard of the same signals, grouped by tier. Defaults to True."""
     protect: Optional[bool] = None
@@ -278,6 +297,8 @@ def validate_alarms_args(args: AlarmsArgs) -> None:
     if args.streaming is not None:
         _positive("streaming.broker_count", args.streaming.broker_count)
         _positive("streaming.partitions", args.streaming.partitions)
+    if args.network is not None and not args.network.nat_gateway_ids:
+        raise ArgumentError("network.nat_gateway_ids", "empty; expected at least one NAT gateway (or network=None)")
 
 
 # ---- Thresholds derived from the arguments (pure, so tests and docs can read them) -----------------------
@@ -536,6 +557,36 @@ def streaming_alarms(streaming: StreamingWatch) -> list[AlarmSpec]:
     return alarms
 
 
+def network_alarms(network: NetworkWatch) -> list[AlarmSpec]:
+    alarms: list[AlarmSpec] = []
+    for index, nat in enumerate(network.nat_gateway_ids):
+        gateway = {"NatGatewayId": nat}
+        alarms += [
+            AlarmSpec(f"nat-{index}-port-allocation",
+                      f"NAT gateway {index} could not allocate source ports for {NAT_PORT_ALLOCATION_MINUTES} minutes",
+                      "GreaterThanThreshold", 0,
+                      # A NAT gateway publishes every minute while it exists: no data, no errors to count.
+                      "notBreaching", NAT_PORT_ALLOCATION_MINUTES, NAT_PORT_ALLOCATION_MINUTES,
+                      namespace="AWS/NATGateway", metric_name="ErrorPortAllocation", dimensions=gateway,
+                      statistic="Sum"),
+            AlarmSpec(f"nat-{index}-packets-dropped",
+                      f"NAT gateway {index} dropping more than {NAT_DROPPED_PACKETS_PERCENT:g} % of packets for "
+                      "5 minutes",
+                      "GreaterThanThreshold", NAT_DROPPED_PACKETS_PERCENT,
+                      # No packets in, nothing dropped.
+                      "notBreaching", 5, 5,
+                      metric_queries=[
+                          _query("dropped", "AWS/NATGateway", "PacketsDropCount", gateway, "Sum"),
+                          _query("fromSource", "AWS/NATGateway", "PacketsInFromSource", gateway, "Sum"),
+                          _query("fromDestination", "AWS/NATGateway", "PacketsInFromDestination", gateway, "Sum"),
+                          {"id": "rate", "label": "dropped % of packets", "return_data": True,
+                           "expression": "IF(FILL(fromSource, 0) + FILL(fromDestination, 0) > 0, 100 * FILL(dropped, 0) "
+                                         "/ (FILL(fromSource, 0) + FILL(fromDestination, 0)), 0)"},
+                      ]),
+        ]
+    return alarms
+
+
 def _query(query_id: str, namespace: str, metric_name: str, dimensions: Mapping[str, Any], stat: str) -> dict:
     return {"id": query_id, "return_data": False, "metric": {
         "namespace": namespace, "metric_name": metric_name, "dimensions": dict(dimensions),
@@ -550,7 +601,7 @@ class Alarms(pulumi.ComponentResource):
     kms_key_arn: pulumi.Output[str]
     """KMS key that encrypts the topic's messages."""
     alarm_names: list[pulumi.Output[str]]
-    """Names of the alarms, in declaration order (edge, compute, database, cache, streaming)."""
+    """Names of the alarms, in declaration order (edge, compute, database, cache, streaming, network)."""
     dashboard_name: Optional[pulumi.Output[str]]
     """Name of the CloudWatch dashboard, or None when ``dashboard`` is False."""
 
@@ -588,6 +639,8 @@ class Alarms(pulumi.ComponentResource):
             specs += cache_alarms(args.cache)
         if args.streaming is not None:
             specs += streaming_alarms(args.streaming)
+        if args.network is not None:
+            specs += network_alarms(args.network)
         self.alarm_names = [self._alarm(name, spec, topic.arn, tags).name for spec in specs]
 
         self.dashboard_name = None
@@ -728,4 +781,13 @@ def dashboard_body(args: AlarmsArgs, region: str) -> pulumi.Output[str]:
             _metric_line("AWS/Kafka", "SumOffsetLag", {**cluster, "Consumer Group": k.consumer_group,
                                                        "Topic": k.topic}, "Maximum", "messages behind")],
             region, consumer_lag_threshold(k)))
+    if args.network is not None:
+        gateways = [(index, {"NatGatewayId": nat}) for index, nat in enumerate(args.network.nat_gateway_ids)]
+        parts.append(_header("Network"))
+        parts.append(_widget("NAT gateways: port allocation errors", [
+            _metric_line("AWS/NATGateway", "ErrorPortAllocation", gateway, "Sum", f"NAT {index}")
+            for index, gateway in gateways], region))
+        parts.append(_widget("NAT gateways: packets dropped", [
+            _metric_line("AWS/NATGateway", "PacketsDropCount", gateway, "Sum", f"NAT {index}")
+            for index, gateway in gateways], region))
     return pulumi.Output.all(*parts).apply(lambda widgets: json.dumps({"widgets": widgets}))

@@ -20,6 +20,7 @@ from components.alarms import (
     CacheWatch,
     DatabaseWatch,
     EdgeWatch,
+    NetworkWatch,
     PoolWatch,
     ShardWatch,
     StreamingWatch,
@@ -27,6 +28,7 @@ from components.alarms import (
 )
 from components.alertmanager import Alertmanager, AlertmanagerArgs, alertmanager_demand
 from components.metrics_pipeline import PodDemand
+from components.network import Network
 from scaling_kit.limits import MESSAGING
 
 from .cache_and_streaming import CacheAndStreamingTier
@@ -42,7 +44,7 @@ def max_client_processes(settings: StackSettings, pools: Pools) -> int:
 
 
 def alarms_args(settings: StackSettings, edge: EdgeTier, pools: Pools, database: DatabaseTier,
-                cache_and_streaming: CacheAndStreamingTier) -> AlarmsArgs:
+                cache_and_streaming: CacheAndStreamingTier, network: Optional[Network] = None) -> AlarmsArgs:
     lb, rate_limit = edge.load_balancer, edge.rate_limit
     sharded = database.database
     cache, streaming = cache_and_streaming.cache, cache_and_streaming.streaming
@@ -65,6 +67,7 @@ def alarms_args(settings: StackSettings, edge: EdgeTier, pools: Pools, database:
         streaming=StreamingWatch(streaming.cluster_name, streaming.broker_count, topic=MESSAGING.topic,
                                  consumer_group=MESSAGING.consumer_group,
                                  partitions=settings.streaming.topic_partitions),
+        network=NetworkWatch(tuple(network.nat_gateway_ids)) if network is not None else None,
         environment=settings.environment)
 
 
@@ -98,10 +101,11 @@ def pod_demand(settings: StackSettings, highly_available: Optional[bool] = None)
 
 def build_observability(settings: StackSettings, edge: EdgeTier, pools: Pools, database: DatabaseTier,
                         cache_and_streaming: CacheAndStreamingTier, cluster_tier: Any = None,
-                        prefix: str = "") -> dict[str, Any]:
+                        prefix: str = "", network: Optional[Network] = None) -> dict[str, Any]:
     """Declare the alarm topic, the alarms and the dashboard, then (with ``cluster_tier``) the Alertmanager that
     publishes the metrics pipeline's alerts to the same topic; return their stack exports."""
-    alarms = Alarms(f"{prefix}observability", alarms_args(settings, edge, pools, database, cache_and_streaming))
+    alarms = Alarms(f"{prefix}observability", alarms_args(settings, edge, pools, database, cache_and_streaming,
+                                                                   network))
     exports: dict[str, Any] = {"alarmTopicArn": alarms.topic_arn, "dashboardName": alarms.dashboard_name}
     if cluster_tier is not None:
         alertmanager = Alertmanager(f"{prefix}alertmanager", alertmanager_args(settings, cluster_tier, alarms),

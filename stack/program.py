@@ -73,5 +73,6 @@ def build(settings: StackSettings, prefix: str = "") -> dict[str, Any]:
     # The feature-processors consumer (KEDA on its lag) runs on the cluster and reads the Kafka cluster.
     exports.update(build_consumer(settings, cluster_tier, cache_and_streaming, prefix))
     # Last: the alarms name every tier's resources, and the Alertmanager (in the cluster) publishes to their topic.
-    exports.update(build_observability(settings, edge, pools, database, cache_and_streaming, cluster_tier, prefix))
+    exports.update(build_observability(settings, edge, pools, database, cache_and_streaming, cluster_tier, prefix,
+                                       network))
     return exports

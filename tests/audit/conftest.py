@@ -189,7 +189,8 @@ class Account:
 
     # -- observability: alarms and the dashboard; the EKS cluster ------------------------------------------
     def build_alarms(self, stack: str, *, shards: int = 2, ok_actions: bool = True, missing_data: str = "breaching",
-                     namespaces: tuple[str, ...] = ("AWS/ApplicationELB", "AWS/RDS", "AWS/ElastiCache", "AWS/Kafka"),
+                     namespaces: tuple[str, ...] = ("AWS/ApplicationELB", "AWS/RDS", "AWS/ElastiCache", "AWS/Kafka",
+                                                     "AWS/NATGateway"),
                      dashboard: bool = True) -> list[str]:
         """One alarm per watched namespace, a CPU alarm per shard and the consumer lag alarm, named and tagged as
         the Alarms component names them, all notifying one topic; and the dashboard."""

@@ -27,7 +27,7 @@ def test_conforming_environment_passes_with_exit_code_0(account, prod, capsys):
     assert data["summary"]["errors"] == 0
     # Every service was checked: 7 ASG + 21 load balancer + 31 database + 11 cache + 8 MSK + 6 EKS checks, and
     # CloudWatch: 6 coverage checks, 4 on each of the 7 alarms, the dashboard's tiers.
-    assert data["summary"]["checks"] == 11 + 7 + 21 + 31 + 11 + 8 + 6 + (6 + 4 * 7 + 1)
+    assert data["summary"]["checks"] == 11 + 7 + 21 + 31 + 11 + 8 + 6 + (7 + 4 * 8 + 1)
     assert (data["stack"], data["region"]) == ("prod", "us-east-1")
 
 
@@ -62,7 +62,8 @@ def test_missing_everything_for_an_undeployed_stack(account, prod, capsys):
                       "cache replication groups count": (1, 0), "MSK clusters count": (1, 0),
                       "EKS clusters count": (1, 0), "dashboard": ("present", "missing"),
                       **{f"alarms on {n}": ("at least one", "none")
-                         for n in ("AWS/ApplicationELB", "AWS/RDS", "AWS/ElastiCache", "AWS/Kafka")},
+                         for n in ("AWS/ApplicationELB", "AWS/RDS", "AWS/ElastiCache", "AWS/Kafka",
+                                   "AWS/NATGateway")},
                       "database CPU alarms (one per shard primary)": (2, 0),
                       "consumer lag alarm (feature-processors on features)": (1, 0)}
     assert nothing == ("resources tagged Project=scaling, Stack=dev",

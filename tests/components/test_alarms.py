@@ -14,6 +14,7 @@ from components.alarms import (
     CacheWatch,
     DatabaseWatch,
     EdgeWatch,
+    NetworkWatch,
     PoolWatch,
     ShardWatch,
     StreamingWatch,
@@ -72,6 +73,7 @@ def test_subscription_protocol(endpoint, protocol):
     (dict(cache=CacheWatch("rg", 0, 1)), "cache.node_groups: 0 is out of range"),
     (dict(streaming=StreamingWatch("k", 0)), "streaming.broker_count: 0 is out of range"),
     (dict(edge=EdgeWatch(LB, rate_rule_metric_names=("r",))), "edge.web_acl_name: None while rate_rule_metric_names"),
+    (dict(network=NetworkWatch(())), "network.nat_gateway_ids: empty; expected at least one NAT gateway"),
 ])
 def test_validation_names_argument_value_and_allowed(changes, message):
     with pytest.raises(ValueError) as error:
@@ -258,3 +260,41 @@ def test_dashboard_widgets_name_real_dimensions(evaluation):
 def test_dashboard_can_be_left_out():
     evaluation = declare(dataclasses.replace(ARGS, dashboard=False))
     assert evaluation.by_type("aws:cloudwatch/dashboard:Dashboard") == []
+
+
+# ---- network ----------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def with_nat_gateways():
+    return declare(AlarmsArgs(network=NetworkWatch(("nat-a", "nat-b")), environment="dev"))
+
+
+def test_each_nat_gateway_has_a_port_allocation_and_a_dropped_packets_alarm(with_nat_gateways):
+    alarms = alarms_by_key(with_nat_gateways)
+    assert sorted(alarms) == ["nat-0-packets-dropped", "nat-0-port-allocation", "nat-1-packets-dropped",
+                              "nat-1-port-allocation"]
+    ports = alarms["nat-1-port-allocation"]
+    assert {k: ports[k] for k in ("namespace", "metricName", "dimensions", "statistic", "threshold",
+                                  "comparisonOperator", "evaluationPeriods", "datapointsToAlarm",
+                                  "treatMissingData")} == {
+        "namespace": "AWS/NATGateway", "metricName": "ErrorPortAllocation", "dimensions": {"NatGatewayId": "nat-b"},
+        "statistic": "Sum", "threshold": 0.0, "comparisonOperator": "GreaterThanThreshold",
+        "evaluationPeriods": 15, "datapointsToAlarm": 15, "treatMissingData": "notBreaching"}
+    dropped = alarms["nat-0-packets-dropped"]
+    assert dropped["threshold"] == 0.01 and (dropped["evaluationPeriods"], dropped["datapointsToAlarm"]) == (5, 5)
+    queries = {q["id"]: q for q in dropped["metricQueries"]}
+    for query_id, metric in (("dropped", "PacketsDropCount"), ("fromSource", "PacketsInFromSource"),
+                             ("fromDestination", "PacketsInFromDestination")):
+        assert queries[query_id]["metric"] == {"namespace": "AWS/NATGateway", "metricName": metric,
+                                               "dimensions": {"NatGatewayId": "nat-a"}, "period": 60, "stat": "Sum"}
+    assert queries["rate"]["expression"] == (
+        "IF(FILL(fromSource, 0) + FILL(fromDestination, 0) > 0, 100 * FILL(dropped, 0) / "
+        "(FILL(fromSource, 0) + FILL(fromDestination, 0)), 0)")
+
+
+def test_the_dashboard_draws_every_nat_gateway(with_nat_gateways):
+    widgets = dashboard(with_nat_gateways)["widgets"]
+    assert [w["properties"]["markdown"] for w in widgets if w["type"] == "text"] == ["## Network"]
+    ports = next(w["properties"]["metrics"] for w in widgets if w["properties"].get("title", "").endswith("allocation errors"))
+    assert ports == [["AWS/NATGateway", "ErrorPortAllocation", "NatGatewayId", nat, {"stat": "Sum", "label": f"NAT {i}"}]
+                     for i, nat in enumerate(("nat-a", "nat-b"))]

@@ -118,3 +118,17 @@ def test_closing_the_internet_needs_the_endpoints_the_pods_call():
     opened = load_settings(prod_raw(**{"scaling:networkInterfaceEndpoints": "[]", "scaling:appInternetHttps": "true"}),
                            "prod")
     assert opened.network.interface_endpoints == [] and opened.app.internet_https is True
+
+
+@pytest.mark.parametrize("stack, gateways", [("dev", 1), ("prod", 3)])
+def test_every_nat_gateway_of_the_stack_is_watched(stack, gateways):
+    ev = stack_evaluation(stack)
+    nats = sorted(n.urn for n in ev.by_type("aws:ec2/natGateway:NatGateway"))
+    assert len(nats) == gateways
+    alarms = [a for a in ev.by_type("aws:cloudwatch/metricAlarm:MetricAlarm") if a.name.startswith("observability-nat-")]
+    # A preview knows no NAT gateway ID yet: each alarm's dimension is linked to its gateway by dependency.
+    for kind in ("port-allocation", "packets-dropped"):
+        watched = sorted(urn for a in alarms if a.name.endswith(kind)
+                         for urn in a.property_dependencies.get("dimensions" if kind == "port-allocation"
+                                                                else "metricQueries", []))
+        assert watched == nats, kind
