@@ -9,7 +9,7 @@ each zone a fixed eighth of that quarter, so adding a zone later never moves an 
 moved CIDR would replace the subnet and everything in it).
 
 The fourth quarter holds the interface VPC endpoints (``interface_endpoints``: STS, Secrets Manager, ECR,
-SSM, CloudWatch Logs by default), in subnets of their own with no route out. Workloads reach the AWS APIs
+SSM, CloudWatch Logs and EC2 by default), in subnets of their own with no route out. Workloads reach the AWS APIs
 they call without NAT, and a Kubernetes NetworkPolicy can admit HTTPS to exactly those subnets
 (``endpoint_subnet_cidrs``) instead of the internet: a NetworkPolicy names addresses, and the public
 endpoints' addresses are not fixed. An S3 gateway endpoint (free) on the private route tables carries ECR's
@@ -41,11 +41,12 @@ MIN_ZONES = 2   # the load balancer needs two zones
 MAX_ZONES = 8   # the slot plan gives each tier eight zone slots
 NAT_MODES = ("per-az", "single")
 ENDPOINT_TIER = "endpoints"  # the slot plan's fourth quarter
-# The AWS APIs the stack's workloads call (Security Hub EC2.55-57 ask for ecr.api, ecr.dkr and ssm):
-# STS for IRSA, Secrets Manager for the cache's AUTH token, ECR for images, SSM for the instances' settings
-# and Session Manager (with ssmmessages and ec2messages), CloudWatch Logs for the container logs.
+# The AWS APIs the stack's workloads call (Security Hub EC2.10 asks for ec2, EC2.55-57 for ecr.api, ecr.dkr
+# and ssm): STS for IRSA, Secrets Manager for the cache's AUTH token, ECR for images, SSM for the instances'
+# settings and Session Manager (with ssmmessages and ec2messages), CloudWatch Logs for the container logs,
+# EC2 for the load balancer controller and the cluster autoscaler.
 DEFAULT_INTERFACE_ENDPOINTS = ("sts", "secretsmanager", "ecr.api", "ecr.dkr", "ssm", "ssmmessages",
-                               "ec2messages", "logs")
+                               "ec2messages", "logs", "ec2")
 _SERVICE_NAME = re.compile(r"[a-z0-9]+(?:[.-][a-z0-9]+)*")
 
 

@@ -34,9 +34,9 @@ INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 VPC = "aws:ec2/vpc:Vpc"
 VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
-# AWS Security Hub EC2.55, EC2.56 and EC2.57: a VPC has interface endpoints for the ECR API, the Docker
-# registry and Systems Manager.
-ENDPOINT_SERVICES = ["ecr.api", "ecr.dkr", "ssm"]
+# AWS Security Hub EC2.10, EC2.55, EC2.56 and EC2.57: a VPC has interface endpoints for EC2, the ECR API, the
+# Docker registry and Systems Manager.
+ENDPOINT_SERVICES = ["ec2", "ecr.api", "ecr.dkr", "ssm"]
 LOAD_BALANCER_TYPES = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
 OPEN_CIDRS = ("0.0.0.0/0", "::/0")
 
@@ -207,11 +207,11 @@ def _vpc_endpoints(args, k, report):
 
 vpc_interface_endpoints = stack_policy(
     "aws-vpc-interface-endpoints",
-    "Each VPC has interface endpoints for the ECR API, the Docker registry and Systems Manager (Security Hub "
-    "EC2.55-57).",
+    "Each VPC has interface endpoints for EC2, the ECR API, the Docker registry and Systems Manager (Security Hub "
+    "EC2.10 and EC2.55-57).",
     _vpc_endpoints, severity=MEDIUM,
-    remediation="Keep the Network component's interface_endpoints (scaling:networkInterfaceEndpoints) with ecr.api, "
-                "ecr.dkr and ssm, or create aws.ec2.VpcEndpoint(vpc_endpoint_type='Interface', "
+    remediation="Keep the Network component's interface_endpoints (scaling:networkInterfaceEndpoints) with ec2, "
+                "ecr.api, ecr.dkr and ssm, or create aws.ec2.VpcEndpoint(vpc_endpoint_type='Interface', "
                 "private_dns_enabled=True) for each.",
     config_schema=schema(requiredServices={
         "type": "array", "items": {"type": "string"}, "default": ENDPOINT_SERVICES,

@@ -27,7 +27,7 @@ def test_conforming_environment_passes_with_exit_code_0(account, prod, capsys):
     assert data["summary"]["errors"] == 0
     # Every service was checked: 7 ASG + 21 load balancer + 31 database + 11 cache + 8 MSK + 6 EKS checks, and
     # CloudWatch: 6 coverage checks, 4 on each of the 7 alarms, the dashboard's tiers.
-    assert data["summary"]["checks"] == 11 + 7 + 21 + 31 + 11 + 8 + 6 + (7 + 4 * 8 + 1)
+    assert data["summary"]["checks"] == 12 + 7 + 21 + 31 + 11 + 8 + 6 + (7 + 4 * 8 + 1)
     assert (data["stack"], data["region"]) == ("prod", "us-east-1")
 
 

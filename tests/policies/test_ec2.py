@@ -243,20 +243,20 @@ def vpc_with_endpoints(*services: str, endpoint_type: str = "Interface", name: s
 
 
 def test_a_vpc_with_ecr_and_ssm_endpoints_complies():
-    assert run_stack(ec2.vpc_interface_endpoints, vpc_with_endpoints("sts", "ecr.api", "ecr.dkr", "ssm")) == []
+    assert run_stack(ec2.vpc_interface_endpoints, vpc_with_endpoints("sts", "ec2", "ecr.api", "ecr.dkr", "ssm")) == []
 
 
 def test_a_vpc_without_interface_endpoints_is_reported_with_the_missing_services():
     vpc, s3 = vpc_with_endpoints("s3", endpoint_type="Gateway")
     [(message, urn)] = run_stack(ec2.vpc_interface_endpoints, [vpc, s3])
-    assert message == ("aws:ec2/vpc:Vpc vpc: no interface endpoint for ecr.api, ecr.dkr, ssm; instances and pods "
+    assert message == ("aws:ec2/vpc:Vpc vpc: no interface endpoint for ec2, ecr.api, ecr.dkr, ssm; instances and pods "
                        "reach these APIs through NAT and the internet instead of inside the VPC")
     assert urn == vpc.urn
 
 
 def test_endpoints_count_only_for_the_vpc_they_belong_to():
-    first = vpc_with_endpoints("ecr.api", "ecr.dkr", "ssm", name="first")
-    second = vpc_with_endpoints("ecr.api", name="second")
+    first = vpc_with_endpoints("ec2", "ecr.api", "ecr.dkr", "ssm", name="first")
+    second = vpc_with_endpoints("ec2", "ecr.api", name="second")
     found = run_stack(ec2.vpc_interface_endpoints, first + second)
     assert [(urn, message.split(": ", 1)[1].split(";")[0]) for message, urn in found] == [
         (second[0].urn, "no interface endpoint for ecr.dkr, ssm")]
