@@ -153,8 +153,13 @@ def _mismatch(value: Any, hint: Any, path: str) -> Optional[ArgumentTypeError]:
 
     if hint is Any:
         return None
+    def whole(error: Optional[ArgumentTypeError]) -> Optional[ArgumentTypeError]:
+        # An error inside the value (an item, a key) is the precise one; one about the value itself says all
+        # that ``hint`` allows ("a string or an Output or None", not only "a string").
+        return error if error is None or error.path != path else wrong()
+
     if isinstance(hint, _Input):
-        return None if _is_deferred(value) else _mismatch(value, hint.inner, path)
+        return None if _is_deferred(value) else whole(_mismatch(value, hint.inner, path))
     origin, params = typing.get_origin(hint), typing.get_args(hint)
     if origin in (Union, types.UnionType):
         if value is None and type(None) in params:
@@ -163,7 +168,7 @@ def _mismatch(value: Any, hint: Any, path: str) -> Optional[ArgumentTypeError]:
         if any(e is None for e in errors):
             return None
         # One arm: its (possibly nested) error is the precise one; several: say what all of them allow.
-        return errors[0] if len(errors) == 1 else wrong()
+        return whole(errors[0]) if len(errors) == 1 else wrong()
     if hint is bool:
         return None if isinstance(value, bool) else wrong()
     if hint is int:
