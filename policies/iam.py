@@ -16,6 +16,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from pulumi_policy.proxy import UnknownValueError
+
 from .common import (
     CRITICAL,
     HIGH,
@@ -162,6 +164,10 @@ no_wildcard_resource = resource_policy(
 
 
 def _attached(policy, attachments) -> bool:
+    """Whether an attachment holds ``policy``. A list of ARNs not known yet decides nothing: a later attachment
+    may still prove it, and only when none does is the unknown raised (the policy is then not judged during the
+    preview, instead of reported as unattached, or not, by the order of the attachments)."""
+    unknown = None
     for attachment in attachments:
         single = ATTACHMENTS.get(attachment.resource_type)
         if single is not None:
@@ -172,9 +178,16 @@ def _attached(policy, attachments) -> bool:
         listed = LIST_ATTACHMENTS[attachment.resource_type]
         if depends_on(attachment, policy, listed):
             return True
-        for arn in items(get(attachment.props, listed)):
+        try:
+            arns = items(get(attachment.props, listed))
+        except UnknownValueError as error:
+            unknown = unknown or error
+            continue
+        for arn in arns:
             if known_equal(lambda arn=arn: arn, policy, "arn", "id"):  # type: ignore[misc]  # mypy: a lambda binding the loop value
                 return True
+    if unknown is not None:
+        raise unknown
     return False
 
 

@@ -106,6 +106,22 @@ def test_unattached_policy_without_data_actions_is_not_this_rules_business():
     assert run_stack(iam.no_unattached_data_policy, [policy, denied]) == []
 
 
+@pytest.mark.parametrize("order", ["unknown first", "unknown last"])
+def test_an_unknown_managed_policy_list_decides_nothing_whatever_the_order(order):
+    from pulumi_policy.proxy import UnknownValueError
+    policy = resource(POLICY, "kafka", DATA)
+    pending_role = resource(ROLE, "pending", {"managedPolicyArns": UNKNOWN})
+    attachment = link(resource(ATTACHMENT, "att", {"role": "app", "policyArn": UNKNOWN}), "policyArn", policy)
+    members = [pending_role, attachment] if order == "unknown first" else [attachment, pending_role]
+    assert run_stack(iam.no_unattached_data_policy, [policy, *members]) == []
+    # With nothing else to prove it, the unknown list leaves the policy unjudged, never reported as unattached.
+    found = []
+    with pytest.raises(UnknownValueError):
+        iam.no_unattached_data_policy.validate(__import__("pulumi_policy").StackValidationArgs([policy, pending_role], {}),
+                                               lambda message, urn=None: found.append(urn))
+    assert found == []
+
+
 def test_unknown_document_in_preview_raises_after_judging_the_others():
     from pulumi_policy.proxy import UnknownValueError
     dead = resource(POLICY, "dead", DATA)
