@@ -92,6 +92,9 @@ CACHE_REPLICATION_LAG_SECONDS = 10.0
 KAFKA_DISK_USED_PERCENT = 85.0
 """Broker data disk used. Storage autoscaling keeps it near its target (60 %); 85 % means it did not (at
 its ceiling or in cool-down), and a full disk stops the broker."""
+KAFKA_LAG_MESSAGES_PER_PARTITION = 1000
+"""Consumer lag per partition; the alarm threshold is this times the topic's partitions (10 000 for the
+design's 10). A consumer that falls this far behind for 15 minutes is not keeping up."""
 NAT_PORT_ALLOCATION_MINUTES = 15
 """Minutes in a row with port allocation errors before the NAT alarm fires (CloudWatch's recommended alarm):
 a burst of connections to one destination can exhaust its ports for a moment; fifteen minutes is a
@@ -99,9 +102,6 @@ sustained shortage (too many connections to one address and port, or connections
 NAT_DROPPED_PACKETS_PERCENT = 0.01
 """Packets a NAT gateway dropped, as a percentage of those it received (CloudWatch's recommended threshold):
 a healthy gateway drops almost none; more for five minutes in a row is a fault of the gateway or one overloaded."""
-KAFKA_LAG_MESSAGES_PER_PARTITION = 1000
-"""Consumer lag per partition; the alarm threshold is this times the topic's partitions (10 000 for the
-design's 10). A consumer that falls this far behind for 15 minutes is not keeping up."""
 
 PERIOD_SECONDS = 60
 """One-minute periods: every watched service publishes at this resolution (ASG metrics at 1Minute
