@@ -258,6 +258,14 @@ def _after(text: str) -> Callable[[dict], Any]:
     return tail
 
 
+def _alarm_period(inputs: dict) -> Any:
+    """The alarm's period; a metric-math alarm has none of its own, its metrics' period is the one evaluated."""
+    if "period" in inputs:
+        return inputs["period"]
+    periods = {q["metric"].get("period") for q in inputs.get("metricQueries") or () if isinstance(q.get("metric"), dict)}
+    return periods.pop() if len(periods) == 1 else "?"
+
+
 # --------------------------------------------------------------------------------------------
 # The tables
 # --------------------------------------------------------------------------------------------
@@ -288,7 +296,7 @@ KEY_SETTINGS: dict[str, list[tuple[str, Getter]]] = {
         ("metric", lambda i: f"{i.get('namespace', '?')}/{i['metricName']}" if "metricName" in i else
          ("metric math" if "metricQueries" in i else None)),
         ("statistic", "statistic"), ("comparison", "comparisonOperator"), ("threshold", "threshold"),
-        ("periods", lambda i: f"{_one_line(i['evaluationPeriods'])}x{_one_line(i.get('period', '?'))}s"),
+        ("periods", lambda i: f"{_one_line(i['evaluationPeriods'])}x{_one_line(_alarm_period(i))}s"),
         ("missingData", "treatMissingData")],
     "aws:cloudwatch/dashboard:Dashboard": [("name", "dashboardName"),
                                            ("widgets", lambda i: len(json.loads(i["dashboardBody"])["widgets"]))],

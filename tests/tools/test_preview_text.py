@@ -57,6 +57,15 @@ def test_curated_settings_show_what_a_reviewer_checks_first():
     assert re.search(r"\b67/600s per IP -> block 429\b", waf["rateRules"])
 
 
+def test_an_alarm_shows_its_period_and_a_metric_math_alarm_the_period_of_its_metrics():
+    prod = stack_evaluation("prod")
+    assert _settings(prod, "aws:cloudwatch/metricAlarm:MetricAlarm", "observability-db-shard-00-cpu")["periods"] == "15x60s"
+    rate = _settings(prod, "aws:cloudwatch/metricAlarm:MetricAlarm", "observability-edge-5xx-rate")
+    assert (rate["metric"], rate["periods"]) == ("metric math", "5x60s")
+    dropped = _settings(prod, "aws:cloudwatch/metricAlarm:MetricAlarm", "observability-nat-0-packets-dropped")
+    assert (dropped["metric"], dropped["threshold"], dropped["periods"]) == ("metric math", "0.01", "5x60s")
+
+
 def test_a_multi_line_value_stays_on_one_line_of_the_tree():
     prod = stack_evaluation("prod")
     properties = _settings(prod, "aws:msk/configuration:Configuration", "streaming-config")["properties"]
