@@ -1,5 +1,6 @@
 """Issue 17 items 2 and 6 at the stack level: prod runs end-to-end TLS and digest-pinned images, dev keeps
-plain HTTP; both run the workload behind its NetworkPolicies with secrets as files."""
+plain HTTP; both run the workload behind its NetworkPolicies with secrets as files. Then the pods' HTTPS egress
+(prod: the interface endpoints only; dev: outside the VPC) and an alarm pair on every NAT gateway."""
 
 from __future__ import annotations
 
