@@ -74,17 +74,20 @@ class NetworkArgs:
     """Extra tags, merged over the house tags. Defaults to none."""
 
 
+def _quarter_cidrs(cidr_block: str, quarter: int, az_count: int) -> list[str]:
+    """The slot plan: quarter ``q`` of the VPC, zone ``z`` takes slot ``q * 8 + z`` of 32."""
+    slots = list(ipaddress.IPv4Network(cidr_block, strict=True).subnets(prefixlen_diff=5))  # 4 quarters x 8 zones
+    return [str(slots[quarter * MAX_ZONES + z]) for z in range(az_count)]
+
+
 def plan_subnets(cidr_block: str, az_count: int) -> dict[str, list[str]]:
-    """CIDRs per tier for ``az_count`` zones: tier ``t``, zone ``z`` takes slot ``t * 8 + z`` of 32."""
-    vpc = ipaddress.IPv4Network(cidr_block, strict=True)
-    slots = list(vpc.subnets(prefixlen_diff=5))  # 4 tier quarters x 8 zone slots
-    return {tier: [str(slots[t * MAX_ZONES + z]) for z in range(az_count)] for t, tier in enumerate(TIERS)}
+    """CIDRs per tier for ``az_count`` zones: tier ``t`` takes quarter ``t``."""
+    return {tier: _quarter_cidrs(cidr_block, t, az_count) for t, tier in enumerate(TIERS)}
 
 
 def endpoint_subnet_cidrs(cidr_block: str, az_count: int) -> list[str]:
-    """CIDRs of the interface endpoints' subnets: zone ``z`` takes slot ``24 + z`` (the fourth quarter)."""
-    slots = list(ipaddress.IPv4Network(cidr_block, strict=True).subnets(prefixlen_diff=5))
-    return [str(slots[len(TIERS) * MAX_ZONES + z]) for z in range(az_count)]
+    """CIDRs of the interface endpoints' subnets: the quarter after the tiers' (the fourth)."""
+    return _quarter_cidrs(cidr_block, len(TIERS), az_count)
 
 
 def validate_network_args(args: NetworkArgs) -> None:
