@@ -8,26 +8,29 @@ from components.network import NetworkArgs, endpoint_subnet_cidrs, plan_subnets,
 from .config import StackSettings
 
 
-def public_subnet_cidrs(settings: StackSettings) -> tuple[str, ...]:
-    """Where the load balancer's nodes sit (the same plan the Network follows), for the workload's NetworkPolicy;
-    none while the network settings are out of range (the Network component reports those)."""
+def _plan_valid(settings: StackSettings) -> bool:
+    """Whether the network settings are in range; when they are not, the plan has no addresses to give (the
+    Network component reports the settings)."""
     network = settings.network
     try:
         validate_network_args(NetworkArgs(cidr_block=network.vpc_cidr, az_count=network.az_count))
     except ValueError:
+        return False
+    return True
+
+
+def public_subnet_cidrs(settings: StackSettings) -> tuple[str, ...]:
+    """Where the load balancer's nodes sit, for the workload's NetworkPolicy; none while the network settings
+    are out of range."""
+    if not _plan_valid(settings):
         return ()
-    return tuple(plan_subnets(network.vpc_cidr, network.az_count)["public"])
+    return tuple(plan_subnets(settings.network.vpc_cidr, settings.network.az_count)["public"])
 
 
 def aws_endpoint_cidrs(settings: StackSettings) -> tuple[str, ...]:
-    """The interface endpoints' subnets (the same plan the Network follows), where the pods reach the AWS APIs;
-    none without endpoints, or while the network settings are out of range (the Network component reports
-    those)."""
+    """The interface endpoints' subnets, where the pods reach the AWS APIs; none without endpoints, or while the
+    network settings are out of range."""
     network = settings.network
-    if not network.interface_endpoints:
-        return ()
-    try:
-        validate_network_args(NetworkArgs(cidr_block=network.vpc_cidr, az_count=network.az_count))
-    except ValueError:
+    if not network.interface_endpoints or not _plan_valid(settings):
         return ()
     return tuple(endpoint_subnet_cidrs(network.vpc_cidr, network.az_count))
