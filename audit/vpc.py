@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Optional
 
+from scaling_kit.aws_limits import endpoint_service
+
 from .context import AuditContext
 
 SERVICE = "ec2"
@@ -27,13 +29,6 @@ def audit(ctx: AuditContext) -> None:
             _check_vpc(ctx, vpc["VpcId"])
 
 
-def _service(endpoint: dict, region: str) -> str:
-    """``com.amazonaws.us-east-1.ecr.api`` -> ``ecr.api`` (the name the configuration uses)."""
-    name = endpoint.get("ServiceName", "")
-    prefix = f"com.amazonaws.{region}."
-    return name[len(prefix):] if name.startswith(prefix) else name
-
-
 def _state(endpoint: Optional[dict]) -> str:
     if endpoint is None:
         return "none"
@@ -50,7 +45,7 @@ def _check_vpc(ctx: AuditContext, vpc_id: str) -> None:
     for endpoint in ctx.paginate(SERVICE, "describe_vpc_endpoints", "VpcEndpoints",
                                  Filters=[{"Name": "vpc-id", "Values": [vpc_id]}]):
         if str(endpoint.get("State", "")).lower() not in _GONE:
-            endpoints[_service(endpoint, region)] = endpoint
+            endpoints[endpoint_service(endpoint.get("ServiceName", ""), region)] = endpoint
     for service in ctx.settings.network.interface_endpoints:
         found = endpoints.get(service)
         ok = (found is not None and found.get("VpcEndpointType") == "Interface"

@@ -7,6 +7,8 @@ from typing import Optional
 
 from pulumi_policy.proxy import UnknownValueError
 
+from scaling_kit.aws_limits import endpoint_service
+
 from .common import (
     CRITICAL,
     HIGH,
@@ -183,9 +185,7 @@ def _endpoint_service(endpoint) -> Optional[str]:
     """The service of an interface endpoint (``com.amazonaws.<region>.ecr.api`` -> ``ecr.api``), else None."""
     if get(endpoint.props, "vpcEndpointType") != "Interface":
         return None  # a gateway endpoint (S3, DynamoDB) stands for no interface endpoint
-    name = str(get(endpoint.props, "serviceName") or "")
-    parts = name.split(".", 3)
-    return parts[3] if len(parts) == 4 and parts[0] == "com" and parts[1] == "amazonaws" else name
+    return endpoint_service(str(get(endpoint.props, "serviceName") or ""))
 
 
 def _vpc_endpoints(args, k, report):

@@ -27,3 +27,12 @@ REGIONS = {
 def partition_of(region: str) -> str | None:
     """The partition (``aws``, ``aws-cn``, ...) whose region list holds ``region``, or None."""
     return next((partition for partition, regions in REGIONS.items() if region in regions), None)
+
+
+def endpoint_service(service_name: str, region: str | None = None) -> str:
+    """The service of a VPC endpoint's service name as the configuration names it (``com.amazonaws.us-east-1.ecr.api``
+    -> ``ecr.api``); with ``region``, only a name of that region is shortened. Any other name comes back whole."""
+    parts = service_name.split(".", 3)
+    if len(parts) == 4 and parts[:2] == ["com", "amazonaws"] and region in (None, parts[2]):
+        return parts[3]
+    return service_name
